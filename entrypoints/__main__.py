@@ -1,0 +1,5 @@
+import sys
+
+from jqcli.entrypoints.cli import main
+
+sys.exit(main())

@@ -1,0 +1,125 @@
+"""Program entry: parse, run the handler, render, map failures to exit codes.
+
+Error handling lives here and only here: handlers raise ``JqcliError``
+subclasses; this module prints them in the spec's shape on stderr and picks
+the exit status from ``exit_codes``.  A traceback is printed only with
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from jqcli.domain.errors import Interrupted, InternalError, JqcliError
+from jqcli.entrypoints.context import Context, Stdio
+from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
+from jqcli.entrypoints.render import Result, render_error, render_result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    _prefer_utf8_streams()
+    return run(
+        list(sys.argv[1:] if argv is None else argv),
+        Stdio(sys.stdin, sys.stdout, sys.stderr),
+        environ=dict(os.environ),
+        cwd=os.getcwd(),
+    )
+
+
+def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> int:
+    """Run one command line with injectable streams and environment; returns the exit status."""
+    fmt = _early_format(argv)
+    debug = "--debug" in argv
+    ctx: Context | None = None
+    try:
+        from jqcli.entrypoints.parser import build_parser
+
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        fmt, debug = args.format, args.debug
+        ctx = Context(args, stdio, environ, cwd)
+        result = args.handler(ctx)
+        if result is not None:
+            _write(stdio.stdout, render_result(result if isinstance(result, Result) else Result(result), fmt))
+        return EXIT_OK
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 0
+    except JqcliError as exc:
+        return _fail(stdio, exc, fmt, debug)
+    except KeyboardInterrupt:
+        return _fail(stdio, Interrupted("已中断(Ctrl-C)"), fmt, debug)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place where any bug becomes internal_error (70)
+        error = InternalError(
+            f"内部错误: {type(exc).__name__}: {exc}",
+            details={"exception": type(exc).__name__},
+            hint="这是 jqcli 的缺陷;加 --debug 查看 traceback 并报告",
+        )
+        error.__cause__ = exc
+        return _fail(stdio, error, fmt, debug)
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
+        traceback.print_exception(type(cause), cause, cause.__traceback__, file=stdio.stderr)
+    try:
+        _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt))
+    except BrokenPipeError:
+        pass  # stderr closed by the reader: the exit status still tells the story
+    return exit_code_for(exc.code)
+
+
+def _jsonable(details: dict) -> dict:
+    import json
+
+    try:
+        json.dumps(details, ensure_ascii=False)
+        return details
+    except (TypeError, ValueError):
+        return {key: value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+                for key, value in details.items()}
+
+
+def _write(stream, text: str) -> None:  # type: ignore[no-untyped-def]
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+
+
+def _early_format(argv: list[str]) -> str:
+    """``--format`` as typed, so that even parse errors come out as JSON when asked."""
+    for index, token in enumerate(argv):
+        if token == "--format" and index + 1 < len(argv):
+            return "json" if argv[index + 1] == "json" else "table"
+        if token == "--format=json":
+            return "json"
+    return "table"
+
+
+def _prefer_utf8_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def _silence_stdout() -> None:
+    # The reader went away (e.g. `| head`): point stdout at /dev/null so the
+    # interpreter's final flush does not raise again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return
+    finally:
+        os.close(devnull)

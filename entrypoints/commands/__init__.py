@@ -1,0 +1,13 @@
+"""Command groups: name, one-line help, and the module that registers its subcommands.
+
+Modules are imported only for the group named on the command line (or all of
+them when the man page / completions are generated), to keep startup lean.
+Add a group by adding a row here and a module with ``register(parser)``.
+"""
+
+from __future__ import annotations
+
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("auth", "登录、凭据导入与认证状态", "jqcli.entrypoints.commands.auth"),
+    ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
+)

@@ -1,0 +1,166 @@
+"""``jqcli auth …``: status, login, import-token, import-cookie, logout.
+
+``auth status`` is on the fast path: it reads only flags, ``.env``, the
+environment and the config file, and imports nothing heavy unless
+``--verify`` asks for a live check.
+"""
+
+from __future__ import annotations
+
+from jqcli.domain.credentials import Credentials, parse_cookie_header
+from jqcli.domain.errors import NotAuthenticated, UsageError
+from jqcli.entrypoints.parser import add_subcommands
+
+
+def register(parser) -> None:  # type: ignore[no-untyped-def]
+    sub = add_subcommands(parser, dest="command")
+
+    status = sub.add_parser("status", help="查看本地凭据状态(默认不联网)", description="检查本地是否已有可用凭据。")
+    status.add_argument(
+        "--verify", action="store_true", help="额外用只读接口 /user/index/isLogin 在线确认会话仍然有效"
+    )
+    status.set_defaults(handler=status_command)
+
+    login = sub.add_parser(
+        "login",
+        help="用账号密码登录并保存 cookie",
+        description="使用聚宽登录接口登录,保存站点设置的全部会话 cookie。\n"
+        "密码来自 --password-stdin 或环境变量 JQCLI_PASSWORD(交互终端下也可提示输入)。",
+    )
+    login.add_argument("--username", help="账号(默认取 JQCLI_USERNAME)")
+    login.add_argument(
+        "--password-stdin", action="store_true", help="从 stdin 读取密码(只去掉末尾一个换行)"
+    )
+    login.set_defaults(handler=login_command)
+
+    token = sub.add_parser("import-token", help="保存 token 到本地配置", description="保存 token 到本地配置。")
+    token.add_argument("--token", dest="import_value", required=True, metavar="TOKEN", help="token 值;传 - 从 stdin 读取")
+    token.add_argument("--username", help="同时记录的账号名(可选)")
+    token.set_defaults(handler=import_token_command)
+
+    cookie = sub.add_parser("import-cookie", help="保存 cookie 到本地配置", description="保存浏览器 cookie 到本地配置。")
+    cookie.add_argument(
+        "--cookie", dest="import_value", required=True, metavar="COOKIE", help="完整 Cookie 头;传 - 从 stdin 读取"
+    )
+    cookie.add_argument("--username", help="同时记录的账号名(可选)")
+    cookie.set_defaults(handler=import_cookie_command)
+
+    logout = sub.add_parser(
+        "logout", help="删除本地保存的 token/cookie/username", description="删除本地配置中保存的凭据,不影响环境变量。"
+    )
+    logout.set_defaults(handler=logout_command)
+
+
+# -- handlers ------------------------------------------------------------------------------------
+
+
+def status_command(ctx):  # type: ignore[no-untyped-def]
+    settings = ctx.settings
+    credential = settings.credential()
+    username = settings.saved_credentials().username or settings.env_value("JQCLI_USERNAME") or None
+    data: dict[str, object] = {
+        "authenticated": bool(credential),
+        "api_base": settings.api_base,
+        "credential_source": credential.kind or None,
+        "username": username,
+        "credential_origin": credential.origin or None,
+        "config_path": settings.config_path,
+    }
+    if ctx.args.verify:
+        if not credential:
+            raise NotAuthenticated("未登录,请先配置 token/cookie", hint="运行 jqcli auth login 或 auth import-cookie")
+        info = ctx.services.auth_gateway().session_info()
+        if not info.logged_in:
+            raise NotAuthenticated(
+                "会话已失效(isLogin=0),请重新登录", details={"api_base": settings.api_base}, hint="运行 jqcli auth login"
+            )
+        data["verified"] = True
+        data["session"] = {"user_name": info.user_name, "alias": info.alias}
+    return data
+
+
+def login_command(ctx):  # type: ignore[no-untyped-def]
+    settings = ctx.settings
+    username = (ctx.args.username or settings.env_value("JQCLI_USERNAME")).strip()
+    if not username:
+        raise UsageError("缺少账号:请传 --username 或设置 JQCLI_USERNAME")
+    password = _password(ctx)
+    result = ctx.services.auth_gateway().login(username, password)
+    settings.store.save(Credentials(cookie=result.cookie, username=username), api_base=_site_of(settings))
+    return {"ok": True, "username": username, "credential": "cookie"}
+
+
+def import_token_command(ctx):  # type: ignore[no-untyped-def]
+    value = _secret_argument(ctx, "token").strip()
+    if not value or any(ch in value for ch in " ;\r\n\t"):
+        raise UsageError("token 为空或格式不对(不能含空格、分号或换行)")
+    ctx.settings.store.save(
+        Credentials(token=value, username=(ctx.args.username or "").strip()), api_base=_site_of(ctx.settings)
+    )
+    return {"ok": True, "credential": "token"}
+
+
+def import_cookie_command(ctx):  # type: ignore[no-untyped-def]
+    value = _secret_argument(ctx, "cookie").strip()
+    if value.lower().startswith("cookie:"):
+        value = value[len("cookie:") :].strip()
+    pairs = parse_cookie_header(value)
+    if not pairs:
+        raise UsageError("cookie 格式不对:应为浏览器中的 name=value; name2=value2")
+    cookie = "; ".join(f"{name}={val}" for name, val in pairs)
+    ctx.settings.store.save(
+        Credentials(cookie=cookie, username=(ctx.args.username or "").strip()), api_base=_site_of(ctx.settings)
+    )
+    return {"ok": True, "credential": "cookie"}
+
+
+def logout_command(ctx):  # type: ignore[no-untyped-def]
+    outcome = ctx.settings.store.clear()
+    data: dict[str, object] = {"ok": True}
+    if outcome.get("reset"):
+        data["config_reset"] = True
+        data["backup"] = outcome.get("backup")
+        ctx.warn(f"配置文件已损坏,已另存为 {outcome.get('backup')} 并重置")
+    return data
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _password(ctx) -> str:  # type: ignore[no-untyped-def]
+    if ctx.args.password_stdin:
+        raw = ctx.read_stdin_text()
+        if raw.endswith("\r\n"):
+            raw = raw[:-2]
+        elif raw.endswith("\n"):
+            raw = raw[:-1]
+        if not raw:
+            raise UsageError("--password-stdin 没有读到密码")
+        return raw
+    env_password = ctx.settings.env_value("JQCLI_PASSWORD")
+    if env_password:
+        return env_password
+    if ctx.interactive:
+        import getpass
+
+        entered = getpass.getpass("聚宽密码: ", stream=ctx.stdio.stderr)
+        if entered:
+            return entered
+    raise UsageError("缺少密码:请设置 JQCLI_PASSWORD 或使用 --password-stdin")
+
+
+def _secret_argument(ctx, what: str) -> str:  # type: ignore[no-untyped-def]
+    value = ctx.args.import_value
+    if value == "-":
+        value = ctx.read_stdin_text()
+    if not value or not value.strip():
+        raise UsageError(f"{what} 为空")
+    return value
+
+
+def _site_of(settings) -> str:  # type: ignore[no-untyped-def]
+    """Credentials obtained for a non-default site are saved with that site's address."""
+    from jqcli.entrypoints.settings import DEFAULT_API_BASE
+
+    base = settings.api_base
+    return base if settings.api_base_is_explicit and base != DEFAULT_API_BASE else ""

@@ -1,0 +1,118 @@
+"""The per-invocation context handed to command handlers.
+
+It carries the parsed arguments, injectable standard streams (tests pass
+StringIO objects), lazily built settings, and lazily built services from the
+composition root (``bootstrap``), so that fast commands never import them.
+"""
+
+from __future__ import annotations
+
+from jqcli.domain.errors import ConfirmationRequired
+from jqcli.entrypoints.render import dump_json
+
+
+class Stdio:
+    """stdin/stdout/stderr, replaceable in tests."""
+
+    __slots__ = ("stdin", "stdout", "stderr")
+
+    def __init__(self, stdin, stdout, stderr) -> None:  # type: ignore[no-untyped-def]
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @staticmethod
+    def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            return bool(stream.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def stdin_is_tty(self) -> bool:
+        return self._isatty(self.stdin)
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        return self._isatty(self.stderr)
+
+
+class Context:
+    def __init__(self, args, stdio: Stdio, environ: dict[str, str], cwd: str) -> None:  # type: ignore[no-untyped-def]
+        self.args = args
+        self.stdio = stdio
+        self.environ = environ
+        self.cwd = cwd
+        self._settings = None
+        self._services = None
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        if self._settings is None:
+            from jqcli.entrypoints.settings import Settings
+
+            self._settings = Settings(self.args, self.environ, self.cwd)
+            if self._settings.dotenv_bad_lines and not self._settings.quiet:
+                lines = ", ".join(str(n) for n in self._settings.dotenv_bad_lines)
+                self.warn(f"{self._settings.env_file} 第 {lines} 行无法解析,已忽略")
+        return self._settings
+
+    @property
+    def services(self):  # type: ignore[no-untyped-def]
+        if self._services is None:
+            from jqcli.entrypoints.bootstrap import Services
+
+            self._services = Services(self.settings, stderr=self.stdio.stderr)
+        return self._services
+
+    def close(self) -> None:
+        if self._services is not None:
+            self._services.close()
+
+    @property
+    def format(self) -> str:
+        return getattr(self.args, "format", "table")
+
+    @property
+    def interactive(self) -> bool:
+        return not getattr(self.args, "non_interactive", False) and self.stdio.stdin_is_tty
+
+    # -- talking to the user -------------------------------------------------------------------
+    def warn(self, text: str) -> None:
+        if not getattr(self.args, "quiet", False):
+            self.stdio.stderr.write(f"警告: {text}\n")
+            self.stdio.stderr.flush()
+
+    def progress(self, text: str) -> None:
+        """Progress goes to stderr, only on a TTY, and never with ``--quiet``."""
+        if not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty:
+            self.stdio.stderr.write(f"\r\033[K{text}")
+            self.stdio.stderr.flush()
+
+    def end_progress(self) -> None:
+        if not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty:
+            self.stdio.stderr.write("\r\033[K")
+            self.stdio.stderr.flush()
+
+    def emit_ndjson(self, obj: object) -> None:
+        """One NDJSON line on stdout, flushed at once."""
+        self.stdio.stdout.write(dump_json(obj, compact=True) + "\n")
+        self.stdio.stdout.flush()
+
+    def confirm(self, question: str, *, yes: bool, details: dict | None = None) -> None:
+        """Go on if ``--yes`` was given or the user agrees; otherwise raise ConfirmationRequired."""
+        if yes:
+            return
+        if not self.interactive:
+            raise ConfirmationRequired(
+                f"{question}:非交互模式下需要传 --yes 确认", details=dict(details or {}), hint="加上 --yes(或 -y)"
+            )
+        self.stdio.stderr.write(f"{question} [y/N] ")
+        self.stdio.stderr.flush()
+        answer = self.stdio.stdin.readline().strip().lower()
+        if answer not in ("y", "yes", "是"):
+            raise ConfirmationRequired("已取消:未确认", details=dict(details or {}))
+
+    def read_stdin_text(self) -> str:
+        data = self.stdio.stdin.read()
+        return data if isinstance(data, str) else data.decode("utf-8")

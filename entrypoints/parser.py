@@ -1,0 +1,142 @@
+"""The argparse command line.
+
+Usage errors never exit 2 through argparse: ``JqArgumentParser.error`` raises
+``UsageError`` (exit 3) so that they come out in the spec's error shape.  Only
+the command group named on the command line is populated, so ``--help`` and
+``auth status`` do not pay for building (or importing) every other group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+
+from jqcli.domain.errors import UsageError
+from jqcli.entrypoints.argtypes import positive_float
+from jqcli.entrypoints.commands import GROUPS
+
+PROG = "jqcli"
+DEFAULT_TIMEOUT = 30.0
+
+# Global options that take a value: needed to find the command group in argv cheaply.
+_VALUE_OPTIONS = frozenset(
+    {"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout"}
+)
+
+_TRANSLATIONS = (
+    (re.compile(r"^the following arguments are required: (.+)$"), "缺少必需参数: {0}"),
+    (re.compile(r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$"), "参数 {0} 的取值无效: {1}(可选: {2})"),
+    (re.compile(r"^argument (.+?): invalid .+? value: (.+)$"), "参数 {0} 的值无效: {1}"),
+    (re.compile(r"^argument (.+?): not allowed with argument (.+)$"), "参数 {0} 不能与 {1} 同时使用"),
+    (re.compile(r"^argument (.+?): expected one argument$"), "参数 {0} 需要一个值"),
+    (re.compile(r"^argument (.+?): ignored explicit argument (.+)$"), "参数 {0} 不接受取值: {1}"),
+    (re.compile(r"^unrecognized arguments: (.+)$"), "无法识别的参数: {0}"),
+    (re.compile(r"^argument (.+?): (.+)$"), "参数 {0}: {1}"),
+)
+
+
+def translate_argparse_message(message: str) -> str:
+    """Turn argparse's English message into the Chinese one users see."""
+    for pattern, template in _TRANSLATIONS:
+        match = pattern.match(message)
+        if match:
+            return template.format(*match.groups())
+    return f"参数错误: {message}"
+
+
+class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix if prefix is not None else "用法: ")
+
+
+class JqArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are ``UsageError`` and whose headings are Chinese."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", JqHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(
+            translate_argparse_message(message),
+            details={"usage": self.format_usage().strip(), "argparse": message},
+        )
+
+
+def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令"):  # type: ignore[no-untyped-def]
+    """A required sub-command slot (argparse ≥3.9 semantics, Chinese title)."""
+    sub = parser.add_subparsers(title=title, dest=dest, metavar="<命令>")
+    sub.required = True
+    return sub
+
+
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("全局选项")
+    group.add_argument("--config", metavar="PATH", help="配置文件路径(默认 ~/.config/jqcli/config.json)")
+    group.add_argument("--env-file", metavar="PATH", help="读取的 .env 文件(默认当前目录的 .env)")
+    group.add_argument("--api-base", metavar="URL", help="聚宽站点地址(默认 https://www.joinquant.com)")
+    creds = group.add_mutually_exclusive_group()
+    creds.add_argument("--token", dest="flag_token", metavar="TOKEN", help="本次使用的 token(优先于环境变量和配置)")
+    creds.add_argument("--cookie", dest="flag_cookie", metavar="COOKIE", help="本次使用的 cookie(优先于环境变量和配置)")
+    group.add_argument("--format", choices=("table", "json"), default="table", help="输出格式(默认 table)")
+    group.add_argument("--non-interactive", action="store_true", help="从不提示输入;需要确认时直接失败")
+    group.add_argument("-q", "--quiet", action="store_true", help="不输出进度和提示信息")
+    group.add_argument("--debug", action="store_true", help="在 stderr 记录每个请求(已脱敏),出错时打印 traceback")
+    group.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"单个请求的超时秒数(默认 {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--allow-custom-api-base",
+        action="store_true",
+        help="允许把凭据发送到非 joinquant.com / 非本机的 --api-base",
+    )
+    group.add_argument("--version", action="version", version=f"%(prog)s {_version()}", help="显示版本并退出")
+
+
+def _version() -> str:
+    from jqcli.entrypoints import __version__
+
+    return __version__
+
+
+def selected_group(argv: list[str]) -> str | None:
+    """The command group named in ``argv`` (first token that is not a global option)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-"):
+            skip = token in _VALUE_OPTIONS
+            continue
+        return token
+    return None
+
+
+def build_parser(argv: list[str] | None = None, *, full: bool = False) -> JqArgumentParser:
+    """The parser; with ``full`` every group is populated (man page, completion)."""
+    parser = JqArgumentParser(
+        prog=PROG,
+        description="聚宽(JoinQuant)策略、回测与社区命令行工具。\n"
+        "自动化调用请使用: jqcli --non-interactive --format json <命令>",
+        epilog="示例:\n  jqcli --format json auth status\n  jqcli <命令> --help",
+    )
+    _add_global_options(parser)
+    groups = add_subcommands(parser, dest="group")
+    wanted = None if full else selected_group(argv or [])
+    for name, help_text, module_name in GROUPS:
+        group_parser = groups.add_parser(name, help=help_text, description=help_text)
+        if full or name == wanted:
+            importlib.import_module(module_name).register(group_parser)
+    return parser
