@@ -85,7 +85,7 @@ def login_command(ctx):  # type: ignore[no-untyped-def]
     if not username:
         raise UsageError("缺少账号:请传 --username 或设置 JQCLI_USERNAME")
     password = _password(ctx)
-    result = ctx.services.auth_gateway().login(username, password)
+    result = ctx.services.auth_gateway(fresh=True).login(username, password)
     settings.store.save(Credentials(cookie=result.cookie, username=username), api_base=_site_of(settings))
     return {"ok": True, "username": username, "credential": "cookie"}
 

@@ -1,0 +1,52 @@
+"""Recognising a dead session in every shape the site uses (protocol.md §1.7).
+
+Never test for the bare substring ``/user/login``: every logged-in page links
+to ``/user/login/logout``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jqcli.application.ports import HttpResponse
+
+_LOGIN_TITLE = re.compile(r"<title>\s*用户登录", re.I)
+_LOGIN_MARKERS = ('class="formPwdLogin"', "CyLoginForm[username]", 'action="/user/login/doLogin"')
+GEO_BLOCK_MARKER = "当前地区暂不支持访问"
+
+
+def redirect_to_login(response: HttpResponse) -> bool:
+    """A 3xx whose Location is the login page."""
+    if 300 <= response.status < 400:
+        location = response.header("Location")
+        return "/user/login" in location and "/user/login/logout" not in location
+    return False
+
+
+def is_login_page(text: str) -> bool:
+    """HTML that is the login page itself (rendered instead of the page asked for)."""
+    head = text[:20000]
+    return bool(_LOGIN_TITLE.search(head)) or any(marker in text for marker in _LOGIN_MARKERS)
+
+
+def json_says_expired(payload: object) -> bool:
+    """The JSON shapes of an expired session: ``code`` 10001 or a ``redirect`` to the login page."""
+    if not isinstance(payload, dict):
+        return False
+    if str(payload.get("code", "")).strip() == "10001":
+        return True
+    redirect = payload.get("redirect")
+    if isinstance(redirect, str) and redirect:
+        if "/user/login" in redirect and "logout" not in redirect:
+            return True
+        if str(payload.get("status", "")).strip() == "1":
+            return True
+    data = payload.get("data")
+    if isinstance(data, dict) and isinstance(data.get("redirect"), str):
+        redirect = data["redirect"]
+        return "/user/login/index" in redirect and str(payload.get("code", "")) != "00000"
+    return False
+
+
+def is_geo_blocked(text: str) -> bool:
+    return GEO_BLOCK_MARKER in text[:20000]

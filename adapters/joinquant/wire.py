@@ -1,0 +1,108 @@
+"""The cattrs converter for JoinQuant JSON, and the envelope rules (protocol.md §1.3).
+
+The site sends numbers as strings or numbers depending on the endpoint
+(``"status":"0"`` vs ``0``, ``totalCount:"100"``, ``isTop:"1"``), and ``""``
+or ``null`` where a value is missing.  The hooks here accept all of them, so
+adapters can ``structure`` raw payloads into attrs classes without
+sprinkling ``int(...)`` everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+from jqcli.domain.errors import ApiError
+
+_converter = None
+
+
+def lenient_int(value: Any) -> int:
+    """``"12"``, ``12``, ``12.0``, ``"1,234"`` → int; junk, ``""`` and ``None`` → 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else 0
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            return int(float(text)) if text else 0
+        except ValueError:
+            return 0
+    return 0
+
+
+def lenient_float(value: Any) -> Optional[float]:
+    """Numbers and numeric strings → float; ``""``, ``"--"``, junk → None."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(float(value)) else None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            return float(text) if text else None
+        except ValueError:
+            return None
+    return None
+
+
+def lenient_bool(value: Any) -> bool:
+    """``"1"``/``1``/``true`` → True; ``"0"``, ``""``, ``None``, junk → False."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return False
+
+
+def lenient_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def converter():  # type: ignore[no-untyped-def]
+    """A shared cattrs converter with the lenient scalar hooks registered."""
+    global _converter
+    if _converter is None:
+        import cattrs
+
+        conv = cattrs.Converter(forbid_extra_keys=False)
+        conv.register_structure_hook(int, lambda value, _: lenient_int(value))
+        conv.register_structure_hook(float, lambda value, _: lenient_float(value) or 0.0)
+        conv.register_structure_hook(Optional[float], lambda value, _: lenient_float(value))
+        conv.register_structure_hook(bool, lambda value, _: lenient_bool(value))
+        conv.register_structure_hook(str, lambda value, _: lenient_str(value))
+        _converter = conv
+    return _converter
+
+
+def is_success(payload: Any) -> bool:
+    """``code == "00000"`` and ``status`` in {"0", 0, ""} (or absent)."""
+    if not isinstance(payload, dict):
+        return False
+    code = str(payload.get("code", "")).strip()
+    status = str(payload.get("status", "0")).strip()
+    return code in ("00000", "0") and status in ("0", "")
+
+
+def require_success(payload: Any, *, action: str, details: Optional[dict] = None) -> Any:
+    """The envelope's ``data`` on success; an ``ApiError`` carrying ``msg`` and ``code`` otherwise."""
+    if is_success(payload):
+        return payload.get("data")
+    info = dict(details or {})
+    if isinstance(payload, dict):
+        info.update({"code": payload.get("code"), "status": payload.get("status"), "msg": payload.get("msg")})
+        message = str(payload.get("msg") or "").strip() or f"code {payload.get('code')}"
+    else:
+        message = "响应不是 JSON 对象"
+    raise ApiError(f"{action}失败:{message}", details=info)

@@ -1,0 +1,78 @@
+"""The composition root: the only place where adapters are chosen and wired.
+
+``Services`` builds each collaborator on first use, so a command pays only for
+what it touches.  Embedding applications can use ``Services`` directly (see
+the README's library section) or build use cases from the adapters themselves.
+"""
+
+from __future__ import annotations
+
+
+class Services:
+    """Lazily built adapters and use cases for one invocation."""
+
+    def __init__(self, settings, *, stderr=None) -> None:  # type: ignore[no-untyped-def]
+        self.settings = settings
+        self.stderr = stderr
+        self._transport = None
+        self._session = None
+        self._credential = None
+
+    # --- transport and session -------------------------------------------------------------
+    def transport(self):  # type: ignore[no-untyped-def]
+        if self._transport is None:
+            from jqcli.adapters.joinquant.transport import Urllib3Transport
+
+            self._transport = Urllib3Transport()
+        return self._transport
+
+    def credential(self):  # type: ignore[no-untyped-def]
+        if self._credential is None:
+            self._credential = self.settings.credential()
+        return self._credential
+
+    def new_session(self, *, cookie: str | None = None):  # type: ignore[no-untyped-def]
+        """A session on the configured site; ``cookie=""`` gives a fresh, logged-out one."""
+        from jqcli.adapters.joinquant.debuglog import make_request_log
+        from jqcli.adapters.joinquant.session import JoinQuantSession
+
+        return JoinQuantSession(
+            api_base=self.settings.api_base,
+            transport=self.transport(),
+            cookie=self.credential().as_cookie_header() if cookie is None else cookie,
+            timeout=self.settings.timeout,
+            allow_custom_api_base=self.settings.allow_custom_api_base,
+            log=make_request_log(self.settings.debug, self.stderr),
+        )
+
+    def session(self):  # type: ignore[no-untyped-def]
+        """The command's session, carrying the resolved credential."""
+        if self._session is None:
+            self._session = self.new_session()
+        return self._session
+
+    # --- auth ---------------------------------------------------------------------------------
+    def auth_gateway(self, *, fresh: bool = False):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.auth import JoinQuantAuthGateway
+
+        session = self.new_session(cookie="") if fresh else self.session()
+        return JoinQuantAuthGateway(session, allow_custom_api_base=self.settings.allow_custom_api_base)
+
+    # --- strategies & backtests (issue 4) -----------------------------------------------------
+
+    # --- community (issue 5) -------------------------------------------------------------------
+
+    # --- end of command -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Save a session the site rotated (only when it came from the config file)."""
+        session, self._session = self._session, None
+        if session is not None and session.jar and session.jar.changed and self.credential().origin == "config":
+            from jqcli.domain.credentials import Credentials
+
+            saved = self.settings.saved_credentials()
+            self.settings.store.save(
+                Credentials(cookie=session.jar.header(), username=saved.username),
+                api_base=self.settings.store.setting("api_base"),
+            )
+        if self._transport is not None:
+            self._transport.close()
