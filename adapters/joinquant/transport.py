@@ -31,8 +31,14 @@ def shared_pool_manager(maxsize: int = 8):  # type: ignore[no-untyped-def]
 class Urllib3Transport:
     """Implements the ``HttpTransport`` port with urllib3."""
 
-    def __init__(self, *, maxsize: int = 8) -> None:
-        self._pool = shared_pool_manager(maxsize)
+    def __init__(self, *, maxsize: int = 8, private: bool = False) -> None:
+        if private:  # e.g. for recording tests: connections not shared with other transports
+            import urllib3
+
+            self._pool = urllib3.PoolManager(num_pools=4, maxsize=maxsize, block=False, retries=False)
+        else:
+            self._pool = shared_pool_manager(maxsize)
+        self._private = private
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         import urllib3
@@ -59,8 +65,9 @@ class Urllib3Transport:
         return HttpResponse(status=response.status, headers=headers, body=body, url=request.url)
 
     def close(self) -> None:
-        """The pool is shared for the whole process; connections close at exit."""
-        return None
+        """Close a private pool; the shared one lives for the whole process."""
+        if self._private:
+            self._pool.clear()
 
 
 def _check_length(headers, body: bytes, request: HttpRequest) -> None:  # type: ignore[no-untyped-def]
