@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import redirect_stdout
 
 from jqcli.domain.errors import Interrupted, InternalError, JqcliError
 from jqcli.entrypoints.context import Context, Stdio
@@ -37,7 +38,8 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
         from jqcli.entrypoints.parser import build_parser
 
         parser = build_parser(argv)
-        args = parser.parse_args(argv)
+        with redirect_stdout(stdio.stdout):  # --help / --version print to sys.stdout
+            args = parser.parse_args(argv)
         fmt, debug = args.format, args.debug
         ctx = Context(args, stdio, environ, cwd)
         result = args.handler(ctx)
@@ -75,7 +77,7 @@ def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool) -> int:
     try:
         _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt))
     except BrokenPipeError:
-        pass  # stderr closed by the reader: the exit status still tells the story
+        return exit_code_for(exc.code)  # stderr closed by the reader: the status still tells the story
     return exit_code_for(exc.code)
 
 
