@@ -12,7 +12,7 @@ import os
 import sys
 from contextlib import redirect_stdout
 
-from jqcli.domain.errors import Interrupted, InternalError, JqcliError
+from jqcli.domain.errors import InternalError, Interrupted, JqcliError
 from jqcli.entrypoints.context import Context, Stdio
 from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
 from jqcli.entrypoints.render import Result, render_error, render_result
@@ -88,8 +88,10 @@ def _jsonable(details: dict) -> dict:
         json.dumps(details, ensure_ascii=False)
         return details
     except (TypeError, ValueError):
-        return {key: value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
-                for key, value in details.items()}
+        return {
+            key: value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+            for key, value in details.items()
+        }
 
 
 def _write(stream, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -105,7 +105,9 @@ class Context:
             return
         if not self.interactive:
             raise ConfirmationRequired(
-                f"{question}:非交互模式下需要传 --yes 确认", details=dict(details or {}), hint="加上 --yes(或 -y)"
+                f"{question}:非交互模式下需要传 --yes 确认",
+                details=dict(details or {}),
+                hint="加上 --yes(或 -y)",
             )
         self.stdio.stderr.write(f"{question} [y/N] ")
         self.stdio.stderr.flush()

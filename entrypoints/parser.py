@@ -20,13 +20,14 @@ PROG = "jqcli"
 DEFAULT_TIMEOUT = 30.0
 
 # Global options that take a value: needed to find the command group in argv cheaply.
-_VALUE_OPTIONS = frozenset(
-    {"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout"}
-)
+_VALUE_OPTIONS = frozenset({"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout"})
 
 _TRANSLATIONS = (
     (re.compile(r"^the following arguments are required: (.+)$"), "缺少必需参数: {0}"),
-    (re.compile(r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$"), "参数 {0} 的取值无效: {1}(可选: {2})"),
+    (
+        re.compile(r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$"),
+        "参数 {0} 的取值无效: {1}(可选: {2})",
+    ),
     (re.compile(r"^argument (.+?): invalid .+? value: (.+)$"), "参数 {0} 的值无效: {1}"),
     (re.compile(r"^argument (.+?): not allowed with argument (.+)$"), "参数 {0} 不能与 {1} 同时使用"),
     (re.compile(r"^argument (.+?): expected one argument$"), "参数 {0} 需要一个值"),

@@ -26,9 +26,7 @@ class Settings:
         self.args = args
         self.real_environ = dict(environ)
         self.cwd = cwd
-        self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(
-            getattr(args, "env_file", None), environ, cwd
-        )
+        self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(getattr(args, "env_file", None), environ, cwd)
         merged = dict(self.dotenv)
         merged.update(environ)
         self.env = merged

@@ -14,7 +14,7 @@ def _home(environ: dict[str, str]) -> str:
 
 
 def default_config_path(environ: dict[str, str], platform: str = sys.platform) -> str:
-    """``~/.config/jqcli/config.json`` (honouring ``XDG_CONFIG_HOME``) or ``%APPDATA%\\jqcli\\config.json``."""
+    """``~/.config/jqcli/config.json`` (honouring XDG_CONFIG_HOME); ``%APPDATA%\\jqcli\\config.json`` on Windows."""
     if platform.startswith("win"):
         base = environ.get("APPDATA") or os.path.join(_home(environ), "AppData", "Roaming")
         return os.path.join(base, APP_DIR, CONFIG_NAME)
@@ -24,7 +24,7 @@ def default_config_path(environ: dict[str, str], platform: str = sys.platform) -
 
 
 def default_data_dir(environ: dict[str, str], platform: str = sys.platform) -> str:
-    """The user data folder: ``$XDG_DATA_HOME/jqcli`` or ``~/.local/share/jqcli`` (``%LOCALAPPDATA%\\jqcli``)."""
+    """The user data folder: ``$XDG_DATA_HOME/jqcli``, ``~/.local/share/jqcli`` or ``%LOCALAPPDATA%\\jqcli``."""
     if platform.startswith("win"):
         base = environ.get("LOCALAPPDATA") or environ.get("APPDATA") or _home(environ)
         return os.path.join(base, APP_DIR)

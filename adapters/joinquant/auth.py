@@ -62,7 +62,10 @@ class JoinQuantAuthGateway:
         payload = self.session.get_json(IS_LOGIN, auth="required")
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
         if str(payload.get("code", "")) not in ("00000", "0") and not data:
-            raise ApiError(f"会话检查失败: {payload.get('msg') or payload.get('code')}", details={"code": payload.get("code")})
+            raise ApiError(
+                f"会话检查失败: {payload.get('msg') or payload.get('code')}",
+                details={"code": payload.get("code")},
+            )
         logged_in = str(data.get("isLogin", "0")).strip() in ("1", "true", "True")
         return SessionInfo(
             logged_in=logged_in,
@@ -90,6 +93,9 @@ def _raise_for_login_failure(payload: dict) -> None:
     if "频繁" in message:
         raise ApiError(f"登录过于频繁:{message}", details=details, hint="稍等几分钟再试")
     if code in ("20000", "10000") or "密码" in message:
-        raise NotAuthenticated(f"登录失败:{message or '用户名或密码错误'}", details=details,
-                               hint="检查 JQCLI_USERNAME / JQCLI_PASSWORD")
+        raise NotAuthenticated(
+            f"登录失败:{message or '用户名或密码错误'}",
+            details=details,
+            hint="检查 JQCLI_USERNAME / JQCLI_PASSWORD",
+        )
     raise ApiError(f"登录失败:{message or code or '未知错误'}", details=details)

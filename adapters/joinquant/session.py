@@ -25,7 +25,12 @@ import attrs
 
 from jqcli.adapters.joinquant.cookies import CookieJar
 from jqcli.adapters.joinquant.debuglog import NullLog, redact_query
-from jqcli.adapters.joinquant.expiry import is_geo_blocked, is_login_page, json_says_expired, redirect_to_login
+from jqcli.adapters.joinquant.expiry import (
+    is_geo_blocked,
+    is_login_page,
+    json_says_expired,
+    redirect_to_login,
+)
 from jqcli.application.ports import HttpRequest, HttpResponse, HttpTransport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
 
@@ -96,8 +101,16 @@ class JoinQuantSession:
             url += ("&" if "?" in url else "?") + urlencode(_pairs(params))
         return url
 
-    def get_text(self, path: str, params: Params = None, *, referer: str = "", xhr: bool = True,
-                 auth: str = "required", follow: bool = False) -> str:
+    def get_text(
+        self,
+        path: str,
+        params: Params = None,
+        *,
+        referer: str = "",
+        xhr: bool = True,
+        auth: str = "required",
+        follow: bool = False,
+    ) -> str:
         """GET an HTML page; a login page or login redirect raises NotAuthenticated."""
         response = self.request("GET", path, params=params, referer=referer, xhr=xhr, auth=auth, follow=follow)
         text = decode(response)
@@ -110,14 +123,23 @@ class JoinQuantSession:
         response = self.request("GET", path, params=params, referer=referer, auth=auth)
         return self.parse_json(response, path)
 
-    def post_form(self, path: str, form: Params, params: Params = None, *, referer: str = "",
-                  xhr: bool = True, auth: str = "required") -> HttpResponse:
+    def post_form(
+        self,
+        path: str,
+        form: Params,
+        params: Params = None,
+        *,
+        referer: str = "",
+        xhr: bool = True,
+        auth: str = "required",
+    ) -> HttpResponse:
         """POST a urlencoded form once (never retried)."""
         body = urlencode(_pairs(form)).encode("utf-8")
         return self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
 
-    def post_json(self, path: str, form: Params, params: Params = None, *, referer: str = "",
-                  auth: str = "required") -> dict:
+    def post_json(
+        self, path: str, form: Params, params: Params = None, *, referer: str = "", auth: str = "required"
+    ) -> dict:
         return self.parse_json(self.post_form(path, form, params, referer=referer, auth=auth), path)
 
     def parse_json(self, response: HttpResponse, path: str) -> dict:
@@ -136,14 +158,28 @@ class JoinQuantSession:
             raise ApiError("聚宽拒绝了当前地区的访问(当前地区暂不支持访问)", details={"path": path})
         raise ApiError(
             "聚宽返回的不是预期的 JSON",
-            details={"path": path, "status": response.status, "content_type": response.header("Content-Type"),
-                     "body_excerpt": excerpt(text)},
+            details={
+                "path": path,
+                "status": response.status,
+                "content_type": response.header("Content-Type"),
+                "body_excerpt": excerpt(text),
+            },
         )
 
     # -- the one request path ---------------------------------------------------------------
-    def request(self, method: str, path: str, *, params: Params = None, body: Optional[bytes] = None,
-                referer: str = "", xhr: bool = True, auth: str = "required", follow: bool = False,
-                extra_headers: Sequence[Tuple[str, str]] = ()) -> HttpResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        body: Optional[bytes] = None,
+        referer: str = "",
+        xhr: bool = True,
+        auth: str = "required",
+        follow: bool = False,
+        extra_headers: Sequence[Tuple[str, str]] = (),
+    ) -> HttpResponse:
         url = self.url(path, params)
         headers = self._headers(method, referer, xhr, auth, path, body is not None) + tuple(extra_headers)
         request = HttpRequest(method=method, url=url, headers=headers, body=body)
@@ -152,8 +188,9 @@ class JoinQuantSession:
             response = self._follow_same_origin(response, headers)
         return self._check(response, path)
 
-    def _headers(self, method: str, referer: str, xhr: bool, auth: str, path: str,
-                 has_body: bool) -> Tuple[Tuple[str, str], ...]:
+    def _headers(
+        self, method: str, referer: str, xhr: bool, auth: str, path: str, has_body: bool
+    ) -> Tuple[Tuple[str, str], ...]:
         headers = [("User-Agent", USER_AGENT), ("Accept", "application/json, text/html;q=0.9, */*;q=0.8")]
         if xhr:
             headers.append(("X-Requested-With", "XMLHttpRequest"))
@@ -226,11 +263,15 @@ class JoinQuantSession:
         if status == 404:
             raise NotFound(f"聚宽返回 404:{path} 不存在", details={"path": path, "status": status})
         if status == 429:
-            raise ApiError("请求过于频繁,聚宽限流(429),请稍后再试",
-                           details={"path": path, "status": status, "retry_after": response.header("Retry-After")})
+            raise ApiError(
+                "请求过于频繁,聚宽限流(429),请稍后再试",
+                details={"path": path, "status": status, "retry_after": response.header("Retry-After")},
+            )
         if status >= 400:
-            raise ApiError(f"聚宽返回 HTTP {status}", details={"path": path, "status": status,
-                                                               "body_excerpt": excerpt(decode(response))})
+            raise ApiError(
+                f"聚宽返回 HTTP {status}",
+                details={"path": path, "status": status, "body_excerpt": excerpt(decode(response))},
+            )
         return response
 
     def _log_request(self, request: HttpRequest, status: object, started: float, attempt: int) -> None:

@@ -81,7 +81,11 @@ def _check_length(headers, body: bytes, request: HttpRequest) -> None:  # type: 
     if len(body) < expected:
         raise NetworkError(
             "响应被截断(连接提前关闭)",
-            details={"url": _strip_query(request.url), "expected_bytes": expected, "received_bytes": len(body)},
+            details={
+                "url": _strip_query(request.url),
+                "expected_bytes": expected,
+                "received_bytes": len(body),
+            },
         )
 
 

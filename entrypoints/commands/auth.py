@@ -16,9 +16,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     sub = add_subcommands(parser, dest="command")
 
     status = sub.add_parser("status", help="查看本地凭据状态(默认不联网)", description="检查本地是否已有可用凭据。")
-    status.add_argument(
-        "--verify", action="store_true", help="额外用只读接口 /user/index/isLogin 在线确认会话仍然有效"
-    )
+    status.add_argument("--verify", action="store_true", help="额外用只读接口 /user/index/isLogin 在线确认会话仍然有效")
     status.set_defaults(handler=status_command)
 
     login = sub.add_parser(
@@ -28,25 +26,33 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         "密码来自 --password-stdin 或环境变量 JQCLI_PASSWORD(交互终端下也可提示输入)。",
     )
     login.add_argument("--username", help="账号(默认取 JQCLI_USERNAME)")
-    login.add_argument(
-        "--password-stdin", action="store_true", help="从 stdin 读取密码(只去掉末尾一个换行)"
-    )
+    login.add_argument("--password-stdin", action="store_true", help="从 stdin 读取密码(只去掉末尾一个换行)")
     login.set_defaults(handler=login_command)
 
     token = sub.add_parser("import-token", help="保存 token 到本地配置", description="保存 token 到本地配置。")
-    token.add_argument("--token", dest="import_value", required=True, metavar="TOKEN", help="token 值;传 - 从 stdin 读取")
+    token.add_argument(
+        "--token", dest="import_value", required=True, metavar="TOKEN", help="token 值;传 - 从 stdin 读取"
+    )
     token.add_argument("--username", help="同时记录的账号名(可选)")
     token.set_defaults(handler=import_token_command)
 
-    cookie = sub.add_parser("import-cookie", help="保存 cookie 到本地配置", description="保存浏览器 cookie 到本地配置。")
+    cookie = sub.add_parser(
+        "import-cookie", help="保存 cookie 到本地配置", description="保存浏览器 cookie 到本地配置。"
+    )
     cookie.add_argument(
-        "--cookie", dest="import_value", required=True, metavar="COOKIE", help="完整 Cookie 头;传 - 从 stdin 读取"
+        "--cookie",
+        dest="import_value",
+        required=True,
+        metavar="COOKIE",
+        help="完整 Cookie 头;传 - 从 stdin 读取",
     )
     cookie.add_argument("--username", help="同时记录的账号名(可选)")
     cookie.set_defaults(handler=import_cookie_command)
 
     logout = sub.add_parser(
-        "logout", help="删除本地保存的 token/cookie/username", description="删除本地配置中保存的凭据,不影响环境变量。"
+        "logout",
+        help="删除本地保存的 token/cookie/username",
+        description="删除本地配置中保存的凭据,不影响环境变量。",
     )
     logout.set_defaults(handler=logout_command)
 
@@ -72,7 +78,9 @@ def status_command(ctx):  # type: ignore[no-untyped-def]
         info = ctx.services.auth_gateway().session_info()
         if not info.logged_in:
             raise NotAuthenticated(
-                "会话已失效(isLogin=0),请重新登录", details={"api_base": settings.api_base}, hint="运行 jqcli auth login"
+                "会话已失效(isLogin=0),请重新登录",
+                details={"api_base": settings.api_base},
+                hint="运行 jqcli auth login",
             )
         data["verified"] = True
         data["session"] = {"user_name": info.user_name, "alias": info.alias}
@@ -109,7 +117,8 @@ def import_cookie_command(ctx):  # type: ignore[no-untyped-def]
         raise UsageError("cookie 格式不对:应为浏览器中的 name=value; name2=value2")
     cookie = "; ".join(f"{name}={val}" for name, val in pairs)
     ctx.settings.store.save(
-        Credentials(cookie=cookie, username=(ctx.args.username or "").strip()), api_base=_site_of(ctx.settings)
+        Credentials(cookie=cookie, username=(ctx.args.username or "").strip()),
+        api_base=_site_of(ctx.settings),
     )
     return {"ok": True, "credential": "cookie"}
 

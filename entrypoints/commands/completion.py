@@ -11,7 +11,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         shell_parser = sub.add_parser(
             shell,
             help=f"输出 {shell} 补全脚本",
-            description=f"输出 {shell} 补全脚本,例如: eval \"$(jqcli completion {shell})\"",
+            description=f'输出 {shell} 补全脚本,例如: eval "$(jqcli completion {shell})"',
         )
         shell_parser.set_defaults(handler=completion_command, shell=shell)
 

@@ -35,12 +35,17 @@ def test_leak_scanner_catches_each_kind_of_secret() -> None:
 
 def test_scrubbed_response_has_no_leak() -> None:
     response = {
-        "headers": {"Set-Cookie": ["PHPSESSID=abc; path=/; HttpOnly", "token=0123abcd; path=/"],
-                    "Content-Length": ["80"]},
+        "headers": {
+            "Set-Cookie": ["PHPSESSID=abc; path=/; HttpOnly", "token=0123abcd; path=/"],
+            "Content-Length": ["80"],
+        },
         "body": {"string": b'<script>window.tokenData={name:"token",value:"deadbeef"}</script>{"secret":"x"}'},
     }
     scrubbed = scrub_response(response)
-    assert scrubbed["headers"]["Set-Cookie"] == ["PHPSESSID=REDACTED; path=/; HttpOnly", "token=REDACTED; path=/"]
+    assert scrubbed["headers"]["Set-Cookie"] == [
+        "PHPSESSID=REDACTED; path=/; HttpOnly",
+        "token=REDACTED; path=/",
+    ]
     body = scrubbed["body"]["string"].decode()
     assert "deadbeef" not in body and '"secret":"REDACTED"' in body
     assert scrubbed["headers"]["Content-Length"] == [str(len(scrubbed["body"]["string"]))]

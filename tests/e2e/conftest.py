@@ -72,20 +72,41 @@ class JqRunner:
         )
         return env
 
-    def raw(self, *args: str, input: Optional[str] = None, env: Optional[dict] = None,
-            timeout: float = 120, cwd: Optional[str] = None) -> CliResult:
+    def raw(
+        self,
+        *args: str,
+        input: Optional[str] = None,
+        env: Optional[dict] = None,
+        timeout: float = 120,
+        cwd: Optional[str] = None,
+    ) -> CliResult:
         run_env = self.env
         run_env.update(env or {})
         proc = subprocess.run(
-            [jqcli_executable(), *args], input=input, capture_output=True, text=True,
-            env=run_env, timeout=timeout, cwd=cwd or str(self.home),
+            [jqcli_executable(), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=timeout,
+            cwd=cwd or str(self.home),
         )
         return CliResult(proc)
 
     def login(self) -> CliResult:
-        result = self.raw("--api-base", self.server.url, "--format", "json", "--non-interactive",
-                          "auth", "login", "--username", self.server.username, "--password-stdin",
-                          input=self.server.password + "\n")
+        result = self.raw(
+            "--api-base",
+            self.server.url,
+            "--format",
+            "json",
+            "--non-interactive",
+            "auth",
+            "login",
+            "--username",
+            self.server.username,
+            "--password-stdin",
+            input=self.server.password + "\n",
+        )
         assert result.code == 0, result
         self.logged_in = True
         return result
@@ -95,7 +116,7 @@ class JqRunner:
             self.login()
         return self.raw("--api-base", self.server.url, "--format", "json", "--non-interactive", *args, **kwargs)
 
-    def bound_to(self, server: SandboxProcess) -> "JqRunner":
+    def bound_to(self, server: SandboxProcess) -> JqRunner:
         return JqRunner(server, self.home / f"other-{abs(hash(server.url))}")
 
 

@@ -29,7 +29,7 @@ class Outcome:
 
     @property
     def error(self) -> dict:
-        return json.loads(self.stderr[self.stderr.rfind('{\n  "error"'):])["error"]
+        return json.loads(self.stderr[self.stderr.rfind('{\n  "error"') :])["error"]
 
     def __repr__(self) -> str:
         return f"Outcome(code={self.code}, stdout={self.stdout[:300]!r}, stderr={self.stderr[:300]!r})"

@@ -14,8 +14,13 @@ from typing import Dict, List, Optional, Tuple
 
 
 class Answer:
-    def __init__(self, status: int = 200, body: str | bytes = b"", headers: Optional[List[Tuple[str, str]]] = None,
-                 content_type: str = "application/json; charset=utf-8") -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        body: str | bytes = b"",
+        headers: Optional[List[Tuple[str, str]]] = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
         self.status = status
         self.body = body.encode("utf-8") if isinstance(body, str) else body
         self.headers = list(headers or [])
@@ -92,7 +97,7 @@ class StubServer:
     def hits(self, path: str) -> List[Recorded]:
         return [r for r in self.requests if r.path.split("?", 1)[0] == path]
 
-    def __enter__(self) -> "StubServer":
+    def __enter__(self) -> StubServer:
         self.thread.start()
         return self
 

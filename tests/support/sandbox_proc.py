@@ -52,13 +52,26 @@ class SandboxProcess:
                 self.proc.wait(timeout=10)
 
 
-def start_sandbox_server(state_path: str, *extra: str, env: Optional[dict] = None,
-                         startup_timeout: float = 60.0) -> SandboxProcess:
+def start_sandbox_server(
+    state_path: str, *extra: str, env: Optional[dict] = None, startup_timeout: float = 60.0
+) -> SandboxProcess:
     """Run ``jqcli --format json sandbox serve --port 0 --state PATH …`` and wait for its JSON line."""
     run_env = dict(os.environ if env is None else env)
     run_env.setdefault("PYTHONUNBUFFERED", "1")
-    cmd = [jqcli_executable(), "--format", "json", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0",
-           "--state", state_path, *extra]
+    cmd = [
+        jqcli_executable(),
+        "--format",
+        "json",
+        "sandbox",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--state",
+        state_path,
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run_env)
     deadline = time.monotonic() + startup_timeout
     assert proc.stdout is not None
@@ -66,7 +79,9 @@ def start_sandbox_server(state_path: str, *extra: str, env: Optional[dict] = Non
         line = proc.stdout.readline()
         if not line:
             if proc.poll() is not None:
-                raise RuntimeError(f"sandbox serve exited early ({proc.returncode}): {proc.stderr.read() if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"sandbox serve exited early ({proc.returncode}): {proc.stderr.read() if proc.stderr else ''}"
+                )
             continue
         line = line.strip()
         if line.startswith("{"):

@@ -45,8 +45,16 @@ def test_every_error_class_has_an_exit_code_and_codes_are_distinct() -> None:
         ["--format", "json"],
         ["--format", "json", "auth", "status", "--bogus"],
     ],
-    ids=["unknown-command", "unknown-subcommand", "bad-type", "negative", "missing-arg", "exclusive", "no-command",
-         "unknown-option"],
+    ids=[
+        "unknown-command",
+        "unknown-subcommand",
+        "bad-type",
+        "negative",
+        "missing-arg",
+        "exclusive",
+        "no-command",
+        "unknown-option",
+    ],
 )
 def test_usage_errors_exit_3_in_json_shape(argv) -> None:
     outcome = run_cli(argv)

@@ -30,7 +30,11 @@ def config_file(home):
 
 
 def status(home, *flags, env=None, cwd=None):
-    return run_cli(["--format", "json", *flags, "auth", "status"], env=env or env_for(home), cwd=str(cwd or home / "work"))
+    return run_cli(
+        ["--format", "json", *flags, "auth", "status"],
+        env=env or env_for(home),
+        cwd=str(cwd or home / "work"),
+    )
 
 
 def test_status_without_credentials(home) -> None:
@@ -67,8 +71,10 @@ def test_env_file_option_and_missing_env_file(home) -> None:
 
 
 def test_config_written_atomically_with_private_modes(home) -> None:
-    outcome = run_cli(["--format", "json", "auth", "import-cookie", "--cookie", "Cookie: PHPSESSID=a; token=b"],
-                      env=env_for(home))
+    outcome = run_cli(
+        ["--format", "json", "auth", "import-cookie", "--cookie", "Cookie: PHPSESSID=a; token=b"],
+        env=env_for(home),
+    )
     assert outcome.json == {"ok": True, "credential": "cookie"}
     path = config_file(home)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from jqcli.adapters.joinquant.session import JoinQuantSession, RetryPolicy, credentials_allowed, parse_retry_after
+from jqcli.adapters.joinquant.session import (
+    JoinQuantSession,
+    RetryPolicy,
+    credentials_allowed,
+    parse_retry_after,
+)
 from jqcli.adapters.joinquant.transport import Urllib3Transport
 from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
@@ -17,7 +22,9 @@ LOGIN_HTML = (
     "<html><head><title>用户登录 - 聚宽</title></head><body>"
     '<form class="formPwdLogin"><input name="CyLoginForm[username]"></form></body></html>'
 )
-PAGE_WITH_LOGOUT = '<html><head><title>我的策略 - 聚宽</title></head><body><a href="/user/login/logout">退出</a></body></html>'
+PAGE_WITH_LOGOUT = (
+    '<html><head><title>我的策略 - 聚宽</title></head><body><a href="/user/login/logout">退出</a></body></html>'
+)
 
 
 def make_session(url: str, cookie: str = "PHPSESSID=abc; token=t0", **kwargs) -> tuple[JoinQuantSession, list]:
@@ -102,7 +109,10 @@ def test_truncated_body_is_a_network_error_when_retries_run_out(stub) -> None:
         Answer(302, "", headers=[("Location", "/user/login/index?redirect=%2Falgorithm%2Findex%2Flist")]),
         Answer(401, "no"),
         Answer(403, "no"),
-        Answer(200, json.dumps({"status": "1", "code": "10001", "msg": "请先登录", "redirect": "/user/login/index"})),
+        Answer(
+            200,
+            json.dumps({"status": "1", "code": "10001", "msg": "请先登录", "redirect": "/user/login/index"}),
+        ),
         Answer(200, json.dumps({"status": 1, "code": 10001, "msg": ""})),
         Answer(200, json.dumps({"status": "1", "code": "20000", "redirect": "/user/login/index?x=1"})),
         Answer(200, LOGIN_HTML, content_type="text/html; charset=utf-8"),
@@ -139,7 +149,11 @@ def test_logout_link_on_a_normal_page_is_not_mistaken_for_expiry(stub) -> None:
 
 
 def test_non_login_redirect_is_returned_not_followed(stub) -> None:
-    stub.route("POST", "/algorithm/index/new", Answer(302, "", headers=[("Location", "/algorithm/index/edit?algorithmId=ab")]))
+    stub.route(
+        "POST",
+        "/algorithm/index/new",
+        Answer(302, "", headers=[("Location", "/algorithm/index/edit?algorithmId=ab")]),
+    )
     session, _ = make_session(stub.url)
     response = session.post_form("/algorithm/index/new", {"code": "x"})
     assert response.status == 302 and response.header("Location").endswith("algorithmId=ab")
@@ -156,8 +170,18 @@ def test_follow_stays_on_the_same_origin(stub) -> None:
 
 
 def test_set_cookie_rotation_is_kept_for_later_requests(stub) -> None:
-    stub.route("GET", "/one", Answer(200, OK, headers=[("Set-Cookie", "token=t1; path=/; HttpOnly"),
-                                                         ("Set-Cookie", "uid=u9; expires=Wed, 01 Jan 2031 00:00:00 GMT")]))
+    stub.route(
+        "GET",
+        "/one",
+        Answer(
+            200,
+            OK,
+            headers=[
+                ("Set-Cookie", "token=t1; path=/; HttpOnly"),
+                ("Set-Cookie", "uid=u9; expires=Wed, 01 Jan 2031 00:00:00 GMT"),
+            ],
+        ),
+    )
     stub.route("GET", "/two", Answer(200, OK))
     session, _ = make_session(stub.url)
     session.get_json("/one")
@@ -231,8 +255,12 @@ def test_optional_auth_goes_anonymous_to_a_foreign_host() -> None:
 
 def test_foreign_host_allowed_explicitly() -> None:
     transport = CapturingTransport()
-    session = JoinQuantSession(api_base="https://mirror.example.com", transport=transport, cookie="token=t",
-                               allow_custom_api_base=True)
+    session = JoinQuantSession(
+        api_base="https://mirror.example.com",
+        transport=transport,
+        cookie="token=t",
+        allow_custom_api_base=True,
+    )
     session.get_json("/x")
     assert ("Cookie", "token=t") in transport.sent[0].headers
 

@@ -1,0 +1,66 @@
+"""Startup benchmark: jqcli's fast commands against the bare interpreter.
+
+    .venv/bin/python tests/bench/startup.py            # 40 runs each
+    .venv/bin/python tests/bench/startup.py --smoke    # 3 runs each, asserts nothing about time
+
+Prints the median wall time of each command and its ratio to ``python -c pass``
+(target: within 3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_RATIO = 3.0
+
+
+def jqcli() -> str:
+    candidate = Path(sys.executable).with_name("jqcli")
+    return str(candidate) if candidate.exists() else "jqcli"
+
+
+def median_ms(cmd: list, runs: int, env: dict, cwd: str) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd, check=False)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    runs = 3 if args.smoke else args.runs
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
+        cases = [
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("jqcli --help", [jqcli(), "--help"]),
+            ("jqcli --version", [jqcli(), "--version"]),
+            ("jqcli --format json auth status", [jqcli(), "--format", "json", "auth", "status"]),
+        ]
+        for _, cmd in cases:  # warm the page cache and .pyc files
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=home, check=False)
+        results = [(name, median_ms(cmd, runs, env, home)) for name, cmd in cases]
+    floor = results[0][1]
+    print(f"{'command':<36} {'median ms':>10} {'x floor':>8} {'target':>8}  status")
+    for name, ms in results:
+        ratio = ms / floor
+        met = "floor" if name.startswith("python") else ("met" if ratio <= TARGET_RATIO else "NOT MET")
+        print(f"{name:<36} {ms:>10.1f} {ratio:>8.2f} {TARGET_RATIO:>7.1f}x  {met}")
+    print(f"({runs} runs each, {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
