@@ -1,0 +1,1 @@
+"""Package data: the generated man page and the demo strategy."""
