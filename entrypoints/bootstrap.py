@@ -17,18 +17,35 @@ class Services:
         self._transport = None
         self._session = None
         self._credential = None
+        self._embedded = None
 
     # --- transport and session -------------------------------------------------------------
+    def embedded_sandbox(self):  # type: ignore[no-untyped-def]
+        """The in-process sandbox (``--sandbox``): state under the user data folder."""
+        if self._embedded is None:
+            from jqcli.adapters.sandbox.embedded import open_embedded
+
+            self._embedded = open_embedded(self.settings.sandbox_dir)
+        return self._embedded
+
     def transport(self):  # type: ignore[no-untyped-def]
         if self._transport is None:
-            from jqcli.adapters.joinquant.transport import Urllib3Transport
+            if self.settings.sandbox:
+                self._transport = self.embedded_sandbox().transport
+            else:
+                from jqcli.adapters.joinquant.transport import Urllib3Transport
 
-            self._transport = Urllib3Transport()
+                self._transport = Urllib3Transport()
         return self._transport
 
     def credential(self):  # type: ignore[no-untyped-def]
         if self._credential is None:
-            self._credential = self.settings.credential()
+            credential = self.settings.credential()
+            if not credential and self.settings.sandbox:
+                from jqcli.domain.credentials import ResolvedCredential
+
+                credential = ResolvedCredential("cookie", self.embedded_sandbox().demo_cookie(), "sandbox")
+            self._credential = credential
         return self._credential
 
     def new_session(self, *, cookie: str | None = None):  # type: ignore[no-untyped-def]
@@ -76,3 +93,5 @@ class Services:
             )
         if self._transport is not None:
             self._transport.close()
+        if self._embedded is not None:
+            self._embedded.close()

@@ -100,6 +100,11 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="允许把凭据发送到非 joinquant.com / 非本机的 --api-base",
     )
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="在进程内的本地沙盒(模拟聚宽站点)上运行,已登录演示账号,不触碰真实凭据(或 JQCLI_SANDBOX=1)",
+    )
     group.add_argument("--version", action="version", version=f"%(prog)s {_version()}", help="显示版本并退出")
 
 

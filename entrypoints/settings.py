@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 
 from jqcli.adapters.config.dotenv import parse_dotenv
-from jqcli.adapters.config.paths import resolve_config_path
+from jqcli.adapters.config.paths import default_data_dir, resolve_config_path
 from jqcli.adapters.config.store import JsonConfigStore
 from jqcli.domain.credentials import Credentials, ResolvedCredential, resolve_credentials
 from jqcli.domain.errors import FileError, UsageError
 
 DEFAULT_API_BASE = "https://www.joinquant.com"
+SANDBOX_API_BASE = "http://sandbox.localhost"
 TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
@@ -30,7 +31,21 @@ class Settings:
         merged = dict(self.dotenv)
         merged.update(environ)
         self.env = merged
-        self.config_path = resolve_config_path(_abs(getattr(args, "config", None), cwd), merged)
+        self.sandbox = (
+            bool(getattr(args, "sandbox", False)) or merged.get("JQCLI_SANDBOX", "").strip().lower() in TRUTHY
+        )
+        self.data_dir = default_data_dir(merged)
+        if self.sandbox:
+            # The sandbox keeps its own config so that it never reads or writes the real credentials.
+            if (
+                getattr(args, "api_base", None)
+                or getattr(args, "flag_token", None)
+                or getattr(args, "flag_cookie", None)
+            ):
+                raise UsageError("--sandbox 不能与 --api-base/--token/--cookie 同时使用:沙盒总是使用演示账号")
+            self.config_path = os.path.join(self.sandbox_dir, "config.json")
+        else:
+            self.config_path = resolve_config_path(_abs(getattr(args, "config", None), cwd), merged)
         self.store = JsonConfigStore(self.config_path)
         self.format: str = getattr(args, "format", "table")
         self.debug: bool = bool(getattr(args, "debug", False))
@@ -45,6 +60,11 @@ class Settings:
         self._saved: Credentials | None = None
 
     # -- derived values ------------------------------------------------------------------------
+    @property
+    def sandbox_dir(self) -> str:
+        """Where the embedded sandbox keeps its state (``$XDG_DATA_HOME/jqcli/sandbox``)."""
+        return os.path.join(self.data_dir, "sandbox")
+
     def env_value(self, name: str) -> str:
         return self.env.get(name, "")
 
@@ -54,7 +74,13 @@ class Settings:
         return self._saved
 
     def credential(self) -> ResolvedCredential:
-        """The credential to use, by the spec's precedence (reads the config only if needed)."""
+        """The credential to use, by the spec's precedence (reads the config only if needed).
+
+        In sandbox mode only the sandbox's own config counts; an empty result there
+        means "use the demo account" (filled in by the composition root).
+        """
+        if self.sandbox:
+            return resolve_credentials(saved=self.saved_credentials())
         quick = resolve_credentials(
             flag_token=self.flag_token,
             flag_cookie=self.flag_cookie,
@@ -68,6 +94,8 @@ class Settings:
     @property
     def api_base(self) -> str:
         """``--api-base`` > ``JQCLI_API_BASE`` > config ``api_base`` > the real site."""
+        if self.sandbox:
+            return SANDBOX_API_BASE
         flag = getattr(self.args, "api_base", None)
         chosen = flag or self.env_value("JQCLI_API_BASE")
         if not chosen:
@@ -79,6 +107,8 @@ class Settings:
 
     @property
     def api_base_is_explicit(self) -> bool:
+        if self.sandbox:
+            return False
         return bool(getattr(self.args, "api_base", None) or self.env_value("JQCLI_API_BASE"))
 
 

@@ -62,8 +62,10 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 
 def status_command(ctx):  # type: ignore[no-untyped-def]
     settings = ctx.settings
-    credential = settings.credential()
+    credential = ctx.services.credential() if settings.sandbox else settings.credential()
     username = settings.saved_credentials().username or settings.env_value("JQCLI_USERNAME") or None
+    if settings.sandbox:
+        username = settings.saved_credentials().username or ctx.services.embedded_sandbox().demo_username
     data: dict[str, object] = {
         "authenticated": bool(credential),
         "api_base": settings.api_base,
