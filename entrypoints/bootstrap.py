@@ -7,6 +7,52 @@ the README's library section) or build use cases from the adapters themselves.
 
 from __future__ import annotations
 
+import os
+from types import SimpleNamespace
+from typing import Mapping, Optional
+
+
+def connect(
+    *,
+    api_base: Optional[str] = None,
+    cookie: Optional[str] = None,
+    token: Optional[str] = None,
+    config: Optional[str] = None,
+    env_file: Optional[str] = None,
+    sandbox: bool = False,
+    timeout: float = 30.0,
+    allow_custom_api_base: bool = False,
+    environ: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> "Services":
+    """Services for embedding applications, configured like the command line.
+
+    The same precedence applies as for ``jqcli`` (arguments > ``JQCLI_*``
+    environment/.env > saved config).  Use it as a context manager so that a
+    session the site rotated is saved back and connections are released::
+
+        with connect(sandbox=True) as services:
+            print(services.auth_gateway().session_info())
+    """
+    from jqcli.entrypoints.settings import Settings
+
+    args = SimpleNamespace(
+        api_base=api_base,
+        flag_cookie=cookie,
+        flag_token=token,
+        config=config,
+        env_file=env_file,
+        sandbox=sandbox,
+        timeout=timeout,
+        allow_custom_api_base=allow_custom_api_base,
+        format="json",
+        debug=False,
+        quiet=True,
+        non_interactive=True,
+    )
+    settings = Settings(args, dict(os.environ if environ is None else environ), cwd or os.getcwd())
+    return Services(settings)
+
 
 class Services:
     """Lazily built adapters and use cases for one invocation."""
@@ -80,6 +126,12 @@ class Services:
     # --- community (issue 5) -------------------------------------------------------------------
 
     # --- end of command -----------------------------------------------------------------------
+    def __enter__(self) -> "Services":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Save a session the site rotated (only when it came from the config file)."""
         session, self._session = self._session, None

@@ -186,3 +186,16 @@ def test_debug_log_redacts_secrets(site, tmp_path) -> None:
     assert "ms=" in debug.stderr and "retries=0" in debug.stderr
     for secret in ("sess2", "tok40", "hunter2", "dev1"):
         assert secret not in debug.stderr
+
+
+def test_library_connect_uses_the_same_precedence(site, tmp_path) -> None:
+    from jqcli.entrypoints.bootstrap import connect
+
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "JQCLI_COOKIE": "PHPSESSID=env"}
+    with connect(api_base=site.url, environ=env, cwd=str(tmp_path)) as services:
+        info = services.auth_gateway().session_info()
+    assert info.logged_in and info.alias == "演示"
+    assert site.hits("/user/index/isLogin")[0].headers["Cookie"] == "PHPSESSID=env"
+    with connect(api_base=site.url, cookie="PHPSESSID=flag", environ=env, cwd=str(tmp_path)) as services:
+        services.auth_gateway().session_info()
+    assert site.hits("/user/index/isLogin")[1].headers["Cookie"] == "PHPSESSID=flag"
