@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from email.utils import parsedate_to_datetime
 
@@ -16,9 +17,11 @@ class CookieJar:
     def __init__(self, header: str = "") -> None:
         self._cookies: dict[str, str] = dict(parse_cookie_header(header))
         self._initial = dict(self._cookies)
+        self._lock = threading.Lock()  # worker threads share one session
 
     def header(self) -> str:
-        return format_cookie_header(self._cookies)
+        with self._lock:
+            return format_cookie_header(self._cookies)
 
     def get(self, name: str) -> str:
         return self._cookies.get(name, "")
@@ -36,8 +39,11 @@ class CookieJar:
         return any(self._cookies.get(name) != self._initial.get(name) for name in SESSION_COOKIES)
 
     def update_from(self, set_cookie_headers: list[str], *, now: float | None = None) -> None:
-        for raw in set_cookie_headers:
-            self._apply(raw, time.time() if now is None else now)
+        if not set_cookie_headers:
+            return
+        with self._lock:
+            for raw in set_cookie_headers:
+                self._apply(raw, time.time() if now is None else now)
 
     def _apply(self, raw: str, now: float) -> None:
         first, _, rest = raw.partition(";")

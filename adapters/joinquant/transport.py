@@ -17,7 +17,7 @@ _POOL = None
 _POOL_LOCK = threading.Lock()
 
 
-def shared_pool_manager(maxsize: int = 8):  # type: ignore[no-untyped-def]
+def shared_pool_manager(maxsize: int = 16):  # type: ignore[no-untyped-def]
     """The process-wide PoolManager (created on first use, shared by every thread)."""
     global _POOL
     with _POOL_LOCK:
@@ -31,7 +31,7 @@ def shared_pool_manager(maxsize: int = 8):  # type: ignore[no-untyped-def]
 class Urllib3Transport:
     """Implements the ``HttpTransport`` port with urllib3."""
 
-    def __init__(self, *, maxsize: int = 8, private: bool = False) -> None:
+    def __init__(self, *, maxsize: int = 16, private: bool = False) -> None:
         if private:  # e.g. for recording tests: connections not shared with other transports
             import urllib3
 
