@@ -7,11 +7,13 @@ Sections below are grouped by area so that each area's ports stay together.
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Protocol, Sequence, Tuple
+from typing import List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
+from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
 from jqcli.domain.credentials import Credentials
+from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 # --------------------------------------------------------------------------------------------
 # Transport: how bytes reach the site (urllib3 over the network, or the in-process sandbox)
@@ -144,8 +146,84 @@ class AuthGateway(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------------------------
+# Strategies & backtests
+# --------------------------------------------------------------------------------------------
+
+
+class StrategyGateway(Protocol):
+    """The strategy pages: list, editor, create, save, delete (protocol.md §2.3–2.7).
+
+    Ids rotate on every response and old ones keep working: callers pass any
+    id they have seen; the gateway never assumes a listed id equals an older one.
+    """
+
+    def list_strategies(self) -> List[Strategy]:
+        """Every strategy of the account: all pages of the root and of every folder."""
+        ...
+
+    def get_strategy(self, strategy_id: str) -> StrategyDetail:
+        """The editor page of ``strategy_id`` (an edit id): save id, name and exact source."""
+        ...
+
+    def create_strategy(self, name: str, code: str) -> SavedStrategy:
+        """Create a strategy, then save ``name`` and ``code`` into exactly that one."""
+        ...
+
+    def save_strategy(
+        self, strategy_id: str, *, name: Optional[str] = None, code: Optional[str] = None
+    ) -> SavedStrategy:
+        """Save a new name and/or code through the editor form of ``strategy_id``."""
+        ...
+
+    def delete_strategy(self, internal_id: str) -> Mapping[str, object]:
+        """Delete by row id (``_algorithmId``); returns the raw success envelope."""
+        ...
+
+
+class BacktestGateway(Protocol):
+    """Backtest build, history lists, detail page and data endpoints (protocol.md §2.8–2.16)."""
+
+    def build(self, request: BacktestRequest) -> BuildResult:
+        """Start a formal backtest or a compile run (one POST, never retried)."""
+        ...
+
+    def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
+        """The strategy's formal (``list``) or compile (``buildList``) history, every page."""
+        ...
+
+    def detail(self, backtest_id: str) -> BacktestDetail:
+        """The detail page: the run id the data endpoints take, strategy id, dates."""
+        ...
+
+    def source(self, backtest_id: str) -> str:
+        """The code snapshot the backtest ran."""
+        ...
+
+    def stats(self, backtest_id: str) -> Mapping[str, object]:
+        """The raw ``/backtest/stats`` envelope (``data`` is ``[]`` until ready)."""
+        ...
+
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Mapping[str, object]:
+        """The raw ``/backtest/result`` envelope: task ``state`` plus one page of curves."""
+        ...
+
+    def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
+        """One page (≤100 lines) of the user log."""
+        ...
+
+    def error_log(self, backtest_id: str) -> LogPage:
+        """The error log (tracebacks); empty when the run did not fail."""
+        ...
+
+    def delete(self, list_id: str, mode: Mode) -> Mapping[str, object]:
+        """Delete one history record by list id; returns the raw success envelope."""
+        ...
+
+
 __all__: Sequence[str] = (
     "AuthGateway",
+    "BacktestGateway",
     "Clock",
     "CredentialStore",
     "Headers",
@@ -154,4 +232,5 @@ __all__: Sequence[str] = (
     "HttpTransport",
     "LoginResult",
     "SessionInfo",
+    "StrategyGateway",
 )

@@ -1,0 +1,216 @@
+"""Backtests: status rules, modes, the site's refusals, and value objects.
+
+Status (architecture §5, protocol.md §4): the row's status *text* decides
+first; the numeric code is read by the best evidence (0 queued → running,
+1 running, 2 done, 3 failed, 4 cancelled) — which deliberately departs from
+the spec's numeric table (1 failed, 3 cancelled) that live observation
+contradicts; anything else is passed through raw.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Tuple
+
+import attrs
+
+from jqcli.domain.errors import ApiError, JqcliError, UsageError
+
+RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+TERMINAL = frozenset({DONE, FAILED, CANCELLED})
+
+# The one status table: (kind, key, status).  "text" keys are substrings of the list's status
+# cell, checked in this order; "code" keys are the list's ``_status`` / result ``state`` values.
+STATUS_TABLE: Tuple[Tuple[str, str, str], ...] = (
+    ("text", "完成", DONE),
+    ("text", "失败", FAILED),
+    ("text", "取消", CANCELLED),
+    ("text", "运行", RUNNING),
+    ("text", "排队", RUNNING),
+    ("text", "回测中", RUNNING),
+    ("text", "进行中", RUNNING),
+    ("code", "0", RUNNING),  # queued: waiting for a worker
+    ("code", "1", RUNNING),
+    ("code", "2", DONE),
+    ("code", "3", FAILED),
+    ("code", "4", CANCELLED),
+)
+
+STATUS_FILTERS: Tuple[str, ...] = ("all", RUNNING, DONE, FAILED, CANCELLED)
+
+
+def status_of(text: str = "", code: object = None) -> str:
+    """The jqcli status of a row/task: text first, then the numeric code, else the raw code."""
+    cleaned = " ".join(str(text or "").split())
+    if cleaned:
+        for kind, key, status in STATUS_TABLE:
+            if kind == "text" and key in cleaned:
+                return status
+    raw = "" if code is None else str(code).strip()
+    if raw.endswith(".0") and raw[:-2].isdigit():
+        raw = raw[:-2]
+    for kind, key, status in STATUS_TABLE:
+        if kind == "code" and key == raw:
+            return status
+    return raw
+
+
+# --- modes -------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Mode:
+    """A backtest mode and its wire value (``backtest[type]`` and ``/backtest/del?type=``)."""
+
+    name: str
+    wire_type: str
+    label: str
+
+
+MODES: Dict[str, Mode] = {
+    "backtest": Mode("backtest", "0", "正式回测"),
+    "compile": Mode("compile", "1", "编译运行"),
+}
+
+
+def mode_for(compile_run: bool) -> Mode:
+    return MODES["compile" if compile_run else "backtest"]
+
+
+FREQUENCIES: Tuple[str, ...] = ("day", "minute")
+
+
+# --- value objects -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BacktestRequest:
+    """What ``backtest run`` asks the site to start."""
+
+    strategy_id: str
+    start: str  # YYYY-MM-DD
+    end: str  # YYYY-MM-DD
+    mode: Mode = MODES["backtest"]
+    capital: Optional[float] = None
+    frequency: str = "day"
+    use_credit: bool = False
+
+
+@attrs.frozen
+class BuildResult:
+    """The site's answer to ``/algorithm/index/build``."""
+
+    id: str  # numeric ``backtestId_`` (or the hex id when absent): opens the detail page
+    list_id: str  # hex ``backtestId``
+    save_id: str
+    response: object = None
+
+
+@attrs.frozen
+class BacktestRow:
+    """One row of the history list (``/algorithm/backtest/list`` or ``buildList``)."""
+
+    id: str  # detail id ``_backtestId2``
+    list_id: str  # ``_backtestId``: what /backtest/del takes
+    source_id: str = ""
+    numeric_id: str = ""
+    name: str = ""
+    status: str = ""
+    status_code: str = ""
+    status_text: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    capital: Optional[float] = None
+    frequency: str = ""
+    run_time: str = ""
+    metrics: Mapping[str, str] = attrs.field(factory=dict)
+    submitted_at: str = ""
+
+
+@attrs.frozen
+class BacktestDetail:
+    """The detail page (``/algorithm/backtest/detail``)."""
+
+    id: str  # the id the page was opened with
+    run_id: str  # ``#backtestId``: what stats/result/log/error/source take
+    strategy_id: str = ""
+    name: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    capital: str = ""
+    frequency: str = ""
+    source_id: str = ""
+
+
+@attrs.frozen
+class LogPage:
+    """One answer of ``/backtest/log`` or ``/backtest/error``."""
+
+    lines: Tuple[str, ...]
+    state: object = None
+    offset: Optional[int] = None
+    max: bool = False
+    response: object = None
+
+
+CORE_METRICS = ("annual_algo_return", "sharpe")
+ANY_METRICS = ("annual_algo_return", "algorithm_return", "max_drawdown", "sharpe", "trading_days")
+
+
+def has_core_metrics(metrics: object) -> bool:
+    """Stats are complete (not ``[]``, not only ``report_done_seconds``)."""
+    return isinstance(metrics, Mapping) and all(metrics.get(key) not in (None, "") for key in CORE_METRICS)
+
+
+def has_any_metrics(metrics: object) -> bool:
+    return isinstance(metrics, Mapping) and any(key in metrics for key in ANY_METRICS)
+
+
+def metrics_dict(metrics: object) -> Dict[str, object]:
+    """``[]`` (not ready) becomes ``{}``."""
+    return dict(metrics) if isinstance(metrics, Mapping) else {}
+
+
+def filter_rows(rows: List[BacktestRow], status: str) -> List[BacktestRow]:
+    if status == "all":
+        return list(rows)
+    return [row for row in rows if row.status == status]
+
+
+# --- the site's refusals of /algorithm/index/build ---------------------------------------------
+
+_BUSY = ("系统繁忙",)
+_CAP = ("并行", "并发")
+_END_DATE = ("结束时间", "前一个交易日")
+
+
+def build_refusal(msg: str, details: Mapping[str, object]) -> JqcliError:
+    """The clear Chinese error for a refused build (protocol.md §1.3, §2.8)."""
+    text = str(msg or "").strip()
+    info = dict(details)
+    if text == "50000":
+        return ApiError(
+            "免费回测时间不足",
+            details={**info, "reason": "free_time_exhausted"},
+            hint="如确认消耗积分继续运行,请加 --use-credit 重新运行",
+        )
+    if text == "50001":
+        return ApiError("积分不足,无法继续运行回测", details={**info, "reason": "credits_insufficient"})
+    if any(word in text for word in _CAP):
+        return ApiError(
+            f"同时运行的回测/编译已达上限:{text}",
+            details={**info, "reason": "concurrency_cap"},
+            hint="等待正在运行的回测结束(jqcli backtest ls <策略> --status running)后再试",
+        )
+    if all(word in text for word in _END_DATE) or "结束时间" in text:
+        return UsageError(
+            f"结束日期不被接受:{text}",
+            details={**info, "reason": "end_date"},
+            hint="--end 不能晚于前一个交易日;不传 --end 时默认取前一个工作日",
+        )
+    if any(word in text for word in _BUSY):
+        return ApiError(
+            f"聚宽系统繁忙:{text}",
+            details={**info, "reason": "busy"},
+            hint="创建回测不会自动重试(以免重复创建);请先用 backtest ls 确认没有新记录,再重新运行",
+        )
+    return ApiError(f"创建回测失败:{text or '未知原因'}", details=info)
