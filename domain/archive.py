@@ -1,0 +1,261 @@
+"""The community archive's record rules (pure): one canonical record per post.
+
+A record is a plain JSON-able dict keyed by ``id`` (the stable ``uniqueKey``).
+It is assembled from three sources, each stamped with when it was fetched:
+the list item (``list_fetched_at``), the detail (``detail_fetched_at``) and the
+backtest stats (``stats_fetched_at``).  ``merge`` never lets older data
+overwrite fresher data: a field is replaced only by a fragment at least as
+fresh as every source that could have written it, and a missing value never
+erases a present one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional, Tuple
+
+LIST = "list"
+DETAIL = "detail"
+STATS = "stats"
+FETCHED_AT = {LIST: "list_fetched_at", DETAIL: "detail_fetched_at", STATS: "stats_fetched_at"}
+
+# Which sources may write each field ("a.b" = key b of the nested object a).
+LIST_ONLY = ("post_id", "url", "last_reply_at", "content_preview", "backtest.pic_url")
+DETAIL_ONLY = (
+    "internal_post_id",
+    "content",
+    "last_reply_id",
+    "dislike_count",
+    "is_rich",
+    "is_worth",
+    "type",
+    "status",
+    "ip_address",
+    "bounty",
+    "backtest.name",
+    "file.size",
+)
+SHARED = (
+    "title",
+    "author.id",
+    "author.name",
+    "author.head_img_key",
+    "author.vip_type",
+    "published_at",
+    "updated_at",
+    "last_active_at",
+    "reply_count",
+    "view_count",
+    "like_count",
+    "collection_count",
+    "is_top",
+    "is_best",
+    "tags",
+    "backtest.id",
+    "backtest.clone_count",
+    "research.notebook_path",
+    "research.notebook_report",
+    "research.notebook_clone_count",
+    "file.key",
+    "file.name",
+    "file.type",
+    "file.download_count",
+)
+STATS_KEYS = (
+    "trading_days",
+    "algorithm_return",
+    "benchmark_return",
+    "annual_algo_return",
+    "annual_bm_return",
+    "max_drawdown",
+    "max_drawdown_period",
+    "sharpe",
+    "sortino",
+    "information",
+    "alpha",
+    "beta",
+    "algorithm_volatility",
+    "benchmark_volatility",
+    "win_ratio",
+    "profit_loss_ratio",
+    "turnover_rate",
+)
+WRITERS: Mapping[str, Tuple[str, ...]] = {
+    **{path: (LIST,) for path in LIST_ONLY},
+    **{path: (DETAIL,) for path in DETAIL_ONLY},
+    **{path: (LIST, DETAIL) for path in SHARED},
+    "backtest.stats": (STATS,),
+}
+
+
+def _get(record: Mapping[str, Any], path: str) -> Any:
+    head, _, tail = path.partition(".")
+    value = record.get(head)
+    if not tail:
+        return value
+    return value.get(tail) if isinstance(value, Mapping) else None
+
+
+def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    head, _, tail = path.partition(".")
+    if not tail:
+        record[head] = value
+        return
+    inner = record.get(head)
+    inner = dict(inner) if isinstance(inner, Mapping) else {}
+    inner[tail] = value
+    record[head] = inner
+
+
+def fragment(source: str, fetched_at: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``values`` that ``source`` may write, stamped with ``fetched_at``."""
+    out: dict[str, Any] = {"id": values.get("id"), FETCHED_AT[source]: fetched_at}
+    for path, writers in WRITERS.items():
+        if source in writers:
+            value = _get(values, path)
+            if value is not None:
+                _set(out, path, value)
+    return out
+
+
+def list_fragment(item: Mapping[str, Any], fetched_at: str) -> dict[str, Any]:
+    """A ``community latest`` item as an archive fragment."""
+    return fragment(LIST, fetched_at, item)
+
+
+def detail_fragment(key: str, post: Mapping[str, Any], fetched_at: str) -> dict[str, Any]:
+    """A ``community detail`` ``post`` object as an archive fragment (detail's fresh alias → internal_post_id)."""
+    values = dict(post)
+    values["id"] = key
+    values["internal_post_id"] = post.get("id")
+    return fragment(DETAIL, fetched_at, values)
+
+
+def stats_fragment(key: str, stats: Mapping[str, Any], fetched_at: str) -> dict[str, Any]:
+    """Backtest stats restricted to the archive's core metrics."""
+    core = {name: stats.get(name) for name in STATS_KEYS if name in stats}
+    return {"id": key, FETCHED_AT[STATS]: fetched_at, "backtest": {"stats": core}}
+
+
+def _sources_of(record: Mapping[str, Any]) -> dict[str, str]:
+    return {source: str(record.get(key) or "") for source, key in FETCHED_AT.items()}
+
+
+def merge(old: Optional[Mapping[str, Any]], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge a fragment or a whole record into ``old``; fresher data always wins.
+
+    ``new`` may carry several sources (a seeded record): each field is taken from
+    ``new`` only if, for the source that wrote it there, ``new`` is at least as
+    fresh as every source in ``old`` that may write the same field.
+    """
+    result: dict[str, Any] = dict(old or {})
+    old_at, new_at = _sources_of(old or {}), _sources_of(new)
+    for path, writers in WRITERS.items():
+        value = _get(new, path)
+        if value is None:
+            continue
+        fresh = max((new_at[s] for s in writers if new_at[s]), default="")
+        if not fresh and _get(result, path) is not None:
+            continue  # an unstamped value only fills gaps
+        if all(fresh >= old_at[s] for s in writers):
+            _set(result, path, value)
+    for source, key in FETCHED_AT.items():
+        if new_at[source] > old_at[source]:
+            result[key] = new_at[source]
+    _merge_errors(result, new)
+    _merge_extras(result, new)
+    result["id"] = new.get("id") or result.get("id")
+    return result
+
+
+def _merge_errors(result: dict[str, Any], new: Mapping[str, Any]) -> None:
+    if result.get("detail_fetched_at"):
+        result.pop("detail_error", None)
+    elif isinstance(new.get("detail_error"), Mapping):
+        result["detail_error"] = dict(new["detail_error"])
+    if has_stats(result):
+        result.pop("stats_error", None)
+    elif isinstance(new.get("stats_error"), Mapping):
+        result["stats_error"] = dict(new["stats_error"])
+
+
+def _merge_extras(result: dict[str, Any], new: Mapping[str, Any]) -> None:
+    legacy = list(result.get("legacy_ids") or [])
+    for legacy_id in new.get("legacy_ids") or ():
+        if legacy_id not in legacy and legacy_id != result.get("id"):
+            legacy.append(legacy_id)
+    if legacy:
+        result["legacy_ids"] = legacy
+
+
+def failure(
+    key: str, source: str, *, message: str, code: str, at: str, previous: Optional[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A ``detail_error``/``stats_error`` fragment: kept until a fetch succeeds, never "done"."""
+    attempts = 1
+    earlier = previous.get(f"{source}_error") if previous else None
+    if isinstance(earlier, Mapping):
+        attempts += int(earlier.get("attempts") or 0)
+    return {"id": key, f"{source}_error": {"code": code, "message": message, "attempts": attempts, "at": at}}
+
+
+# --------------------------------------------------------------------------------------------
+# What a record still needs
+# --------------------------------------------------------------------------------------------
+
+NEEDS_DETAIL = 1
+NEEDS_STATS = 2
+
+
+def backtest_id(record: Mapping[str, Any]) -> str:
+    value = _get(record, "backtest.id")
+    return value if isinstance(value, str) else ""
+
+
+def has_stats(record: Mapping[str, Any]) -> bool:
+    return isinstance(_get(record, "backtest.stats"), Mapping) and bool(_get(record, "backtest.stats"))
+
+
+def needs(record: Mapping[str, Any]) -> int:
+    """Bit flags: detail not fetched yet; backtest stats missing (failures stay "needed")."""
+    flags = 0
+    if not record.get("detail_fetched_at"):
+        flags |= NEEDS_DETAIL
+    if backtest_id(record) and not has_stats(record):
+        flags |= NEEDS_STATS
+    return flags
+
+
+def natural_key(record: Mapping[str, Any]) -> str:
+    """Publication time + author + title: matches a post across id schemes ("" if unknown)."""
+    published = str(record.get("published_at") or "")
+    title = str(record.get("title") or "")
+    author = _get(record, "author.name")
+    if not published or not title:
+        return ""
+    return "\x1f".join((published, str(author or ""), title))
+
+
+def is_legacy(record: Mapping[str, Any]) -> bool:
+    """A record written by the old script: its ``id`` is a rotating postId, not a uniqueKey."""
+    return "post_id" not in record and "list_fetched_at" not in record and "unique_key" not in record
+
+
+def seed_record(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A seeded line as a record; old enriched files already use the canonical field names."""
+    record = dict(raw)
+    if raw.get("unique_key"):
+        record["id"] = raw["unique_key"]
+    stats = _get(raw, "backtest.stats")
+    if isinstance(stats, Mapping) and stats and not record.get("stats_fetched_at"):
+        record["stats_fetched_at"] = str(record.get("detail_fetched_at") or record.get("list_fetched_at") or "")
+    return record
+
+
+def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Counts for tests and reports: posts, with detail, with stats."""
+    total = detail = stats = 0
+    for record in records:
+        total += 1
+        detail += 0 if needs(record) & NEEDS_DETAIL else 1
+        stats += 1 if has_stats(record) else 0
+    return {"posts": total, "with_detail": detail, "with_stats": stats}
