@@ -12,6 +12,8 @@ from typing import List, Mapping, Optional, Protocol, Sequence, Tuple
 import attrs
 
 from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
+from jqcli.domain.clone import CloneCheck, CloneOutcome
+from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
 from jqcli.domain.credentials import Credentials
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
@@ -221,16 +223,109 @@ class BacktestGateway(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------------------------
+# Community
+# --------------------------------------------------------------------------------------------
+
+
+class CommunityFeed(Protocol):
+    """The community's read endpoints (protocol.md §2.17–2.19, §2.12); every call is a GET.
+
+    Posts are addressed by any key the site accepts: the stable ``uniqueKey``
+    (preferred) or a rotating ``postId`` seen earlier.
+    """
+
+    def list_page(self, query: LatestQuery, page: int) -> PostPage:
+        """One page of ``listV2`` (newest first, pinned posts on top of page 1)."""
+        ...
+
+    def post_detail(self, post_key: str) -> PostDetail:
+        """``detailV2`` of one post; NotFound/ApiError when it is deleted or invisible."""
+        ...
+
+    def reply_page(self, post_key: str, page: int, *, parent_reply_id: str = "") -> ReplyPage:
+        """One ``replyList`` page (20 replies); ``parent_reply_id`` expands a reply's sub-replies."""
+        ...
+
+    def backtest_stats(self, backtest_id: str) -> Optional[Mapping[str, object]]:
+        """``/algorithm/backtest/stats`` of a post's backtest; None while not available."""
+        ...
+
+
+class CloneGateway(Protocol):
+    """Cloning a post's strategy (protocol.md §2.20–2.21); both calls are POSTs, never retried."""
+
+    def check(self, post_id: str, backtest_id: str, reply_id: str = "") -> CloneCheck:
+        """``checkBacktestView``: cost, balance and the one-time secret; spends nothing."""
+        ...
+
+    def execute(self, check: CloneCheck) -> CloneOutcome:
+        """``dealCreditsHander``: spend the credits named by ``check`` and clone."""
+        ...
+
+
+class PostArchive(Protocol):
+    """The canonical post archive: one record per post, keyed by ``uniqueKey``.
+
+    Only one writer at a time (the adapter holds a lock); records are plain
+    JSON-able dicts shaped by ``jqcli.domain.archive``.
+    """
+
+    def __len__(self) -> int:
+        """How many posts the archive holds."""
+        ...
+
+    def get(self, key: str) -> Optional[dict[str, object]]:
+        """The record of ``key`` (or of a legacy id it replaced), or None."""
+        ...
+
+    def find_natural(self, natural_key: str) -> Optional[str]:
+        """The key of the record with this publication time + author + title, if any."""
+        ...
+
+    def put(self, record: Mapping[str, object], *, replaces: Sequence[str] = ()) -> bool:
+        """Store ``record`` (replacing the records of ``replaces``); False if nothing changed."""
+        ...
+
+    def pending(self, flag: int, limit: Optional[int] = None) -> List[str]:
+        """Keys whose record still needs ``flag`` (detail/stats), newest post first."""
+        ...
+
+    def flush(self) -> None:
+        """Make every record put so far durable (it survives a crash from now on)."""
+        ...
+
+    def close(self) -> None:
+        """Flush, rewrite into one line per post when worthwhile, release the lock."""
+        ...
+
+
+class SyncStateStore(Protocol):
+    """The archive's state file (coverage, seeds imported); replaced atomically."""
+
+    def load(self) -> Mapping[str, object]:
+        """The saved state, or an empty mapping."""
+        ...
+
+    def save(self, state: Mapping[str, object]) -> None:
+        """Replace the state (after the archive was flushed)."""
+        ...
+
+
 __all__: Sequence[str] = (
     "AuthGateway",
     "BacktestGateway",
+    "CloneGateway",
     "Clock",
+    "CommunityFeed",
     "CredentialStore",
     "Headers",
     "HttpRequest",
     "HttpResponse",
     "HttpTransport",
     "LoginResult",
+    "PostArchive",
     "SessionInfo",
     "StrategyGateway",
+    "SyncStateStore",
 )
