@@ -35,8 +35,8 @@ class WaitPolicy:
 def final_status(status: str, error_lines: Sequence[str]) -> str:
     """A run reported cancelled that left error lines really failed (protocol.md §4)."""
     if status == CANCELLED and any(line.strip() for line in error_lines):
-        return FAILED
-    return status
+        return str(FAILED)
+    return str(status)
 
 
 def round_outcome(status: str, stats_ready: bool, done_rounds: int) -> str:

@@ -10,7 +10,7 @@ by name and refuse when the name is ambiguous; nothing ever falls back to
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -107,7 +107,7 @@ def limit_items(items: Sequence[Strategy], limit: Optional[int]) -> List[Strateg
     return list(items) if limit is None else list(items)[:limit]
 
 
-def candidates_payload(rows: Sequence[Strategy]) -> List[dict]:
+def candidates_payload(rows: Sequence[Strategy]) -> List[Dict[str, object]]:
     """The rows of an ambiguity error, for ``details.candidates``."""
     return [
         {"id": s.id, "internal_id": s.internal_id, "name": s.name, "updated_at": s.updated_at, "folder_id": s.folder_id}

@@ -122,6 +122,36 @@ class Services:
         return JoinQuantAuthGateway(session, allow_custom_api_base=self.settings.allow_custom_api_base)
 
     # --- strategies & backtests (issue 4) -----------------------------------------------------
+    def strategy_gateway(self):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
+
+        return JoinQuantStrategyGateway(self.session())
+
+    def backtest_gateway(self):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
+
+        return JoinQuantBacktestGateway(self.session())
+
+    def clock(self):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.clock import SystemClock
+
+        return SystemClock()
+
+    def strategy_use_case(self, name: str):  # type: ignore[no-untyped-def]
+        """``ListStrategies``, ``ShowStrategy``, ``CreateStrategy``, ``EditStrategy`` or ``DeleteStrategy``."""
+        from jqcli.application import strategies
+
+        return getattr(strategies, name)(self.strategy_gateway())
+
+    def backtest_use_case(self, name: str):  # type: ignore[no-untyped-def]
+        """``RunBacktest``, ``ListBacktests`` or one of the single-gateway backtest use cases."""
+        from jqcli.application import backtests, running
+
+        if name == "RunBacktest":
+            return running.RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock())
+        if name == "ListBacktests":
+            return backtests.ListBacktests(self.strategy_gateway(), self.backtest_gateway())
+        return getattr(backtests, name)(self.backtest_gateway())
 
     # --- community (issue 5) -------------------------------------------------------------------
 

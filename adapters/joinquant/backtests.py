@@ -1,0 +1,159 @@
+"""``BacktestGateway`` over the JoinQuant backtest endpoints (protocol.md §2.8–2.16)."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping
+
+from jqcli.adapters.joinquant.pages import (
+    DETAIL_PATH,
+    encode_code,
+    parse_backtest_detail,
+    parse_backtest_list,
+)
+from jqcli.adapters.joinquant.session import JoinQuantSession
+from jqcli.adapters.joinquant.strategies import edit_referer, load_editor
+from jqcli.adapters.joinquant.wire import is_success, lenient_bool, lenient_int, require_success
+from jqcli.domain.backtest import (
+    BacktestDetail,
+    BacktestRequest,
+    BacktestRow,
+    BuildResult,
+    LogPage,
+    Mode,
+    build_refusal,
+)
+from jqcli.domain.errors import ApiError
+
+BUILD_PATH = "/algorithm/index/build"
+LIST_PATHS = {"backtest": "/algorithm/backtest/list", "compile": "/algorithm/backtest/buildList"}
+DEL_PATH = "/algorithm/backtest/del"
+SOURCE_PATH = "/algorithm/backtest/source"
+STATS_PATH = "/algorithm/backtest/stats"
+RESULT_PATH = "/algorithm/backtest/result"
+LOG_PATH = "/algorithm/backtest/log"
+ERROR_PATH = "/algorithm/backtest/error"
+MAX_PAGES = 100
+
+
+def capital_text(capital: float) -> str:
+    """``backtest[baseCapital]`` the way the verified client sent it: ``str(float)`` (``"1000000.0"``)."""
+    return str(float(capital))
+
+
+class JoinQuantBacktestGateway:
+    """Implements ``BacktestGateway``."""
+
+    def __init__(self, session: JoinQuantSession) -> None:
+        self.session = session
+
+    def build(self, request: BacktestRequest) -> BuildResult:
+        page = load_editor(self.session, request.strategy_id)
+        fields = dict(page.form)
+        overrides = [
+            ("algorithm[algorithmId]", page.detail.save_id),
+            ("algorithm[code]", encode_code(page.detail.code)),
+            ("encrType", "base64"),
+            ("backtest[type]", request.mode.wire_type),
+            ("backtest[startTime]", f"{request.start} 00:00:00"),
+            ("backtest[endTime]", f"{request.end} 23:59:59"),
+            ("backtest[frequency]", request.frequency),
+            ("backtest[pyVersion]", fields.get("backtest[pyVersion]") or "3"),
+            ("ajax", "1"),
+        ]
+        if request.capital is not None:
+            overrides.append(("backtest[baseCapital]", capital_text(request.capital)))
+        elif not fields.get("backtest[baseCapital]"):
+            overrides.append(("backtest[baseCapital]", capital_text(100000)))
+        if page.token:
+            overrides.append(("token", page.token))
+        if request.use_credit:  # only ever sent on --use-credit
+            overrides.append(("useCredit", "1"))
+        try:
+            payload = self.session.post_json(
+                BUILD_PATH, page.form_with(overrides), referer=edit_referer(request.strategy_id)
+            )
+        except ApiError as exc:
+            exc.details.setdefault("hint", "创建回测的请求不会重试;请先用 backtest ls 确认是否已创建,再决定是否重试")
+            raise
+        if not is_success(payload):
+            raise build_refusal(
+                str(payload.get("msg") or payload.get("code") or ""),
+                {
+                    "code": payload.get("code"),
+                    "status": payload.get("status"),
+                    "msg": payload.get("msg"),
+                    "response": payload,
+                },
+            )
+        data = payload.get("data")
+        if not isinstance(data, dict) or not (data.get("backtestId") or data.get("backtestId_")):
+            raise ApiError("创建回测的响应里没有回测 id", details={"response": payload})
+        numeric = str(data.get("backtestId_") or "")
+        hex_id = str(data.get("backtestId") or "")
+        return BuildResult(
+            id=numeric or hex_id, list_id=hex_id, save_id=str(data.get("algorithmId") or ""), response=payload
+        )
+
+    def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
+        path = LIST_PATHS[mode.name]
+        rows, pages = parse_backtest_list(self.session.get_text(path, {"algorithmId": strategy_id}), path=path)
+        for number in range(2, min(pages, MAX_PAGES) + 1):
+            more, _ = parse_backtest_list(
+                self.session.get_text(path, {"algorithmId": strategy_id, "page": number}), path=path
+            )
+            rows.extend(more)
+        return rows
+
+    def detail(self, backtest_id: str) -> BacktestDetail:
+        text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
+        return parse_backtest_detail(text, backtest_id=backtest_id)
+
+    def source(self, backtest_id: str) -> str:
+        payload = self.session.get_json(SOURCE_PATH, {"backtestId": backtest_id})
+        data = require_success(payload, action="读取回测源码", details={"id": backtest_id})
+        if not isinstance(data, dict) or not isinstance(data.get("source"), str):
+            raise ApiError("回测源码响应缺少 data.source", details={"id": backtest_id, "response": payload})
+        return data["source"]
+
+    def stats(self, backtest_id: str) -> Dict[str, object]:
+        payload = self.session.get_json(STATS_PATH, {"backtestId": backtest_id}, auth="optional")
+        require_success(payload, action="读取回测指标", details={"id": backtest_id})
+        return payload
+
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Dict[str, object]:
+        params = {"backtestId": backtest_id, "offset": offset, "userRecordOffset": user_record_offset}
+        payload = self.session.get_json(RESULT_PATH, params, auth="optional")
+        require_success(payload, action="读取回测收益曲线", details={"id": backtest_id})
+        return payload
+
+    def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
+        payload = self.session.get_json(LOG_PATH, {"backtestId": backtest_id, "offset": offset})
+        return _log_page(payload, "读取回测日志", backtest_id)
+
+    def error_log(self, backtest_id: str) -> LogPage:
+        payload = self.session.get_json(ERROR_PATH, {"backtestId": backtest_id})
+        return _log_page(payload, "读取错误日志", backtest_id)
+
+    def delete(self, list_id: str, mode: Mode) -> Dict[str, object]:
+        form = [("backtestId", list_id), ("algorithmId", ""), ("ajax", "1")]
+        payload = self.session.post_json(DEL_PATH, form, {"type": mode.wire_type}, referer=LIST_PATHS[mode.name])
+        require_success(
+            payload, action="删除回测记录", details={"list_id": list_id, "mode": mode.name, "response": payload}
+        )
+        return payload
+
+
+def _log_page(payload: Mapping[str, object], action: str, backtest_id: str) -> LogPage:
+    data = require_success(payload, action=action, details={"id": backtest_id})
+    if data in (None, [], ""):
+        return LogPage(lines=(), response=payload)
+    if not isinstance(data, dict) or not isinstance(data.get("logArr", []), list):
+        raise ApiError(f"{action}:响应缺少 data.logArr", details={"id": backtest_id, "response": payload})
+    offset = data.get("offset")
+    return LogPage(
+        lines=tuple(str(line) for line in data.get("logArr") or []),
+        state=data.get("state"),
+        offset=None if offset in (None, "") else lenient_int(offset),
+        max=lenient_bool(data.get("max")),
+        response=payload,
+    )

@@ -1,0 +1,120 @@
+"""Small html5lib helpers shared by the page parsers.
+
+html5lib parses like a browser: attribute names come back lower-cased
+(``_algorithmId`` → ``_algorithmid``), ``<textarea>`` content is decoded from
+entities and loses exactly one leading newline, as the HTML standard says.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
+from xml.etree.ElementTree import Element
+
+from jqcli.domain.errors import ApiError
+
+
+def parse_html(text: str) -> Element:
+    import html5lib
+
+    return html5lib.parse(text, treebuilder="etree", namespaceHTMLElements=False)
+
+
+def elements(root: Element) -> Iterator[Element]:
+    """Every element (comments and processing instructions skipped)."""
+    for node in root.iter():
+        if isinstance(node.tag, str):
+            yield node
+
+
+def attr(node: Element, name: str, default: str = "") -> str:
+    return node.attrib.get(name.lower(), default)
+
+
+def classes(node: Element) -> List[str]:
+    return node.attrib.get("class", "").split()
+
+
+def by_id(root: Element, element_id: str) -> Optional[Element]:
+    for node in elements(root):
+        if node.attrib.get("id") == element_id:
+            return node
+    return None
+
+
+def by_class(root: Element, class_name: str, tag: str = "") -> Iterator[Element]:
+    for node in elements(root):
+        if (not tag or node.tag == tag) and class_name in classes(node):
+            yield node
+
+
+def first_with_attr(root: Element, name: str) -> Optional[Element]:
+    """The first element (``root`` included) that carries attribute ``name``."""
+    for node in elements(root):
+        if name.lower() in node.attrib:
+            return node
+    return None
+
+
+def text_of(node: Optional[Element]) -> str:
+    """Visible text, ``<br>`` as a space, whitespace collapsed (scripts/styles/comments skipped)."""
+    if node is None:
+        return ""
+    parts: List[str] = []
+
+    def walk(current: Element) -> None:
+        if current.tag == "br":
+            parts.append(" ")
+        if isinstance(current.tag, str) and current.tag not in ("script", "style") and current.text:
+            parts.append(current.text)
+        for child in current:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(node)
+    return " ".join("".join(parts).split())
+
+
+def cells(row: Element) -> List[Element]:
+    """The direct ``td``/``th`` children of a table row."""
+    return [child for child in row if child.tag in ("td", "th")]
+
+
+def links(root: Element) -> List[Tuple[str, Dict[str, List[str]]]]:
+    """``(path, query)`` of every ``a[href]`` below ``root``."""
+    found = []
+    for node in elements(root):
+        if node.tag == "a" and node.attrib.get("href"):
+            parts = urlsplit(node.attrib["href"])
+            found.append((parts.path, parse_qs(parts.query)))
+    return found
+
+
+def link_param(root: Element, path_suffix: str, param: str) -> str:
+    """The ``param`` value of the first link whose path ends with ``path_suffix``."""
+    for path, query in links(root):
+        if path.endswith(path_suffix) and query.get(param):
+            return query[param][0]
+    return ""
+
+
+def max_page(root: Element, path_suffix: str) -> int:
+    """The highest ``page=`` among links to ``path_suffix`` (1 when there is no pagination)."""
+    best = 1
+    for path, query in links(root):
+        if path.endswith(path_suffix):
+            for value in query.get("page", []):
+                if value.isdigit():
+                    best = max(best, int(value))
+    return best
+
+
+def missing(what: str, path: str, **details: object) -> ApiError:
+    """The error for a page without its expected elements (never an empty result)."""
+    return ApiError(
+        f"聚宽页面缺少预期元素({what}),页面结构可能已改版",
+        details={"path": path, "missing": what, **details},
+        hint="加 --debug 查看请求;如站点已改版,请报告",
+    )

@@ -1,0 +1,266 @@
+"""Parsers of the server-rendered strategy and backtest pages (protocol.md §2.3, §2.4, §2.9, §2.10).
+
+Each parser raises ``ApiError`` when its page lacks the elements that make it
+that page: a changed or error page must never read as an empty list.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import List, Optional, Tuple
+
+import attrs
+
+from jqcli.adapters.joinquant.auth import extract_page_token
+from jqcli.adapters.joinquant.html import (
+    attr,
+    by_class,
+    by_id,
+    cells,
+    classes,
+    elements,
+    first_with_attr,
+    link_param,
+    max_page,
+    missing,
+    parse_html,
+    text_of,
+)
+from jqcli.adapters.joinquant.wire import lenient_float
+from jqcli.domain.backtest import BacktestDetail, BacktestRow, status_of
+from jqcli.domain.strategy import Folder, Strategy, StrategyDetail
+
+LIST_PATH = "/algorithm/index/list"
+EDIT_PATH = "/algorithm/index/edit"
+HISTORY_PATH = "/algorithm/backtest/list"
+DETAIL_PATH = "/algorithm/backtest/detail"
+SKIPPED_INPUT_TYPES = frozenset({"submit", "button", "image", "file", "reset"})
+# Never copied from a page into a write: the token is added fresh, and useCredit=1 is only ever
+# sent when the user passed --use-credit (architecture §5).
+NEVER_COPIED = frozenset({"token", "useCredit", "ajax"})
+
+
+def encode_code(code: str) -> str:
+    """``algorithm[code]`` as the editor sends it: standard base64 of the UTF-8 source."""
+    return base64.b64encode(code.encode("utf-8")).decode("ascii")
+
+
+# --- strategy list ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class StrategyListPage:
+    strategies: Tuple[Strategy, ...]
+    folders: Tuple[Folder, ...]
+    pages: int
+
+
+def _count(text: str) -> Optional[object]:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text
+
+
+def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> StrategyListPage:
+    root = parse_html(html)
+    if by_id(root, "algo_table") is None:
+        raise missing("#algo_table", LIST_PATH, folder_id=folder_id)
+    strategies, folders = [], []
+    for row in by_class(root, "algorithm_list", tag="tr"):
+        tds = [text_of(td) for td in cells(row)] + [""] * 7
+        edit_id = link_param(row, EDIT_PATH, "algorithmId")
+        holder = first_with_attr(row, "_algorithmid")
+        fid_holder = first_with_attr(row, "_fid")
+        name_link = next(by_class(row, "file_name", tag="a"), None)
+        name = text_of(name_link) if name_link is not None else tds[1]
+        if not edit_id:
+            fid = attr(fid_holder, "_fid") if fid_holder is not None else link_param(row, LIST_PATH, "fId")
+            if not fid:
+                raise missing("策略行的编辑链接", LIST_PATH, row=tds[:7])
+            folders.append(Folder(id=fid, name=name, parent_id=folder_id))
+            continue
+        strategies.append(
+            Strategy(
+                id=edit_id,
+                internal_id=attr(holder, "_algorithmid") if holder is not None else "",
+                name=name,
+                type=tds[2] or "Code",
+                updated_at=tds[3],
+                run_count=_count(tds[4]),
+                backtest_count=_count(tds[5]),
+                history_id=link_param(row, HISTORY_PATH, "algorithmId"),
+                folder_id=folder_id,
+            )
+        )
+    return StrategyListPage(tuple(strategies), tuple(folders), max_page(root, LIST_PATH))
+
+
+# --- strategy editor --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class EditorPage:
+    detail: StrategyDetail
+    form: Tuple[Tuple[str, str], ...]  # every named control, in page order (minus NEVER_COPIED)
+    token: str
+
+    def form_with(self, overrides: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+        """The page's form with ``overrides`` replacing (or appended after) same-named fields."""
+        names = {name for name, _ in overrides}
+        return [(k, v) for k, v in self.form if k not in names] + list(overrides)
+
+
+def _control_value(node) -> Optional[str]:  # type: ignore[no-untyped-def]
+    if node.tag == "textarea":
+        return node.text or ""
+    if node.tag == "select":
+        options = [o for o in elements(node) if o.tag == "option"]
+        chosen = next((o for o in options if "selected" in o.attrib), options[0] if options else None)
+        return None if chosen is None else attr(chosen, "value", text_of(chosen))
+    kind = attr(node, "type", "text").lower()
+    if kind in SKIPPED_INPUT_TYPES or (kind in ("checkbox", "radio") and "checked" not in node.attrib):
+        return None
+    return attr(node, "value")
+
+
+def parse_editor(html: str, *, edit_id: str) -> EditorPage:
+    root = parse_html(html)
+    form: List[Tuple[str, str]] = []
+    for node in elements(root):
+        if node.tag in ("input", "textarea", "select") and attr(node, "name") and "disabled" not in node.attrib:
+            value = _control_value(node)
+            if value is not None and attr(node, "name") not in NEVER_COPIED:
+                form.append((attr(node, "name"), value))
+    fields = dict(form)
+    saved = by_id(root, "algorithmId")
+    save_id = fields.get("algorithm[algorithmId]") or (attr(saved, "value") if saved is not None else "")
+    if "algorithm[code]" not in fields:
+        raise missing("源码编辑框 textarea[name=algorithm[code]]", EDIT_PATH, id=edit_id)
+    if not save_id:
+        raise missing("保存 id input[name=algorithm[algorithmId]]", EDIT_PATH, id=edit_id)
+    last = by_id(root, "backtestId")
+    title = by_id(root, "title-box")
+    name = fields.get("algorithm[name]") or (attr(title, "value") or text_of(title) if title is not None else "")
+    detail = StrategyDetail(
+        id=edit_id,
+        save_id=save_id,
+        name=name,
+        code=fields["algorithm[code]"],
+        backtest_id=attr(last, "value") if last is not None else "",
+    )
+    return EditorPage(detail=detail, form=tuple(form), token=extract_page_token(html))
+
+
+# --- backtest history -------------------------------------------------------------------------------
+
+
+def _dates(text: str) -> Tuple[str, str]:
+    import re
+
+    found = re.findall(r"\d{4}-\d{2}-\d{2}", text)
+    if len(found) >= 2:
+        return found[0], found[1]
+    left, _, right = text.partition(" - ")
+    return left.strip(), right.strip()
+
+
+def parse_backtest_list(html: str, *, path: str) -> Tuple[List[BacktestRow], int]:
+    root = parse_html(html)
+    if by_id(root, "backtest-feed-table") is None:
+        raise missing("#backtest-feed-table", path)
+    rows = []
+    for tr in by_class(root, "backtest-tr", tag="tr"):
+        tds = [text_of(td) for td in cells(tr)]
+        off = 0 if tds and tds[0].isdigit() else 1
+        tds += [""] * 18
+        source = next(by_class(tr, "source-code"), None)
+        name_span = next(by_class(tr, "backtest-name"), None)
+        status_span = next(by_class(tr, "backtest-list__backtest-status"), None)
+        status_text = text_of(status_span) if status_span is not None else tds[15 + off]
+        code = attr(tr, "_status")
+        start, end = _dates(tds[3 + off])
+        rows.append(
+            BacktestRow(
+                id=attr(tr, "_backtestid2"),
+                list_id=attr(tr, "_backtestid"),
+                source_id=attr(source, "_backtestid") if source is not None else "",
+                numeric_id=attr(source, "backtestid_") if source is not None else "",
+                name=(attr(name_span, "title") or text_of(name_span)) if name_span is not None else tds[1 + off],
+                status=status_of(status_text, code),
+                status_code=code,
+                status_text=status_text,
+                start_date=start,
+                end_date=end,
+                capital=lenient_float(tds[4 + off].lstrip("￥¥")),
+                frequency=tds[6 + off],
+                run_time=tds[5 + off],
+                metrics={
+                    "algorithm_return": tds[7 + off],
+                    "benchmark_return": tds[8 + off],
+                    "max_drawdown": tds[9 + off],
+                },
+                submitted_at=tds[2 + off],
+            )
+        )
+    return rows, max_page(root, path)
+
+
+# --- backtest detail -------------------------------------------------------------------------------
+
+
+def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
+    stripped = text.lstrip()
+    if stripped.startswith("{"):  # the XHR variant seen by PJX: {"data":{"backtest":{"backtestId":…}}}
+        try:
+            payload = json.loads(stripped)
+        except ValueError:
+            payload = None
+        data = payload.get("data") if isinstance(payload, dict) else None
+        inner = data.get("backtest") if isinstance(data, dict) else None
+        if isinstance(inner, dict) and inner.get("backtestId"):
+            return BacktestDetail(id=backtest_id, run_id=str(inner["backtestId"]))
+        raise missing("data.backtest.backtestId", DETAIL_PATH, id=backtest_id)
+    root = parse_html(text)
+    run = by_id(root, "backtestId")
+    code = by_id(root, "code")
+    title = by_id(root, "title-box")
+    if run is None and code is None and title is None:
+        raise missing("#backtestId / #code / #title-box", DETAIL_PATH, id=backtest_id)
+    source = code if code is not None and attr(code, "_backtestid") else next(by_class(root, "source-code"), None)
+
+    def value(element_id: str) -> str:
+        node = by_id(root, element_id)
+        if node is None:
+            return ""
+        return attr(node, "value") or text_of(node)
+
+    name = ""
+    if title is not None:
+        name = attr(title, "value") or text_of(title)
+    elif next(by_class(root, "backtest_name"), None) is not None:
+        name = text_of(next(by_class(root, "backtest_name")))
+    return BacktestDetail(
+        id=backtest_id,
+        run_id=attr(run, "value") if run is not None else "",
+        strategy_id=value("algorithmId"),
+        name=name,
+        start_date=value("startTime") or value("startDate"),
+        end_date=value("endTime") or value("endDate"),
+        capital=value("baseCapital"),
+        frequency=value("frequency"),
+        source_id=attr(source, "_backtestid") if source is not None else "",
+    )
+
+
+__all__ = [
+    "EditorPage",
+    "StrategyListPage",
+    "classes",
+    "encode_code",
+    "parse_backtest_detail",
+    "parse_backtest_list",
+    "parse_editor",
+    "parse_strategy_list",
+]

@@ -1,0 +1,290 @@
+"""Backtest use cases: ls, show, stats, result, logs, rm (``run`` lives in ``running``).
+
+The data endpoints (stats/result/log/error/source) take the detail page's run
+id (``#backtestId``).  Users hold other ids (the numeric id from ``run``, the
+detail id from ``ls``), so each call tries the given id first and, when the
+answer is empty, reads the detail page once and retries with its run id.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
+
+import attrs
+
+from jqcli.application.ports import BacktestGateway, StrategyGateway
+from jqcli.application.strategies import resolve_edit_id
+from jqcli.domain.backtest import (
+    TERMINAL,
+    BacktestDetail,
+    BacktestRow,
+    LogPage,
+    Mode,
+    filter_rows,
+    has_any_metrics,
+    has_core_metrics,
+    metrics_dict,
+    status_of,
+)
+from jqcli.domain.errors import UsageError
+
+T = TypeVar("T")
+
+
+def data_of(envelope: Mapping[str, object]) -> object:
+    return envelope.get("data") if isinstance(envelope, Mapping) else None
+
+
+def as_map(value: object) -> Dict[str, object]:
+    """A dict copy of a mapping; anything else (``[]``, ``0``, ``None``) is ``{}``."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def with_run_id(
+    backtests: BacktestGateway, given: str, call: Callable[[str], T], ready: Callable[[T], bool]
+) -> Tuple[str, T]:
+    """``call(given)``; when not ``ready``, retry once with the detail page's run id."""
+    first = call(given)
+    if ready(first):
+        return given, first
+    run_id = backtests.detail(given).run_id
+    if not run_id or run_id == given:
+        return given, first
+    return run_id, call(run_id)
+
+
+def stats_ready(envelope: Mapping[str, object]) -> bool:
+    return bool(has_any_metrics(data_of(envelope)))
+
+
+def result_ready(envelope: Mapping[str, object]) -> bool:
+    data = data_of(envelope)
+    return isinstance(data, Mapping) and (
+        isinstance(data.get("result"), Mapping) or status_of(code=data.get("state")) in TERMINAL
+    )
+
+
+def log_ready(page: LogPage) -> bool:
+    return bool(page.lines) or status_of(code=page.state) in TERMINAL
+
+
+@attrs.frozen
+class ListBacktests:
+    """``backtest ls``: a strategy's formal or compile-run history."""
+
+    strategies: StrategyGateway
+    backtests: BacktestGateway
+
+    def execute(
+        self, target: str, mode: Mode, *, status: str = "all", limit: Optional[int] = 50
+    ) -> Tuple[str, List[BacktestRow]]:
+        """The strategy id used and its rows (newest first, as the site lists them)."""
+        strategy_id = resolve_edit_id(self.strategies, target, action="查看回测")
+        rows = filter_rows(self.backtests.list_backtests(strategy_id, mode), status)
+        return strategy_id, list(rows if limit is None else rows[:limit])
+
+
+@attrs.frozen
+class BacktestView:
+    """``backtest show``: the detail page, the code the run used, its stats and status."""
+
+    detail: BacktestDetail
+    code: str
+    metrics: Dict[str, object]
+    status: str
+    stats_response: Mapping[str, object]
+
+
+@attrs.frozen
+class ShowBacktest:
+    """``backtest show``: detail page + source + stats (+ task state when stats are not complete)."""
+
+    backtests: BacktestGateway
+
+    def execute(self, backtest_id: str) -> BacktestView:
+        detail = self.backtests.detail(backtest_id)
+        run_id = detail.run_id or backtest_id
+        code = self.backtests.source(run_id)
+        envelope = self.backtests.stats(run_id)
+        metrics = data_of(envelope)
+        if has_core_metrics(metrics):
+            status = "done"
+        else:
+            state = data_of(self.backtests.result(run_id))
+            status = status_of(code=state.get("state") if isinstance(state, Mapping) else None) or "running"
+        return BacktestView(detail, code, metrics_dict(metrics), status, envelope)
+
+
+@attrs.frozen
+class StatsOutcome:
+    id: str
+    resolved_id: str
+    metrics: Dict[str, object]
+    ready: bool
+    response: Mapping[str, object]
+
+
+@attrs.frozen
+class BacktestStats:
+    """``backtest stats``: the summary metrics (``ready`` is false while the run has none yet)."""
+
+    backtests: BacktestGateway
+
+    def execute(self, backtest_id: str) -> StatsOutcome:
+        resolved, envelope = with_run_id(self.backtests, backtest_id, self.backtests.stats, stats_ready)
+        metrics = data_of(envelope)
+        return StatsOutcome(backtest_id, resolved, metrics_dict(metrics), has_core_metrics(metrics), envelope)
+
+
+@attrs.frozen
+class ResultPages:
+    id: str
+    resolved_id: str
+    offset: int
+    user_record_offset: int
+    next_offset: int
+    next_user_record_offset: int
+    state: object
+    data: Mapping[str, object]
+    responses: Tuple[Mapping[str, object], ...]
+
+
+@attrs.frozen
+class BacktestResult:
+    """``backtest result``: one page of the curves, or with ``read_all`` every page merged."""
+
+    backtests: BacktestGateway
+
+    def execute(
+        self,
+        backtest_id: str,
+        *,
+        offset: int = 0,
+        user_record_offset: int = 0,
+        read_all: bool = False,
+        max_pages: int = 200,
+    ) -> ResultPages:
+        def fetch(bid: str) -> Mapping[str, object]:
+            return dict(self.backtests.result(bid, offset=offset, user_record_offset=user_record_offset))
+
+        resolved, first = with_run_id(self.backtests, backtest_id, fetch, result_ready)
+        responses = [first]
+        merged = as_map(data_of(first))
+        next_offset, next_uro = offset + page_count(merged), user_record_offset + record_count(merged)
+        pages = 1
+        while read_all and pages < max_pages and (next_offset > offset or next_uro > user_record_offset):
+            envelope = self.backtests.result(resolved, offset=next_offset, user_record_offset=next_uro)
+            responses.append(envelope)
+            page = as_map(data_of(envelope))
+            count, records = page_count(page), record_count(page)
+            if not count and not records:
+                merged["state"] = page.get("state", merged.get("state"))
+                break
+            merged = merge_result(merged, page)
+            next_offset, next_uro, pages = next_offset + count, next_uro + records, pages + 1
+        return ResultPages(
+            backtest_id, resolved, offset, user_record_offset, next_offset, next_uro,
+            merged.get("state"), merged, tuple(responses),
+        )  # fmt: skip
+
+
+def _int(value: object) -> int:
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def page_count(data: Mapping[str, object]) -> int:
+    """Points in this page of curves: ``result.count``, else the length of ``overallReturn.time``."""
+    result = data.get("result")
+    if not isinstance(result, Mapping):
+        return 0
+    if result.get("count") not in (None, ""):
+        return _int(result.get("count"))
+    series = result.get("overallReturn")
+    return len(series.get("time") or []) if isinstance(series, Mapping) else 0
+
+
+def record_count(data: Mapping[str, object]) -> int:
+    """Points of the ``record()`` series in this page (the longest series)."""
+    records = data.get("userRecord")
+    if not isinstance(records, Mapping):
+        return 0
+    lengths = [len(s.get("time") or []) for s in records.values() if isinstance(s, Mapping)]
+    return max(lengths, default=0)
+
+
+def merge_series(old: object, new: object) -> object:
+    """Concatenate ``{time: [...], value: [...]}`` leaves; newer scalars win."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        if isinstance(old.get("time"), list) and isinstance(new.get("time"), list):
+            return {k: list(old.get(k) or []) + list(new.get(k) or []) for k in set(old) | set(new)}
+        return {k: merge_series(old.get(k), new.get(k)) if k in old and k in new else new.get(k, old.get(k))
+                for k in list(old) + [k for k in new if k not in old]}  # fmt: skip
+    return new if new is not None else old
+
+
+def merge_result(merged: Mapping[str, object], page: Mapping[str, object]) -> Dict[str, object]:
+    out = dict(merged)
+    for key in ("result", "userRecord"):
+        out[key] = merge_series(merged.get(key), page.get(key))
+    out["state"] = page.get("state", merged.get("state"))
+    result = out.get("result")
+    if isinstance(result, dict):
+        result["offset"] = as_map(merged.get("result")).get("offset")
+        result["count"] = page_count(merged) + page_count(page)
+    return out
+
+
+@attrs.frozen
+class LogsOutcome:
+    id: str
+    resolved_id: str
+    kind: str
+    offset: int
+    next_offset: Optional[int]
+    state: object
+    max: bool
+    lines: Tuple[str, ...]
+    responses: Tuple[Mapping[str, object], ...]
+
+
+@attrs.frozen
+class BacktestLogs:
+    """``backtest logs``: the user log from ``offset`` (every page with ``read_all``) or the error log."""
+
+    backtests: BacktestGateway
+
+    def execute(
+        self, backtest_id: str, *, offset: int = 0, errors: bool = False, read_all: bool = False, max_pages: int = 50
+    ) -> LogsOutcome:
+        if errors:
+            resolved, page = with_run_id(self.backtests, backtest_id, self.backtests.error_log, lambda p: bool(p.lines))
+            return LogsOutcome(
+                backtest_id, resolved, "error", offset, None, page.state, page.max, page.lines, (page.response,)
+            )
+        resolved, page = with_run_id(
+            self.backtests, backtest_id, lambda bid: self.backtests.log(bid, offset=offset), log_ready
+        )
+        pages, lines = [page], list(page.lines)
+        while read_all and page.lines and not page.max and len(pages) < max_pages:
+            page = self.backtests.log(resolved, offset=offset + len(lines))
+            pages.append(page)
+            lines.extend(page.lines)
+        return LogsOutcome(
+            backtest_id, resolved, "log", offset, offset + len(lines), page.state, any(p.max for p in pages),
+            tuple(lines), tuple(p.response for p in pages),
+        )  # fmt: skip
+
+
+@attrs.frozen
+class DeleteBacktest:
+    """``backtest rm``: delete one formal or compile-run record by its list id."""
+
+    backtests: BacktestGateway
+
+    def execute(self, list_id: str, mode: Mode) -> Mapping[str, object]:
+        if not list_id.strip():
+            raise UsageError("缺少回测记录 id(建议用 backtest ls 返回的 list_id)")
+        return dict(self.backtests.delete(list_id.strip(), mode))

@@ -1,0 +1,183 @@
+"""``backtest run``: optional push of local code, one build POST, optional ``--wait``.
+
+The build is never retried (a retry would start a second run).  While
+waiting, each round makes at most two requests — the task state from
+``/backtest/result``, then either the stats (finished) or the error log
+(failed) — and sleeps with backoff up to the deadline.  Every way out of the
+wait other than success (timeout, Ctrl-C, a failed request) carries the ids
+needed to resume.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Mapping, Optional, Tuple
+
+import attrs
+
+from jqcli.application.backtests import data_of
+from jqcli.application.ports import BacktestGateway, Clock, StrategyGateway
+from jqcli.application.strategies import resolve_edit_id
+from jqcli.domain.backtest import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    RUNNING,
+    BacktestRequest,
+    BuildResult,
+    has_core_metrics,
+    metrics_dict,
+    status_of,
+)
+from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
+from jqcli.domain.polling import WaitPolicy, final_status, round_outcome
+from jqcli.domain.strategy import ambiguous, rows_named, validate_name
+
+Progress = Callable[[str], None]
+
+
+@attrs.frozen
+class PushCode:
+    """Local code to put into a strategy before running it."""
+
+    code: str
+    name: Optional[str] = None  # push-and-run by name: create it, or update the one strategy of that name
+
+
+@attrs.frozen
+class Pushed:
+    action: str  # "created" | "updated"
+    id: str
+    save_id: str
+    name: str
+
+
+@attrs.frozen
+class RunOutcome:
+    """A started (and possibly finished) run."""
+
+    build: BuildResult
+    request: BacktestRequest
+    status: str
+    waited: bool = False
+    run_id: str = ""
+    metrics: Dict[str, object] = attrs.field(factory=dict)
+    error_logs: Tuple[str, ...] = ()
+    result_state: object = None
+    pushed: Optional[Pushed] = None
+    polls: int = 0
+    elapsed: float = 0.0
+
+    def resume_ids(self) -> Dict[str, object]:
+        return resume_ids(self.build, self.request, self.run_id)
+
+
+def resume_ids(build: BuildResult, request: BacktestRequest, run_id: str = "") -> Dict[str, object]:
+    """The ids a user needs to pick a run up again (``backtest show/stats/logs/rm``)."""
+    return {
+        "id": build.id,
+        "list_id": build.list_id,
+        "run_id": run_id,
+        "strategy_id": request.strategy_id,
+        "mode": request.mode.name,
+        "resume": f"jqcli backtest show {build.id}",
+    }
+
+
+@attrs.frozen
+class RunBacktest:
+    """Start a formal backtest or a compile run; optionally push code first and wait for the end."""
+
+    strategies: StrategyGateway
+    backtests: BacktestGateway
+    clock: Clock
+
+    def execute(
+        self,
+        request: BacktestRequest,
+        *,
+        push: Optional[PushCode] = None,
+        wait: Optional[WaitPolicy] = None,
+        progress: Optional[Progress] = None,
+    ) -> RunOutcome:
+        request, pushed = self._target(request, push)
+        build = self.backtests.build(request)
+        outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
+        if wait is None:
+            return outcome
+        return self._wait(outcome, wait, progress or (lambda text: None))
+
+    # -- the strategy to run --------------------------------------------------------------------
+    def _target(self, request: BacktestRequest, push: Optional[PushCode]) -> Tuple[BacktestRequest, Optional[Pushed]]:
+        if push is None:
+            strategy_id = resolve_edit_id(self.strategies, request.strategy_id, action="运行")
+            return attrs.evolve(request, strategy_id=strategy_id), None
+        if push.name is None:  # code pushed into the strategy given by id/name
+            strategy_id = resolve_edit_id(self.strategies, request.strategy_id, action="更新并运行")
+            saved = self.strategies.save_strategy(strategy_id, code=push.code)
+            return attrs.evolve(request, strategy_id=strategy_id), Pushed(
+                "updated", strategy_id, saved.save_id, saved.name
+            )
+        if request.strategy_id:
+            raise UsageError("push-and-run 用 --name 指定策略时不要再给出策略 id")
+        name = validate_name(push.name)
+        found = rows_named(self.strategies.list_strategies(), name)
+        if len(found) > 1:
+            raise ambiguous(name, found, action="更新并运行")
+        if found:
+            saved = self.strategies.save_strategy(found[0].id, code=push.code)
+            pushed = Pushed("updated", found[0].id, saved.save_id, name)
+        else:
+            created = self.strategies.create_strategy(name, push.code)
+            pushed = Pushed("created", created.id, created.save_id, name)
+        return attrs.evolve(request, strategy_id=pushed.id), pushed
+
+    # -- waiting --------------------------------------------------------------------------------
+    def _wait(self, outcome: RunOutcome, policy: WaitPolicy, progress: Progress) -> RunOutcome:
+        started = self.clock.monotonic()
+        run_id = ""
+        try:
+            run_id = self.backtests.detail(outcome.build.id).run_id or outcome.build.list_id
+            return self._poll(attrs.evolve(outcome, run_id=run_id, waited=True), policy, progress, started)
+        except KeyboardInterrupt:
+            ids = resume_ids(outcome.build, outcome.request, run_id)
+            raise Interrupted(
+                "已停止等待(Ctrl-C);回测仍在聚宽上继续运行",
+                details={**ids, "waited_seconds": round(self.clock.monotonic() - started, 1)},
+                hint=f"稍后用 {ids['resume']} 查看结果",
+            ) from None
+        except JqcliError as exc:
+            for key, value in resume_ids(outcome.build, outcome.request, run_id).items():
+                exc.details.setdefault(key if key != "id" else "backtest_id", value)
+            raise
+
+    def _poll(self, outcome: RunOutcome, policy: WaitPolicy, progress: Progress, started: float) -> RunOutcome:
+        done_rounds = 0
+        for round_index in range(1_000_000):
+            data = data_of(self.backtests.result(outcome.run_id))
+            state = data.get("state") if isinstance(data, Mapping) else None
+            status = status_of(code=state) or RUNNING
+            metrics: object = None
+            if status == DONE or status not in (RUNNING, FAILED, CANCELLED):
+                metrics = data_of(self.backtests.stats(outcome.run_id))
+            done_rounds += status == DONE
+            ready = has_core_metrics(metrics)
+            action = round_outcome(status, ready, done_rounds)
+            elapsed = self.clock.monotonic() - started
+            current = attrs.evolve(
+                outcome, result_state=state, polls=round_index + 1, elapsed=round(elapsed, 1),
+                metrics=metrics_dict(metrics), status=DONE if ready else status,
+            )  # fmt: skip
+            if action == "finish":
+                return current
+            if action == "errors":
+                lines = self.backtests.error_log(outcome.run_id).lines
+                return attrs.evolve(current, status=final_status(status, lines), error_logs=tuple(lines))
+            if elapsed >= policy.timeout:
+                raise WaitTimeout(
+                    f"等待 {policy.timeout:g} 秒后回测仍未结束(状态 {status});回测仍在聚宽上继续运行",
+                    details={**current.resume_ids(), "status": status, "waited_seconds": round(elapsed, 1)},
+                    hint=f"稍后用 {current.resume_ids()['resume']} 查看,或加大 --wait-timeout",
+                )
+            progress(f"回测 {outcome.build.id} 状态 {status},已等待 {elapsed:.0f} 秒")
+            self.clock.sleep(policy.sleep_for(round_index, elapsed))
+        raise AssertionError("unreachable")  # pragma: no cover

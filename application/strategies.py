@@ -1,0 +1,137 @@
+"""Strategy use cases: ls, show, new, edit, rm (and the target resolution they share).
+
+A target is an id (32 hex; any id the site ever issued keeps opening the
+strategy) or a name.  Names resolve against a fresh list and must be unique.
+Writes that need the list's row id (delete) re-resolve it right before
+writing, because row ids rotate per response (protocol.md §1.6).
+"""
+
+from __future__ import annotations
+
+from typing import List, Mapping, Optional
+
+import attrs
+
+from jqcli.application.ports import StrategyGateway
+from jqcli.domain.errors import NotFound, UsageError
+from jqcli.domain.strategy import (
+    DEFAULT_CODE,
+    SavedStrategy,
+    Strategy,
+    StrategyDetail,
+    limit_items,
+    looks_like_id,
+    row_with_id,
+    rows_named,
+    single_by_name,
+    sort_strategies,
+    validate_name,
+)
+
+
+def resolve_edit_id(strategies: StrategyGateway, target: str, *, action: str) -> str:
+    """An edit id for ``target``: ids pass through (old ids keep working), names must be unique."""
+    target = target.strip()
+    if not target:
+        raise UsageError("缺少策略 id 或名称")
+    if looks_like_id(target):
+        return target
+    return str(single_by_name(strategies.list_strategies(), target, action=action).id)
+
+
+def resolve_row(strategies: StrategyGateway, target: str, *, action: str) -> Strategy:
+    """The current list row of ``target`` (for writes that need the row id).
+
+    A rotated id is mapped to its strategy through the editor page, then to the one row of
+    that name; two rows of one name are refused, never guessed.
+    """
+    rows = strategies.list_strategies()
+    if not looks_like_id(target):
+        return single_by_name(rows, target, action=action)
+    row = row_with_id(rows, target)
+    if row is not None:
+        return row
+    detail = strategies.get_strategy(target)
+    try:
+        return single_by_name(rows, detail.name, action=action)
+    except NotFound:
+        raise NotFound(
+            f"策略列表中找不到「{detail.name}」(id {target}),列表可能尚未更新",
+            details={"id": target, "name": detail.name},
+            hint="稍后重试",
+        ) from None
+
+
+def current_id(strategies: StrategyGateway, name: str, fallback: str) -> str:
+    """The list's current edit id for ``name`` when exactly one row has it, else ``fallback``."""
+    found = rows_named(strategies.list_strategies(), name)
+    return found[0].id if len(found) == 1 else fallback
+
+
+@attrs.frozen
+class ListStrategies:
+    """``strategy ls``: every strategy of the account, sorted locally, optionally truncated."""
+
+    strategies: StrategyGateway
+
+    def execute(self, *, sort: str = "updated", limit: Optional[int] = 50) -> List[Strategy]:
+        return list(limit_items(sort_strategies(self.strategies.list_strategies(), sort), limit))
+
+
+@attrs.frozen
+class ShowStrategy:
+    """``strategy show``: the editor page of one strategy (name, save id, exact source)."""
+
+    strategies: StrategyGateway
+
+    def execute(self, target: str) -> StrategyDetail:
+        return self.strategies.get_strategy(resolve_edit_id(self.strategies, target, action="查看"))
+
+
+@attrs.frozen
+class CreateStrategy:
+    """``strategy new``: create a strategy holding ``code`` (a runnable template when omitted)."""
+
+    strategies: StrategyGateway
+
+    def execute(self, name: str, code: Optional[str] = None) -> SavedStrategy:
+        name = validate_name(name)
+        created = self.strategies.create_strategy(name, DEFAULT_CODE if code is None else code)
+        return attrs.evolve(created, id=current_id(self.strategies, name, created.id))
+
+
+@attrs.frozen
+class EditStrategy:
+    """``strategy edit``: rename and/or replace the code of one strategy."""
+
+    strategies: StrategyGateway
+
+    def execute(self, target: str, *, name: Optional[str] = None, code: Optional[str] = None) -> SavedStrategy:
+        if name is None and code is None:
+            raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin")
+        new_name = validate_name(name) if name is not None else None
+        edit_id = resolve_edit_id(self.strategies, target, action="修改")
+        saved = self.strategies.save_strategy(edit_id, name=new_name, code=code)
+        return attrs.evolve(saved, id=current_id(self.strategies, saved.name, edit_id))
+
+
+@attrs.frozen
+class DeletedStrategy:
+    """What ``strategy rm`` removed."""
+
+    id: str
+    internal_id: str
+    name: str
+    response: Mapping[str, object]
+
+
+@attrs.frozen
+class DeleteStrategy:
+    """``strategy rm``: delete one strategy by its freshly resolved row id."""
+
+    strategies: StrategyGateway
+
+    def execute(self, target: str) -> DeletedStrategy:
+        row = resolve_row(self.strategies, target.strip(), action="删除")
+        response = self.strategies.delete_strategy(row.internal_id)
+        return DeletedStrategy(id=target, internal_id=row.internal_id, name=row.name, response=response)

@@ -1,0 +1,145 @@
+"""``jqcli strategy …``: ls, show, new, edit, rm (spec: Strategy API).
+
+``<strategy>`` is an id (any id the site issued keeps working) or a unique
+strategy name.  Nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+from jqcli.entrypoints.argtypes import positive_int
+from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
+from jqcli.entrypoints.parser import add_subcommands
+
+TARGET_HELP = "策略 id(strategy ls 的 id;旧 id 仍然有效)或唯一的策略名称"
+
+
+def register(parser) -> None:  # type: ignore[no-untyped-def]
+    sub = add_subcommands(parser, dest="command")
+
+    ls = sub.add_parser("ls", help="列出策略(含所有分页和文件夹)", description="列出当前账号的全部策略。")
+    ls.add_argument("--sort", choices=("name", "created", "updated"), default="updated", help="本地排序(默认 updated)")
+    ls.add_argument("--limit", type=positive_int, default=50, help="最多输出条数(默认 50)")
+    ls.add_argument("--all", action="store_true", help="不按 --limit 截断")
+    ls.set_defaults(handler=ls_command)
+
+    show = sub.add_parser("show", help="查看策略详情与源码", description="查看策略详情。")
+    show.add_argument("strategy", metavar="STRATEGY", help=TARGET_HELP)
+    show.add_argument("--code", action="store_true", help="输出策略源码(table 格式下原样输出到 stdout)")
+    show.add_argument("--output", metavar="PATH", help="把源码写入文件(隐含 --code;逐字节一致)")
+    show.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    show.set_defaults(handler=show_command)
+
+    new = sub.add_parser("new", help="新建策略", description="新建策略;不传源码时创建最小可运行模板。")
+    new.add_argument("name", metavar="NAME", help="策略名称")
+    add_code_options(new)
+    new.add_argument("--type", choices=("stock", "futures"), default="stock", help="策略类型(默认 stock)")
+    new.set_defaults(handler=new_command)
+
+    edit = sub.add_parser("edit", help="修改策略名称或源码", description="修改策略名称或源码。")
+    edit.add_argument("strategy", metavar="STRATEGY", help=TARGET_HELP)
+    edit.add_argument("--name", help="新的策略名称")
+    add_code_options(edit, what="新源码")
+    edit.set_defaults(handler=edit_command)
+
+    rm = sub.add_parser("rm", help="删除策略", description="删除策略(同名策略有多个时拒绝删除并列出候选)。")
+    rm.add_argument("strategy", metavar="STRATEGY", help=TARGET_HELP)
+    rm.add_argument("-y", "--yes", action="store_true", help="确认删除")
+    rm.set_defaults(handler=rm_command)
+
+
+# -- handlers ------------------------------------------------------------------------------------
+
+
+def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
+    item: dict = {
+        "id": s.id,
+        "internal_id": s.internal_id,
+        "name": s.name,
+        "type": s.type,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+    }
+    if s.run_count is not None:
+        item["run_count"] = s.run_count
+    if s.backtest_count is not None:
+        item["backtest_count"] = s.backtest_count
+    if s.folder_id:
+        item["folder_id"] = s.folder_id
+    return item
+
+
+def ls_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.render import Result, Table
+
+    args = ctx.args
+    items = ctx.services.strategy_use_case("ListStrategies").execute(
+        sort=args.sort, limit=None if args.all else args.limit
+    )
+    rows = [strategy_item(s) for s in items]
+    columns = [
+        ("name", "名称"),
+        ("updated_at", "更新时间"),
+        ("run_count", "编译"),
+        ("backtest_count", "回测"),
+        ("folder_id", "文件夹"),
+        ("id", "ID"),
+    ]
+    return Result({"items": rows}, table=Table(columns, rows, footer=f"共 {len(rows)} 个策略"))
+
+
+def show_command(ctx):  # type: ignore[no-untyped-def]
+    args = ctx.args
+    target = check_output_target(ctx, args.output, force=args.force) if args.output else None
+    detail = ctx.services.strategy_use_case("ShowStrategy").execute(args.strategy)
+    data: dict = {
+        "id": args.strategy,
+        "save_id": detail.save_id,
+        "backtest_id": detail.backtest_id,
+        "name": detail.name,
+        "type": detail.type,
+        "created_at": "",
+        "updated_at": "",
+    }
+    if detail.id != args.strategy:
+        data["resolved_id"] = detail.id
+    if target:
+        data["output"] = target
+        data["bytes"] = write_output(target, detail.code)
+    if args.code or target:
+        if ctx.format != "json" and not target:
+            ctx.stdio.stdout.write(detail.code)
+            ctx.stdio.stdout.flush()
+            return None
+        data["code"] = detail.code
+    return data
+
+
+def new_command(ctx):  # type: ignore[no-untyped-def]
+    args = ctx.args
+    code = read_code(ctx)
+    saved = ctx.services.strategy_use_case("CreateStrategy").execute(args.name, code)
+    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
+
+
+def edit_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.domain.errors import UsageError
+
+    args = ctx.args
+    code = read_code(ctx)
+    if args.name is None and code is None:
+        raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin 之一")
+    saved = ctx.services.strategy_use_case("EditStrategy").execute(args.strategy, name=args.name, code=code)
+    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
+
+
+def rm_command(ctx):  # type: ignore[no-untyped-def]
+    args = ctx.args
+    ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
+    deleted = ctx.services.strategy_use_case("DeleteStrategy").execute(args.strategy)
+    return {
+        "ok": True,
+        "id": deleted.id,
+        "internal_id": deleted.internal_id,
+        "name": deleted.name,
+        "response": deleted.response,
+    }
