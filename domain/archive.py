@@ -11,6 +11,7 @@ erases a present one.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
 LIST = "list"
@@ -126,7 +127,7 @@ def detail_fragment(key: str, post: Mapping[str, Any], fetched_at: str) -> dict[
     """A ``community detail`` ``post`` object as an archive fragment (detail's fresh alias → internal_post_id)."""
     values = dict(post)
     values["id"] = key
-    values["internal_post_id"] = post.get("id")
+    values["internal_post_id"] = post.get("post_id") or post.get("id")
     return fragment(DETAIL, fetched_at, values)
 
 
@@ -196,6 +197,55 @@ def failure(
     if isinstance(earlier, Mapping):
         attempts += int(earlier.get("attempts") or 0)
     return {"id": key, f"{source}_error": {"code": code, "message": message, "attempts": attempts, "at": at}}
+
+
+# Fields that change all the time on the live site (views, likes, replies): rewriting a
+# stored post just for them is deferred until its list data is a day old, so that a
+# no-op sync writes nothing and the store stays one line per post without rewrites.
+VOLATILE = (
+    "reply_count",
+    "view_count",
+    "like_count",
+    "collection_count",
+    "last_active_at",
+    "last_reply_at",
+    "backtest.clone_count",
+    "research.notebook_clone_count",
+    "file.download_count",
+    "post_id",
+)
+REFRESH_AFTER_SECONDS = 86400
+
+
+def _stable_view(record: Mapping[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in record.items() if k not in FETCHED_AT.values()}
+    for path in VOLATILE:
+        head, _, tail = path.partition(".")
+        if not tail:
+            view.pop(head, None)
+        elif isinstance(view.get(head), Mapping):
+            view[head] = {k: v for k, v in view[head].items() if k != tail}
+    return view
+
+
+def worth_writing(old: Mapping[str, Any], merged: Mapping[str, Any], now: str) -> bool:
+    """Whether a list refresh of a stored post should be written (see ``VOLATILE``)."""
+    if _stable_view(old) != _stable_view(merged):
+        return True
+    if {k: v for k, v in old.items() if k not in FETCHED_AT.values()} == {
+        k: v for k, v in merged.items() if k not in FETCHED_AT.values()
+    }:
+        return False
+    return _age_seconds(str(old.get(FETCHED_AT[LIST]) or ""), now) >= REFRESH_AFTER_SECONDS
+
+
+def _age_seconds(then: str, now: str) -> float:
+    try:
+        start = datetime.datetime.strptime(then, "%Y-%m-%d %H:%M:%S")
+        end = datetime.datetime.strptime(now, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return float("inf")
+    return (end - start).total_seconds()
 
 
 # --------------------------------------------------------------------------------------------

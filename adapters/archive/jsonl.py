@@ -1,0 +1,271 @@
+"""The canonical post archive: a JSONL file, one line per post, with a compact in-memory index.
+
+Crash safety (a ``kill -9`` at any moment):
+- records are only ever *appended* (one ``write`` per line, ``O_APPEND``); the
+  last line for an id wins, and ``flush`` fsyncs before the caller records
+  progress in the state file, so the state never claims more than the file holds;
+- loading drops a torn last line (no trailing newline, or unparsable) by
+  truncating the file back to the last complete line: nothing complete is lost,
+  nothing is read twice;
+- ``close`` rewrites the file to exactly one line per post (newest first) into a
+  temp file, fsyncs it and renames it over the store: readers see the old or the
+  new file, never a mix.
+Memory: only ``id → (offset, length, published_at, flags)`` and a 64-bit
+natural-key hash per post stay in memory; a record is read back with ``pread``.
+A sidecar ``<store>.idx`` caches that index so that opening a large store is
+cheap; it is trusted only for the exact file it describes and the bytes after it
+are scanned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from jqcli.adapters.archive.files import StoreLock, atomic_write_bytes, ensure_parent, fsync_dir
+from jqcli.domain.archive import natural_key, needs
+from jqcli.domain.errors import FileError
+
+Entry = Tuple[int, int, str, int]  # offset, length, published_at, needs-flags
+INDEX_VERSION = 1
+
+
+def _nat_hash(record: Mapping[str, Any]) -> int:
+    key = natural_key(record)
+    if not key:
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _dumps(record: Mapping[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class JsonlPostArchive:
+    """Implements ``PostArchive`` (single writer, guarded by ``<store>.lock``)."""
+
+    def __init__(self, path: str, *, lock: bool = True) -> None:
+        self.path = path
+        self.index: Dict[str, Entry] = {}
+        self.natural: Dict[int, str] = {}
+        self.lines = 0  # lines in the file (superseded ones included)
+        self.torn_bytes = 0
+        self.corrupt_lines = 0
+        self.appended = 0
+        self._lock = StoreLock(path) if lock else None
+        self._fd: Optional[int] = None
+        self._size = 0
+        self._dirty = False
+
+    # -- opening -------------------------------------------------------------------------------
+    def open(self) -> JsonlPostArchive:
+        ensure_parent(self.path)
+        if self._lock:
+            self._lock.acquire()
+        try:
+            self._cleanup_temp()
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
+            start = self._load_sidecar()
+            self._scan(start)
+        except BaseException:
+            self.close(compact=False)
+            raise
+        return self
+
+    def _cleanup_temp(self) -> None:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        prefix = f".{os.path.basename(self.path)}."
+        for name in os.listdir(folder):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                os.unlink(os.path.join(folder, name))  # a compaction killed midway
+
+    def _identity(self) -> Dict[str, Any]:
+        assert self._fd is not None
+        info = os.fstat(self._fd)
+        return {"inode": info.st_ino, "device": info.st_dev}
+
+    def _load_sidecar(self) -> int:
+        try:
+            with open(self.path + ".idx", "rb") as handle:
+                data = json.loads(handle.read().decode("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return 0
+        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+            return 0
+        size = data.get("size")
+        file_size = os.fstat(self._fd).st_size if self._fd is not None else 0
+        if data.get("identity") != self._identity() or not isinstance(size, int) or size > file_size:
+            return 0
+        if size and self._tail_digest(size) != data.get("tail"):
+            return 0
+        for key, offset, length, published, flags, nat in data.get("entries") or ():
+            self.index[key] = (offset, length, published, flags)
+            if nat:
+                self.natural[nat] = key
+        self.lines = int(data.get("lines") or len(self.index))
+        return size
+
+    def _tail_digest(self, size: int) -> str:
+        assert self._fd is not None
+        start = max(0, size - 256)
+        return hashlib.blake2b(os.pread(self._fd, size - start, start), digest_size=16).hexdigest()
+
+    def _scan(self, start: int) -> None:
+        """Index every complete line from ``start``; truncate a torn tail."""
+        assert self._fd is not None
+        good = start
+        with open(self.path, "rb") as handle:
+            handle.seek(start)
+            offset = start
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # torn last line: the process died mid-write
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    record = None
+                if not isinstance(record, dict) or not record.get("id"):
+                    self.corrupt_lines += 1
+                else:
+                    self._index_line(record, offset, len(raw))
+                offset += len(raw)
+                good = offset
+        size = os.fstat(self._fd).st_size
+        if size > good:
+            self.torn_bytes = size - good
+            os.ftruncate(self._fd, good)
+            os.fsync(self._fd)
+        self._size = good
+
+    def _index_line(self, record: Mapping[str, Any], offset: int, length: int) -> None:
+        key = str(record["id"])
+        for old in record.get("legacy_ids") or ():
+            if old != key and self.index.pop(str(old), None) is not None:
+                self._dirty = True
+        if key in self.index:
+            self._dirty = True
+        self.index[key] = (offset, length, str(record.get("published_at") or ""), needs(record))
+        nat = _nat_hash(record)
+        if nat:
+            self.natural[nat] = key
+        self.lines += 1
+
+    # -- PostArchive -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def get(self, key: str) -> Optional[dict[str, Any]]:
+        entry = self.index.get(key)
+        if entry is None:
+            return None
+        assert self._fd is not None
+        raw = os.pread(self._fd, entry[1], entry[0])
+        return json.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
+
+    def find_natural(self, natural: str) -> Optional[str]:
+        if not natural:
+            return None
+        digest = int.from_bytes(hashlib.blake2b(natural.encode("utf-8"), digest_size=8).digest(), "big")
+        key = self.natural.get(digest)
+        if key is None or key not in self.index:
+            return None
+        record = self.get(key)
+        return key if record is not None and natural_key(record) == natural else None
+
+    def put(self, record: Mapping[str, Any], *, replaces: Sequence[str] = ()) -> bool:
+        if self._fd is None:
+            raise FileError("存档未打开", details={"path": self.path})
+        body = dict(record)
+        stale = [old for old in replaces if old != body.get("id")]
+        if stale:
+            body["legacy_ids"] = sorted(set(list(body.get("legacy_ids") or []) + stale))
+        data = _dumps(body)
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):  # a regular file rarely writes short; finish the line
+                written += os.write(self._fd, data[written:])
+        except OSError as exc:
+            raise FileError(f"无法写入存档: {self.path}", details={"reason": exc.strerror or str(exc)}) from exc
+        self._index_line(body, self._size, len(data))
+        self._size += len(data)
+        self.appended += 1
+        return True
+
+    def pending(self, flag: int, limit: Optional[int] = None) -> List[str]:
+        keys = [key for key, entry in self.index.items() if entry[3] & flag]
+        keys.sort(key=lambda k: self.index[k][2], reverse=True)
+        return keys if limit is None else keys[:limit]
+
+    def flags(self, key: str) -> int:
+        entry = self.index.get(key)
+        return entry[3] if entry else 0
+
+    def flush(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def close(self, *, compact: bool = True) -> None:
+        try:
+            if self._fd is not None:
+                os.fsync(self._fd)
+                if compact and (self._dirty or self.corrupt_lines or self.lines != len(self.index)):
+                    self.compact()
+                self._write_sidecar()
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            if self._lock:
+                self._lock.release()
+
+    # -- compaction and sidecar ----------------------------------------------------------------
+    def compact(self) -> None:
+        """Rewrite to one line per post, newest first, atomically (temp + fsync + rename)."""
+        assert self._fd is not None
+        folder = os.path.dirname(os.path.abspath(self.path))
+        tmp = os.path.join(folder, f".{os.path.basename(self.path)}.{os.getpid()}.compact.tmp")
+        order = sorted(self.index, key=lambda k: self.index[k][2], reverse=True)
+        fresh: Dict[str, Entry] = {}
+        offset = 0
+        with open(tmp, "wb") as out:
+            for key in order:
+                start, length, published, flags = self.index[key]
+                out.write(os.pread(self._fd, length, start))
+                fresh[key] = (offset, length, published, flags)
+                offset += length
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
+        fsync_dir(folder)
+        os.close(self._fd)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        self.index, self._size, self.lines, self._dirty, self.corrupt_lines = fresh, offset, len(fresh), False, 0
+
+    def _write_sidecar(self) -> None:
+        reverse = {key: nat for nat, key in self.natural.items()}
+        entries = [[key, *entry, reverse.get(key, 0)] for key, entry in self.index.items()]
+        data = {
+            "version": INDEX_VERSION,
+            "size": self._size,
+            "lines": self.lines,
+            "identity": self._identity(),
+            "tail": self._tail_digest(self._size) if self._size else "",
+            "entries": entries,
+        }
+        try:
+            atomic_write_bytes(self.path + ".idx", json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        except FileError:
+            return  # the sidecar is only a cache
+
+    def remove_files(self) -> None:
+        """Delete the store and its sidecar (``--force``); the lock file stays."""
+        for path in (self.path, self.path + ".idx"):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue

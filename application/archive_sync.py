@@ -1,0 +1,392 @@
+"""SyncCommunity: the incremental, gap-free, crash-safe community archive.
+
+One run:
+1. imports ``--seed`` files not imported before (merge rules: never overwrite fresher data);
+2. walks the list from page 1 with ``ListWalk`` (gap-free, resumes an interrupted
+   backfill) in a lister thread, while
+3. worker threads fetch missing details and backtest stats (one shared session /
+   connection pool) for new posts first, then for the backlog, newest first.
+The calling thread is the only writer: it merges every result into the archive,
+fsyncs, and only then saves the coverage to the state file, so a crash at any
+moment loses at most work that the next run redoes.  Failed details/stats are
+recorded on the record and retried by the next run; they are never "done".
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Deque, Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
+
+import attrs
+
+from jqcli.application.ports import Clock, CommunityFeed, PostArchive, SyncStateStore
+from jqcli.domain.archive import (
+    NEEDS_DETAIL,
+    NEEDS_STATS,
+    backtest_id,
+    detail_fragment,
+    failure,
+    is_legacy,
+    list_fragment,
+    merge,
+    natural_key,
+    needs,
+    seed_record,
+    stats_fragment,
+    worth_writing,
+)
+from jqcli.domain.backfill import Coverage, ListWalk
+from jqcli.domain.community import LatestQuery, Post
+from jqcli.domain.errors import Interrupted, JqcliError
+from jqcli.domain.timeparse import format_timestamp
+
+STATE_VERSION = 1
+
+
+@attrs.frozen
+class SeedFile:
+    """An old JSONL to import once: ``identity`` changes when the file does."""
+
+    path: str
+    identity: str
+    records: Callable[[], Iterable[Mapping[str, Any]]]
+
+
+@attrs.frozen
+class SyncOptions:
+    """The archive command's knobs (see the spec's 常用参数)."""
+
+    walk_list: bool = True
+    page_size: int = 50
+    until: Optional[str] = None
+    max_pages: Optional[int] = None
+    page_sleep: float = 0.0
+    list_type: int = 1
+    detail_workers: int = 4
+    stats_workers: int = 4
+    skip_detail: bool = False
+    skip_stats: bool = False
+    max_detail: Optional[int] = None
+    max_stats: Optional[int] = None
+    retries: int = 2
+    retry_sleep: float = 1.0
+    seeds: Tuple[SeedFile, ...] = ()
+    checkpoint_seconds: float = 1.0
+
+
+@attrs.define
+class SyncSummary:
+    """What a run did (the command prints it as JSON)."""
+
+    posts_added: int = 0
+    posts_updated: int = 0
+    seeded: int = 0
+    details_filled: int = 0
+    stats_filled: int = 0
+    detail_failures: int = 0
+    stats_failures: int = 0
+    pages: int = 0
+    requests: int = 0
+    stopped_by: str = ""
+    list_error: Optional[Dict[str, Any]] = None
+
+    def as_dict(self) -> Dict[str, Any]:
+        data = attrs.asdict(self)
+        data["failures"] = self.detail_failures + self.stats_failures
+        return data
+
+
+@attrs.frozen
+class SyncCommunity:
+    """The use case; ``run`` may be called once per archive/state pair."""
+
+    feed: CommunityFeed
+    archive: PostArchive
+    state: SyncStateStore
+    clock: Clock
+
+    def run(self, options: SyncOptions, report: Callable[[Dict[str, Any]], None] = lambda _: None) -> SyncSummary:
+        return _Run(self, options, report).execute()
+
+
+class _Run:
+    """One run's mutable bookkeeping (the writer side)."""
+
+    def __init__(self, case: SyncCommunity, options: SyncOptions, report: Callable[[Dict[str, Any]], None]) -> None:
+        self.case, self.options, self.report = case, options, report
+        self.archive, self.clock = case.archive, case.clock
+        self.summary = SyncSummary()
+        self.state: Dict[str, Any] = dict(case.state.load())
+        self.inbox: queue.Queue[Tuple[str, Any]] = queue.Queue()
+        self.stop = threading.Event()
+        self.pages_in_flight = threading.Semaphore(2)
+        self.todo: Dict[int, Deque[str]] = {NEEDS_DETAIL: collections.deque(), NEEDS_STATS: collections.deque()}
+        self.busy: Dict[int, Set[str]] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}
+        self.budget = {NEEDS_DETAIL: options.max_detail, NEEDS_STATS: options.max_stats}
+        self.queued: Set[Tuple[int, str]] = set()
+        self.lister_done = not options.walk_list
+        self.last_report = 0.0
+        self.last_flush = clock_now = case.clock.monotonic()
+        self.started = clock_now
+
+    # -- orchestration ---------------------------------------------------------------------------
+    def execute(self) -> SyncSummary:
+        self._import_seeds()
+        pools = {
+            NEEDS_DETAIL: ThreadPoolExecutor(max(1, self.options.detail_workers), thread_name_prefix="jq-detail"),
+            NEEDS_STATS: ThreadPoolExecutor(max(1, self.options.stats_workers), thread_name_prefix="jq-stats"),
+        }
+        self._fill_backlog()
+        lister = threading.Thread(target=self._lister, name="jq-list", daemon=True)
+        try:
+            if self.options.walk_list:
+                lister.start()
+            self._writer_loop(pools)
+        except KeyboardInterrupt:
+            self.stop.set()
+            self._drain_after_stop(pools)
+            self._checkpoint()
+            raise Interrupted("已中断(Ctrl-C);已保存的进度下次运行会继续", details=self.summary.as_dict()) from None
+        finally:
+            self.stop.set()
+            for pool in pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._checkpoint()
+        return self.summary
+
+    def _writer_loop(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
+        while True:
+            self._submit(pools)
+            if self.lister_done and not any(self.busy.values()) and not self._has_todo():
+                break
+            try:
+                kind, payload = self.inbox.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self._handle(kind, payload)
+            self._maybe_checkpoint()
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        if kind == "page":
+            posts, coverage = payload
+            for post in posts:
+                self._store_list_post(post)
+            self.archive.flush()  # the coverage below may only be saved once its posts are durable
+            self.state["coverage"] = coverage.to_dict()
+            self._save_state()
+            self.summary.pages += 1
+            self.summary.requests += 1
+            self.pages_in_flight.release()
+        elif kind == "list_end":
+            reason, error = payload
+            self.summary.stopped_by = reason
+            self.summary.list_error = error
+            self.lister_done = True
+        elif kind in ("detail", "stats"):
+            self._store_enrichment(kind, *payload)
+
+    # -- list ------------------------------------------------------------------------------------
+    def _lister(self) -> None:
+        options = self.options
+        walk = ListWalk(
+            Coverage.from_dict(self.state.get("coverage")),
+            page_size=options.page_size,
+            until=options.until,
+            max_pages=options.max_pages,
+        )
+        query = LatestQuery(page_size=options.page_size, list_type=options.list_type)
+        page_number: Optional[int] = 1
+        reason, error = "", None
+        try:
+            while page_number is not None and not self.stop.is_set():
+                self.pages_in_flight.acquire()
+                page = self.case.feed.list_page(query, page_number)
+                step = walk.observe(page)
+                self.inbox.put(("page", (step.posts, walk.coverage)))
+                page_number, reason = step.next_page, step.reason
+                if page_number is not None and options.page_sleep > 0:
+                    self.clock.sleep(options.page_sleep)
+            if self.stop.is_set() and page_number is not None:
+                reason = "interrupted"
+        except JqcliError as exc:
+            reason, error = "error", {"code": exc.code, "message": exc.message, "details": exc.details}
+        except Exception as exc:  # noqa: BLE001 - reported to the writer, which re-raises nothing
+            reason, error = "error", {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+        self.inbox.put(("list_end", (reason, error)))
+
+    def _store_list_post(self, post: Post) -> None:
+        now = format_timestamp(self.clock.now())
+        incoming = list_fragment(post.item, now)
+        old = self.archive.get(post.id)
+        replaces: Sequence[str] = ()
+        if old is None:
+            legacy_key = self.archive.find_natural(natural_key(incoming))
+            legacy = self.archive.get(legacy_key) if legacy_key else None
+            if legacy_key and legacy is not None and is_legacy(legacy):
+                old, replaces = legacy, (legacy_key,)
+                old["id"] = post.id
+        merged = merge(old, incoming)
+        if old is not None and not replaces and not worth_writing(old, merged, now):
+            return
+        self.archive.put(merged, replaces=replaces)
+        if old is None:
+            self.summary.posts_added += 1
+        else:
+            self.summary.posts_updated += 1
+        self._want(post.id, needs(merged), front=True)
+
+    # -- seeds -----------------------------------------------------------------------------------
+    def _import_seeds(self) -> None:
+        imported = dict(self.state.get("seeds") or {})
+        for seed in self.options.seeds:
+            if imported.get(seed.path) == seed.identity:
+                continue  # imported once already
+            for raw in seed.records():
+                if isinstance(raw, Mapping) and raw.get("id"):
+                    self._import_record(seed_record(raw))
+            self.archive.flush()
+            imported[seed.path] = seed.identity
+            self.state["seeds"] = imported
+            self._save_state()
+
+    def _import_record(self, record: Dict[str, Any]) -> None:
+        key = str(record["id"])
+        old = self.archive.get(key)
+        if old is None and is_legacy(record):
+            match = self.archive.find_natural(natural_key(record))
+            if match:
+                key, old = match, self.archive.get(match)
+                record = dict(record, id=match, legacy_ids=[record["id"]])
+        merged = merge(old, record)
+        if old is not None and merged == old:
+            return
+        self.archive.put(merged)
+        self.summary.seeded += 1
+
+    # -- enrichment ------------------------------------------------------------------------------
+    def _fill_backlog(self) -> None:
+        if not self.options.skip_detail:
+            self.todo[NEEDS_DETAIL].extend(self.archive.pending(NEEDS_DETAIL))
+        if not self.options.skip_stats:
+            self.todo[NEEDS_STATS].extend(self.archive.pending(NEEDS_STATS))
+        for flag, keys in self.todo.items():
+            self.queued.update((flag, key) for key in keys)
+
+    def _want(self, key: str, flags: int, *, front: bool) -> None:
+        for flag, skip in ((NEEDS_DETAIL, self.options.skip_detail), (NEEDS_STATS, self.options.skip_stats)):
+            if flags & flag and not skip and (flag, key) not in self.queued and key not in self.busy[flag]:
+                self.queued.add((flag, key))
+                (self.todo[flag].appendleft if front else self.todo[flag].append)(key)
+
+    def _has_todo(self) -> bool:
+        return any(self.todo[flag] and self.budget[flag] != 0 for flag in self.todo)
+
+    def _submit(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
+        workers = {NEEDS_DETAIL: self.options.detail_workers, NEEDS_STATS: self.options.stats_workers}
+        for flag, pool in pools.items():
+            while self.todo[flag] and len(self.busy[flag]) < 2 * max(1, workers[flag]) and self.budget[flag] != 0:
+                key = self.todo[flag].popleft()
+                self.queued.discard((flag, key))
+                task = self._task_for(flag, key)
+                if task is None:
+                    continue
+                if self.budget[flag] is not None:
+                    self.budget[flag] = int(self.budget[flag] or 0) - 1
+                self.busy[flag].add(key)
+                future: Future[None] = pool.submit(task)
+                future.add_done_callback(lambda f: f.exception())
+
+    def _task_for(self, flag: int, key: str) -> Optional[Callable[[], None]]:
+        if flag == NEEDS_DETAIL:
+            return lambda: self._fetch("detail", key, lambda: self.case.feed.post_detail(key))
+        record = self.archive.get(key)
+        bt_id = backtest_id(record) if record else ""
+        if not bt_id or not (needs(record or {}) & NEEDS_STATS):
+            return None
+        return lambda: self._fetch("stats", key, lambda: self.case.feed.backtest_stats(bt_id))
+
+    def _fetch(self, kind: str, key: str, call: Callable[[], Any]) -> None:
+        """Worker side: the request with ``--retries`` retries; the result goes to the writer."""
+        error: Optional[JqcliError] = None
+        for attempt in range(self.options.retries + 1):
+            if self.stop.is_set():
+                error = Interrupted("已中断")
+                break
+            try:
+                result = call()
+                self.inbox.put((kind, (key, result, None, attempt + 1)))
+                return
+            except JqcliError as exc:
+                error = exc
+            except Exception as exc:  # noqa: BLE001 - a worker must always answer the writer
+                error = JqcliError(f"{type(exc).__name__}: {exc}")
+            if attempt < self.options.retries:
+                self.clock.sleep(self.options.retry_sleep * (attempt + 1))
+        self.inbox.put((kind, (key, None, error, self.options.retries + 1)))
+
+    def _store_enrichment(self, kind: str, key: str, result: Any, error: Optional[JqcliError], attempts: int) -> None:
+        flag = NEEDS_DETAIL if kind == "detail" else NEEDS_STATS
+        self.busy[flag].discard(key)
+        self.summary.requests += attempts
+        if isinstance(error, Interrupted):
+            return
+        old = self.archive.get(key)
+        now = format_timestamp(self.clock.now())
+        if error is None and kind == "detail":
+            fragment = detail_fragment(key, result.post, now)
+        elif error is None and result:
+            fragment = stats_fragment(key, result, now)
+        else:
+            code = error.code if error else "not_ready"
+            message = error.message if error else "回测指标暂不可用(data 为空)"
+            fragment = failure(key, kind, message=message, code=code, at=now, previous=old)
+        merged = merge(old, fragment)
+        self.archive.put(merged)
+        failed = f"{kind}_error" in fragment
+        if kind == "detail":
+            self.summary.details_filled += 0 if failed else 1
+            self.summary.detail_failures += 1 if failed else 0
+            self._want(key, needs(merged) & NEEDS_STATS, front=True)
+        else:
+            self.summary.stats_filled += 0 if failed else 1
+            self.summary.stats_failures += 1 if failed else 0
+
+    # -- durability and progress -----------------------------------------------------------------
+    def _maybe_checkpoint(self) -> None:
+        now = self.clock.monotonic()
+        if now - self.last_flush >= self.options.checkpoint_seconds:
+            self.archive.flush()
+            self.last_flush = now
+        if now - self.last_report >= 0.2:
+            self.last_report = now
+            self.report(self.progress())
+
+    def progress(self) -> Dict[str, Any]:
+        data = self.summary.as_dict()
+        data["pending_detail"] = len(self.todo[NEEDS_DETAIL]) + len(self.busy[NEEDS_DETAIL])
+        data["pending_stats"] = len(self.todo[NEEDS_STATS]) + len(self.busy[NEEDS_STATS])
+        data["store_posts"] = len(self.archive)
+        return data
+
+    def _checkpoint(self) -> None:
+        self.archive.flush()
+        self._save_state()
+
+    def _save_state(self) -> None:
+        self.state["version"] = STATE_VERSION
+        self.state["updated_at"] = format_timestamp(self.clock.now())
+        self.case.state.save(self.state)
+
+    def _drain_after_stop(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
+        for pool in pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        while True:
+            try:
+                kind, payload = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            if kind in ("detail", "stats", "page"):
+                self._handle(kind, payload)

@@ -1,0 +1,154 @@
+"""Community use cases: LatestPosts, ReadPostDetail, CloneStrategy."""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Optional, Tuple
+
+import attrs
+
+from jqcli.application.ports import CloneGateway, CommunityFeed
+from jqcli.domain.clone import CloneCheck, CloneOutcome, execution_view
+from jqcli.domain.community import (
+    LatestProgress,
+    LatestQuery,
+    PageScan,
+    PostPage,
+    more_reply_pages,
+    reply_last_page,
+    scan_page,
+)
+from jqcli.domain.errors import ApiError, ConfirmationRequired, UsageError
+
+
+@attrs.frozen
+class LatestPosts:
+    """Page through the newest posts, applying the stop and de-duplication rules."""
+
+    feed: CommunityFeed
+
+    def pages(self, query: LatestQuery, progress: LatestProgress) -> Iterator[Tuple[PostPage, PageScan]]:
+        """Yield each page with what it contributes; ``progress`` is updated before each yield.
+
+        If a page fails, the error propagates and ``progress`` tells how far the walk got.
+        """
+        seen: set[str] = set()
+        page_number = 1
+        while progress.more_pages(query):
+            page = self.feed.list_page(query, page_number)
+            scan = scan_page(page, query=query, seen=seen)
+            seen.update(post.id for post in scan.emit)
+            progress.record(page, scan)
+            yield page, scan
+            page_number += 1
+
+
+@attrs.frozen
+class DetailRequest:
+    """What ``community detail`` was asked for."""
+
+    post_key: str
+    reply_page: int = 1
+    reply_pages: Optional[int] = 1  # None: all pages
+    with_backtest_stats: bool = False
+
+
+@attrs.frozen
+class ReadPostDetail:
+    """A post, its strategy (optionally with backtest stats) and its discussion pages."""
+
+    feed: CommunityFeed
+
+    def run(self, request: DetailRequest) -> dict[str, object]:
+        detail = self.feed.post_detail(request.post_key)
+        post = dict(detail.post)
+        post["requested_id"] = request.post_key
+        strategy: dict[str, object] = {
+            "backtest": dict(_mapping(post.get("backtest"))),
+            "research": dict(_mapping(post.get("research"))),
+            "file": dict(_mapping(post.get("file"))),
+        }
+        if request.with_backtest_stats and detail.backtest_id:
+            backtest = dict(_mapping(strategy["backtest"]))
+            backtest["stats"] = self.feed.backtest_stats(detail.backtest_id)
+            strategy["backtest"] = backtest
+        return {"post": post, "strategy": strategy, "discussion": self._discussion(detail.unique_key, request)}
+
+    def _discussion(self, key: str, request: DetailRequest) -> dict[str, object]:
+        items: list[Mapping[str, object]] = []
+        bounty: list[Mapping[str, object]] = []
+        first = None
+        page_number, pages_read = request.reply_page, 0
+        while True:
+            page = self.feed.reply_page(key, page_number)
+            pages_read += 1
+            first = first or page
+            items.extend(page.items)
+            bounty.extend(b for b in page.bounty_items if b not in bounty)
+            last = reply_last_page(first.total_count)
+            if not more_reply_pages(
+                page=page,
+                start_page=request.reply_page,
+                pages_read=pages_read,
+                max_pages=request.reply_pages,
+                last_page=last,
+            ):
+                break
+            page_number += 1
+        return {
+            "items": items,
+            "bounty_items": bounty,
+            "start_page": request.reply_page,
+            "pages_read": pages_read,
+            "max_pages": request.reply_pages,
+            "total_count": first.total_count,
+            "can_choose_best": first.can_choose_best,
+            "is_faq": first.is_faq,
+            "curr_time": page.curr_time or first.curr_time,
+        }
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@attrs.frozen
+class CloneStrategy:
+    """Check (default) or execute (``--yes``) the clone of a post's backtest strategy."""
+
+    feed: CommunityFeed
+    clone: CloneGateway
+
+    def resolve_backtest(self, post_key: str, backtest_id: str) -> Tuple[str, str]:
+        """``(post id to use, backtest id)``: without ``--backtest-id`` the post's own backtest."""
+        if backtest_id:
+            return post_key, backtest_id
+        detail = self.feed.post_detail(post_key)
+        if not detail.backtest_id:
+            raise UsageError(
+                "这篇文章没有关联的策略回测", details={"post_id": post_key}, hint="用 --backtest-id 指定回复中的回测"
+            )
+        return post_key, detail.backtest_id
+
+    def check(self, post_key: str, *, backtest_id: str = "", reply_id: str = "") -> CloneCheck:
+        post_id, resolved = self.resolve_backtest(post_key, backtest_id)
+        return self.clone.check(post_id, resolved, reply_id)
+
+    def execute(self, check: CloneCheck, *, confirmed: bool) -> dict[str, object]:
+        """Spend the credits (only when ``confirmed``); the result names the new strategy."""
+        if not confirmed:
+            raise ConfirmationRequired("克隆会扣除积分,需要 --yes 确认", details=check.view(), hint="加上 --yes")
+        if check.already_open:
+            return dict(execution_view(check, CloneOutcome(url=check.url, redirect=check.redirect), from_check=True))
+        if not check.can_clone:
+            raise ApiError(
+                f"无法克隆:积分不足或没有权限(reason={check.reason})",
+                details={k: v for k, v in check.view().items() if k not in ("hint", "execute")},
+            )
+        view = dict(execution_view(check, self.clone.execute(check), from_check=False))
+        if not view["strategy_id"]:
+            raise ApiError(
+                "克隆请求已提交,但响应里没有新策略的地址",
+                details={"post_id": check.post_id, "backtest_id": check.backtest_id, "url": view["url"]},
+                hint="到聚宽“我的策略”页面确认是否已生成克隆的策略",
+            )
+        return view
