@@ -11,7 +11,7 @@ from jqcli.adapters.joinquant.pages import (
     parse_backtest_list,
 )
 from jqcli.adapters.joinquant.session import JoinQuantSession
-from jqcli.adapters.joinquant.strategies import edit_referer, load_editor
+from jqcli.adapters.joinquant.strategies import edit_referer, get_page, load_editor
 from jqcli.adapters.joinquant.wire import is_success, lenient_bool, lenient_int, require_success
 from jqcli.domain.backtest import (
     BacktestDetail,
@@ -96,16 +96,16 @@ class JoinQuantBacktestGateway:
 
     def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
         path = LIST_PATHS[mode.name]
-        rows, pages = parse_backtest_list(self.session.get_text(path, {"algorithmId": strategy_id}), path=path)
+        rows, pages = parse_backtest_list(get_page(self.session, path, {"algorithmId": strategy_id}), path=path)
         for number in range(2, min(pages, MAX_PAGES) + 1):
             more, _ = parse_backtest_list(
-                self.session.get_text(path, {"algorithmId": strategy_id, "page": number}), path=path
+                get_page(self.session, path, {"algorithmId": strategy_id, "page": number}), path=path
             )
             rows.extend(more)
         return rows
 
     def detail(self, backtest_id: str) -> BacktestDetail:
-        text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
+        text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
         return parse_backtest_detail(text, backtest_id=backtest_id)
 
     def source(self, backtest_id: str) -> str:

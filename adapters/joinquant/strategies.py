@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from jqcli.adapters.joinquant.expiry import json_says_expired
 from jqcli.adapters.joinquant.pages import (
     EDIT_PATH,
     LIST_PATH,
@@ -14,9 +16,9 @@ from jqcli.adapters.joinquant.pages import (
     parse_editor,
     parse_strategy_list,
 )
-from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
+from jqcli.adapters.joinquant.session import EXPIRED_HINT, EXPIRED_MESSAGE, JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
-from jqcli.domain.errors import ApiError
+from jqcli.domain.errors import ApiError, NotAuthenticated
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 NEW_PATH = "/algorithm/index/new"
@@ -30,9 +32,22 @@ def edit_referer(edit_id: str) -> str:
     return f"{EDIT_PATH}?algorithmId={edit_id}"
 
 
+def get_page(session: JoinQuantSession, path: str, params: Optional[Dict[str, object]] = None, **kwargs: object) -> str:
+    """An HTML page; the JSON expiry envelope some XHR page requests get instead is NotAuthenticated."""
+    text = session.get_text(path, params, **kwargs)  # type: ignore[arg-type]
+    if text.lstrip().startswith("{"):
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        if json_says_expired(payload):
+            raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "json"}, hint=EXPIRED_HINT)
+    return text
+
+
 def load_editor(session: JoinQuantSession, edit_id: str) -> EditorPage:
     """The editor page of ``edit_id`` (any edit id ever issued opens it)."""
-    html = session.get_text(EDIT_PATH, {"algorithmId": edit_id}, referer=LIST_PATH)
+    html = get_page(session, EDIT_PATH, {"algorithmId": edit_id}, referer=LIST_PATH)
     return parse_editor(html, edit_id=edit_id)
 
 
@@ -73,7 +88,7 @@ class JoinQuantStrategyGateway:
             params["fId"] = folder_id
         if page > 1:
             params["page"] = page
-        html = self.session.get_text(LIST_PATH, params or None)
+        html = get_page(self.session, LIST_PATH, params or None)
         from jqcli.adapters.joinquant.auth import extract_page_token
 
         self._list_token = extract_page_token(html) or self._list_token
@@ -132,8 +147,6 @@ def _created_edit_id(status: int, location: str, body: str) -> str:
         if urlsplit(location).path.endswith(EDIT_PATH) and query.get("algorithmId"):
             return query["algorithmId"][0]
     if body.strip().startswith("{"):
-        import json
-
         try:
             payload = json.loads(body)
         except ValueError:
