@@ -221,3 +221,30 @@ def test_backtest_stats_with_expired_session_is_exit_1(stub) -> None:
     stub.route("GET", "/algorithm/backtest/stats", js(EXPIRED))
     out = cli(stub, "backtest", "stats", "1")
     assert out.code == 1 and out.stdout == ""
+
+
+def test_wait_timeout_exits_8_with_resume_ids(stub) -> None:
+    build_routes(stub, js(BUILT))
+    stub.route("GET", "/algorithm/backtest/detail", html(DETAIL_HTML))
+    stub.route("GET", "/algorithm/backtest/result", js({**OK, "data": {"state": "1", "result": None}}))
+    args = ("--start", "2024-01-02", "--end", "2024-01-10", "--wait", "--wait-timeout", "0.3", "--poll-interval", "0.1")
+    out = cli(stub, "backtest", "run", EDIT, *args)
+    assert out.code == 8 and out.error["code"] == "timeout"
+    details = out.error["details"]
+    assert (details["id"], details["list_id"], details["run_id"], details["strategy_id"]) == (
+        "55544646",
+        "3" * 32,
+        "runrunrun",
+        EDIT,
+    )
+    assert len(stub.hits("/algorithm/index/build")) == 1
+
+
+def test_wait_failed_compile_reports_error_lines(stub) -> None:
+    build_routes(stub, js(BUILT))
+    stub.route("GET", "/algorithm/backtest/detail", html(DETAIL_HTML))
+    stub.route("GET", "/algorithm/backtest/result", js({**OK, "data": {"state": "3", "result": None}}))
+    stub.route("GET", "/algorithm/backtest/error", js({**OK, "data": {"state": "3", "logArr": ["SyntaxError: bad"]}}))
+    out = cli(stub, "backtest", "run", EDIT, "--start", "2024-01-02", "--end", "2024-01-10", "--compile", "--wait")
+    assert out.code == 0, out
+    assert out.json["status"] == "failed" and out.json["error_logs"] == ["SyntaxError: bad"]
