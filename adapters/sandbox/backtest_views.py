@@ -1,0 +1,202 @@
+"""Backtest history lists, detail page and data endpoints (protocol.md §2.9–2.16, §7.8–7.11)."""
+
+from __future__ import annotations
+
+import math
+from typing import List, Optional
+
+from jqcli.adapters.sandbox import ids, runs
+from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
+from jqcli.adapters.sandbox.markup import detail_page, history_page, history_row, not_found_page, pagination
+from jqcli.adapters.sandbox.strategy_views import own_strategy, page_token
+from jqcli.adapters.sandbox.web import Response, fail, fmt_time, html_response, login_required_json, ok
+
+
+def formal_list(call) -> Response:  # type: ignore[no-untyped-def]
+    return _history(call, 0, "/algorithm/backtest/list")
+
+
+def build_list(call) -> Response:  # type: ignore[no-untyped-def]
+    return _history(call, 1, "/algorithm/backtest/buildList")
+
+
+def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untyped-def]
+    s = own_strategy(call, call.req.param("algorithmId"))
+    if s is None:
+        return html_response(not_found_page(), 404)
+    size = max(1, call.config.history_page_size)
+    total = int(
+        call.db.scalar("SELECT COUNT(*) FROM backtests WHERE strategy_id=? AND type=? AND deleted=0", (s["id"], btype), 0)
+    )
+    last = max(1, math.ceil(total / size))
+    current = max(1, int(call.req.param("page", "1")) if call.req.param("page", "1").isdigit() else 1)
+    rows = call.db.all(
+        "SELECT * FROM backtests WHERE strategy_id=? AND type=? AND deleted=0 ORDER BY created DESC, id DESC"
+        " LIMIT ? OFFSET ?",
+        (s["id"], btype, size, (current - 1) * size),
+    )
+    rendered, now_seen = [], []
+    for index, bt in enumerate(rows, start=(current - 1) * size + 1):
+        state = runs.state_at(bt, call.now)
+        if state >= runs.DONE and not bt["list_seen_terminal"]:
+            # The real list lags one poll behind completion: the first read after the end still says running.
+            state = runs.RUNNING
+            now_seen.append((bt["id"],))
+        rendered.append(history_row(_row_view(call, bt, index, state)))
+    if now_seen:
+        with call.db.write() as conn:
+            conn.executemany("UPDATE backtests SET list_seen_terminal=1 WHERE id=?", now_seen)
+    pager = pagination(f"{path}?algorithmId={call.mint(ids.STRATEGY, s['id'])}", current, last)
+    return html_response(history_page(s["name"], rendered, pager))
+
+
+def _row_view(call, bt, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
+    metrics = ["--", "--", "--"]
+    if state == runs.DONE:
+        st = _series(bt).stats()
+        metrics = [f"{st[k] * 100:.2f}%" for k in ("algorithm_return", "benchmark_return", "max_drawdown")]
+    created = fmt_time(bt["created"])
+    return {
+        "list_id": call.mint(ids.BACKTEST, bt["id"]),
+        "detail_id": call.mint(ids.BACKTEST, bt["id"]),
+        "source_id": call.mint(ids.BACKTEST, bt["id"]),
+        "numeric_id": NUMERIC_BASE + bt["id"],
+        "idx": index,
+        "status": state,
+        "status_text": runs.STATUS_TEXT[state],
+        "name": bt["name"],
+        "created_date": created[:10],
+        "created_clock": created[11:],
+        "start": bt["start_date"],
+        "end": bt["end_date"],
+        "capital": str(float(bt["capital"])),
+        "run_time": f"{max(1, int(bt['run_s']))}秒" if state in (runs.DONE, runs.FAILED) else "--",
+        "frequency": runs.FREQ_TEXT.get(bt["frequency"], bt["frequency"]),
+        "metrics": metrics,
+    }
+
+
+def _series(bt) -> runs.Series:  # type: ignore[no-untyped-def]
+    return runs.series_for(bt["code"], bt["start_date"], bt["end_date"], float(bt["capital"]), bt["frequency"])
+
+
+def detail(call) -> Response:  # type: ignore[no-untyped-def]
+    """``/algorithm/backtest/detail?backtestId=<list, detail, build hex or numeric id>``."""
+    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    if bt is None or bt["user_id"] != call.user_id:
+        return html_response(not_found_page(), 404)
+    state = runs.state_at(bt, call.now)
+    info = {
+        "run_id": call.mint(ids.BACKTEST, bt["id"]),
+        "algorithm_id": call.mint(ids.STRATEGY, bt["strategy_id"]),
+        "source_id": call.mint(ids.BACKTEST, bt["id"]),
+        "numeric_id": str(NUMERIC_BASE + bt["id"]),
+        "name": bt["name"],
+        "start": bt["start_date"],
+        "end": bt["end_date"],
+        "capital": f"{float(bt['capital']):.0f}",
+        "frequency": bt["frequency"],
+        "frequency_text": runs.FREQ_TEXT.get(bt["frequency"], bt["frequency"]),
+        "status": str(state),
+        "status_text": runs.STATUS_TEXT[state],
+    }
+    exports = [call.mint(ids.BACKTEST, bt["id"]) for _ in range(4)]
+    return html_response(detail_page(info, bt["code"], page_token(call), exports))
+
+
+def _readable(call, *, empty_when_missing: object = None):  # type: ignore[no-untyped-def]
+    """(backtest, None) when the caller may read it, else (None, the response to send)."""
+    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    if bt is not None and (bt["public"] or (call.full and bt["user_id"] == call.user_id)):
+        return bt, None
+    if bt is not None and not call.full:
+        return None, login_required_json()
+    if empty_when_missing is not None:
+        return None, ok(empty_when_missing)
+    return None, fail("回测不存在或访问受限")
+
+
+def source(call) -> Response:  # type: ignore[no-untyped-def]
+    bt, refusal = _readable(call)
+    return refusal or ok({"source": bt["code"]})
+
+
+def stats(call) -> Response:  # type: ignore[no-untyped-def]
+    """``data: []`` until the run is done (and for ids that name nothing), then the scalar metrics."""
+    bt, refusal = _readable(call, empty_when_missing=[])
+    if refusal:
+        return refusal
+    if runs.state_at(bt, call.now) != runs.DONE:
+        return ok([])
+    return ok(_series(bt).stats())
+
+
+def _available(bt, now: float, total: int) -> int:  # type: ignore[no-untyped-def]
+    if runs.state_at(bt, now) == runs.FAILED:
+        return 0
+    return int(total * runs.progress_at(bt, now))
+
+
+def result(call) -> Response:  # type: ignore[no-untyped-def]
+    bt, refusal = _readable(call)
+    if refusal:
+        return refusal
+    state = runs.state_at(bt, call.now)
+    series = _series(bt)
+    offset = _offset(call)
+    page: Optional[dict] = None
+    if state != runs.QUEUED:
+        page = series.curve_page(offset, runs.RESULT_PAGE, _available(bt, call.now, len(series.days)))
+    return ok({"state": str(state), "result": page, "userRecord": None})
+
+
+def log(call) -> Response:  # type: ignore[no-untyped-def]
+    """≤100 lines per call from ``offset``; ``max: true`` once the page reaches the display cap with more left."""
+    bt, refusal = _readable(call)
+    if refusal:
+        return refusal
+    state = runs.state_at(bt, call.now)
+    lines: List[str] = _series(bt).log_lines()
+    available = _available(bt, call.now, len(lines))
+    offset = _offset(call)
+    visible = min(available, runs.LOG_CAP)
+    page = lines[offset : min(visible, offset + runs.LOG_PAGE)] if offset < visible else []
+    capped = available > runs.LOG_CAP and offset + len(page) >= runs.LOG_CAP
+    return ok({"state": str(state), "logArr": page, "offset": str(offset), "max": capped})
+
+
+def error(call) -> Response:  # type: ignore[no-untyped-def]
+    bt, refusal = _readable(call)
+    if refusal:
+        return refusal
+    state = runs.state_at(bt, call.now)
+    lines = bt["compile_error"].split("\n") if state == runs.FAILED and bt["compile_error"] else []
+    return ok({"state": str(state), "logArr": lines})
+
+
+def _offset(call) -> int:  # type: ignore[no-untyped-def]
+    text = call.req.param("offset", "0").strip()
+    return int(text) if text.isdigit() else 0
+
+
+def delete(call) -> Response:  # type: ignore[no-untyped-def]
+    """``/algorithm/backtest/del?type=0|1`` with the list id of the matching list → ``data: []``."""
+    btype = call.req.param("type", "0")
+    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    if bt is None or bt["user_id"] != call.user_id or str(bt["type"]) != btype:
+        return fail("回测不存在或已删除")
+    with call.db.write() as conn:
+        conn.execute("UPDATE backtests SET deleted=1 WHERE id=?", (bt["id"],))
+    return ok([])
+
+
+def cancel(call) -> Response:  # type: ignore[no-untyped-def]
+    """``/algorithm/index/cancel``: only a queued or running run can be cancelled."""
+    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    if bt is None or bt["user_id"] != call.user_id:
+        return fail("回测不存在")
+    if runs.state_at(bt, call.now) not in (runs.QUEUED, runs.RUNNING):
+        return fail("在此状态不能取消")
+    with call.db.write() as conn:
+        conn.execute("UPDATE backtests SET cancelled_at=? WHERE id=? AND cancelled_at IS NULL", (call.now, bt["id"]))
+    return ok(None)

@@ -1,0 +1,106 @@
+"""Cloning a community backtest into one's own strategies (protocol.md §2.20, §2.21, Appendix A.4).
+
+``checkBacktestView`` spends nothing: it reports the balance (``amount``), the
+price (``reduce``; 0 for one's own post or one already paid for) and a signed
+``secret``/``random`` pair.  ``dealCreditsHander`` checks the signature,
+charges the price once per account and post, and creates the clone in the
+caller's strategy list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from jqcli.adapters.sandbox import ids
+from jqcli.adapters.sandbox.community_views import find_post
+from jqcli.adapters.sandbox.strategy_views import DEFAULTS
+from jqcli.adapters.sandbox.web import Response, fail, ok
+
+
+def _target(call):  # type: ignore[no-untyped-def]
+    """(post, backtest row) named by ``postId`` and ``backId``, or (None, refusal)."""
+    post = find_post(call, call.req.param("postId"))
+    if post is None:
+        return None, fail("帖子不存在或已被删除")
+    backtest_id = call.resolve(ids.BACKTEST, call.req.param("backId"))
+    if not post["backtest_id"] or backtest_id != post["backtest_id"]:
+        return None, fail("回测不存在")
+    bt = call.db.one("SELECT * FROM backtests WHERE id=?", (backtest_id,))
+    return (post, bt), None
+
+
+def _price(call, post) -> int:  # type: ignore[no-untyped-def]
+    if post["user_id"] == call.user_id:
+        return 0
+    paid = call.db.one("SELECT 1 FROM purchases WHERE user_id=? AND post_id=?", (call.user_id, post["id"]))
+    return 0 if paid else int(post["clone_cost"])
+
+
+def _secret(call, post_id: int, backtest_id: int, random_value: str) -> str:  # type: ignore[no-untyped-def]
+    key = call.db.meta("secret").encode()
+    msg = f"{call.user_id}:{post_id}:{backtest_id}:{random_value}".encode()
+    return hmac.new(key, msg, hashlib.sha1).hexdigest()
+
+
+def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
+    target, refusal = _target(call)
+    if refusal:
+        return refusal
+    post, bt = target
+    amount = int(call.db.scalar("SELECT credits FROM users WHERE id=?", (call.user_id,), 0))
+    reduce = _price(call, post)
+    random_value = str(int(call.now))
+    return ok(
+        {
+            "amount": amount,
+            "reduce": reduce,
+            "usable": amount // reduce if reduce else amount,
+            "isview": 1,
+            "reason": "more" if amount >= reduce else "deny",
+            "secret": _secret(call, post["id"], bt["id"], random_value),
+            "random": int(random_value),
+        }
+    )
+
+
+def deal_credits_hander(call) -> Response:  # type: ignore[no-untyped-def]
+    target, refusal = _target(call)
+    if refusal:
+        return refusal
+    post, bt = target
+    random_value = call.req.param("random").strip()
+    expected = _secret(call, post["id"], bt["id"], random_value)
+    if not random_value or not hmac.compare_digest(expected, call.req.param("secret").strip()):
+        return fail("参数错误,请刷新页面后重试")
+    with call.db.write() as conn:
+        credits = conn.execute("SELECT credits FROM users WHERE id=?", (call.user_id,)).fetchone()[0]
+        price = 0 if post["user_id"] == call.user_id else int(post["clone_cost"])
+        if conn.execute(
+            "SELECT 1 FROM purchases WHERE user_id=? AND post_id=?", (call.user_id, post["id"])
+        ).fetchone():
+            price = 0
+        if credits < price:
+            return fail("积分不足")
+        if price:
+            conn.execute("UPDATE users SET credits=credits-? WHERE id=?", (price, call.user_id))
+        conn.execute("INSERT OR IGNORE INTO purchases(user_id, post_id) VALUES (?,?)", (call.user_id, post["id"]))
+        cur = conn.execute(
+            "INSERT INTO strategies(user_id, folder_id, name, code, created, modified, start_date, end_date,"
+            " capital, frequency) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                call.user_id, None, bt["name"] or post["title"], bt["code"], call.now, call.now,
+                bt["start_date"], bt["end_date"], str(int(bt["capital"])), bt["frequency"] or DEFAULTS["frequency"],
+            ),
+        )  # fmt: skip
+        new_id = int(cur.lastrowid)
+        ids.register_canonical(conn, call.config.seed, ids.STRATEGY, [new_id])
+        conn.execute("UPDATE posts SET clone_count=clone_count+1 WHERE id=?", (post["id"],))
+    edit_id = call.mint(ids.STRATEGY, new_id)
+    return ok(
+        {
+            "url": f"/algorithm/index/edit?algorithmId={edit_id}&startTime={bt['start_date']}",
+            "redirect": "",
+            "credits": {"amount": credits - price, "reduce": price},
+        }
+    )

@@ -1,0 +1,64 @@
+"""Rotating identifiers (protocol.md §1.6): every response mints fresh aliases, old ones keep working.
+
+Each object (a strategy, a backtest, a post, a user, a folder) has a stable
+integer key inside the sandbox and a *canonical* 32-hex alias derived from
+the seed.  With rotation on, every rendering mints a new random alias; with it
+off, the canonical one is shown, so runs are deterministic.  Every alias ever
+issued is kept in the ``aliases`` table and resolves to its object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import List, Optional, Tuple
+
+# Kinds of objects; all of an object's roles (edit/row/history/save ids) share one kind,
+# so a client that passes an edit id where a history id is expected still succeeds, as on the site.
+STRATEGY = "algo"
+BACKTEST = "bt"
+POST = "post"
+USER = "user"
+FOLDER = "folder"
+REPLY = "reply"
+
+
+def canonical(seed: int, kind: str, obj: int) -> str:
+    return hashlib.md5(f"jqcli-sandbox:{seed}:{kind}:{obj}".encode()).hexdigest()
+
+
+def hex_token(nbytes: int) -> str:
+    return os.urandom(nbytes).hex()
+
+
+class Minter:
+    """Aliases minted while one request is answered; flushed in one write before the response leaves."""
+
+    def __init__(self, seed: int, rotate: bool) -> None:
+        self.seed = seed
+        self.rotate = rotate
+        self.pending: List[Tuple[str, str, int]] = []
+
+    def mint(self, kind: str, obj: int) -> str:
+        if not self.rotate:
+            return canonical(self.seed, kind, obj)
+        alias = hex_token(16)
+        self.pending.append((alias, kind, obj))
+        return alias
+
+
+def register_canonical(conn, seed: int, kind: str, objs) -> None:  # type: ignore[no-untyped-def]
+    """Record the canonical aliases of freshly created objects (bulk)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO aliases(alias, kind, obj) VALUES (?,?,?)",
+        [(canonical(seed, kind, obj), kind, obj) for obj in objs],
+    )
+
+
+def resolve(db, kind: str, alias: str) -> Optional[int]:  # type: ignore[no-untyped-def]
+    """The object an alias of ``kind`` names, or ``None``."""
+    alias = (alias or "").strip().lower()
+    if not alias:
+        return None
+    row = db.one("SELECT obj FROM aliases WHERE alias=? AND kind=?", (alias, kind))
+    return None if row is None else int(row[0])
