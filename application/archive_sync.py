@@ -227,6 +227,7 @@ class _Run:
             legacy = self.archive.get(legacy_key) if legacy_key else None
             if legacy_key and legacy is not None and is_legacy(legacy):
                 old, replaces = legacy, (legacy_key,)
+                old["legacy_ids"] = sorted(set(list(old.get("legacy_ids") or []) + [legacy_key]))
                 old["id"] = post.id
         merged = merge(old, incoming)
         if old is not None and not replaces and not worth_writing(old, merged, now):
