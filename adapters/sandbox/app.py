@@ -71,7 +71,7 @@ class ManualClock:
 
 
 class Route(NamedTuple):
-    view: Callable[["Call"], Response]
+    view: Callable[[Call], Response]
     kind: str  # "page" | "json"
     auth: str  # "full" | "community" | "optional"
     write: bool = False
@@ -80,7 +80,7 @@ class Route(NamedTuple):
 class Call:
     """One request being answered: who is asking, the clock reading, and the aliases it mints."""
 
-    def __init__(self, app: "SandboxApp", req: Request) -> None:
+    def __init__(self, app: SandboxApp, req: Request) -> None:
         self.app = app
         self.req = req
         self.db = app.db

@@ -26,7 +26,9 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
         return html_response(not_found_page(), 404)
     size = max(1, call.config.history_page_size)
     total = int(
-        call.db.scalar("SELECT COUNT(*) FROM backtests WHERE strategy_id=? AND type=? AND deleted=0", (s["id"], btype), 0)
+        call.db.scalar(
+            "SELECT COUNT(*) FROM backtests WHERE strategy_id=? AND type=? AND deleted=0", (s["id"], btype), 0
+        )
     )
     last = max(1, math.ceil(total / size))
     current = max(1, int(call.req.param("page", "1")) if call.req.param("page", "1").isdigit() else 1)

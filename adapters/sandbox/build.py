@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.runs import compile_errors, day_seconds, minutes_cost, parse_day, previous_weekday, trade_days
+from jqcli.adapters.sandbox.runs import (
+    compile_errors,
+    day_seconds,
+    minutes_cost,
+    parse_day,
+    previous_weekday,
+    trade_days,
+)
 from jqcli.adapters.sandbox.strategy_views import apply_form, own_strategy
 from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
 
@@ -70,10 +77,21 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
             "INSERT INTO backtests(user_id, strategy_id, type, name, code, start_date, end_date, capital, frequency,"
             " created, queue_s, run_s, compile_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                call.user_id, strategy_id, btype, strategy["name"], strategy["code"], start, end, capital, frequency,
-                call.now, call.config.queue_seconds, call.config.run_seconds, "\n".join(errors) or None,
+                call.user_id,
+                strategy_id,
+                btype,
+                strategy["name"],
+                strategy["code"],
+                start,
+                end,
+                capital,
+                frequency,
+                call.now,
+                call.config.queue_seconds,
+                call.config.run_seconds,
+                "\n".join(errors) or None,
             ),
-        )  # fmt: skip
+        )
         bt_id = int(cur.lastrowid)
         ids.register_canonical(conn, call.config.seed, ids.BACKTEST, [bt_id])
         if btype == 1:

@@ -76,9 +76,7 @@ def deal_credits_hander(call) -> Response:  # type: ignore[no-untyped-def]
     with call.db.write() as conn:
         credits = conn.execute("SELECT credits FROM users WHERE id=?", (call.user_id,)).fetchone()[0]
         price = 0 if post["user_id"] == call.user_id else int(post["clone_cost"])
-        if conn.execute(
-            "SELECT 1 FROM purchases WHERE user_id=? AND post_id=?", (call.user_id, post["id"])
-        ).fetchone():
+        if conn.execute("SELECT 1 FROM purchases WHERE user_id=? AND post_id=?", (call.user_id, post["id"])).fetchone():
             price = 0
         if credits < price:
             return fail("积分不足")
@@ -89,10 +87,18 @@ def deal_credits_hander(call) -> Response:  # type: ignore[no-untyped-def]
             "INSERT INTO strategies(user_id, folder_id, name, code, created, modified, start_date, end_date,"
             " capital, frequency) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                call.user_id, None, bt["name"] or post["title"], bt["code"], call.now, call.now,
-                bt["start_date"], bt["end_date"], str(int(bt["capital"])), bt["frequency"] or DEFAULTS["frequency"],
+                call.user_id,
+                None,
+                bt["name"] or post["title"],
+                bt["code"],
+                call.now,
+                call.now,
+                bt["start_date"],
+                bt["end_date"],
+                str(int(bt["capital"])),
+                bt["frequency"] or DEFAULTS["frequency"],
             ),
-        )  # fmt: skip
+        )
         new_id = int(cur.lastrowid)
         ids.register_canonical(conn, call.config.seed, ids.STRATEGY, [new_id])
         conn.execute("UPDATE posts SET clone_count=clone_count+1 WHERE id=?", (post["id"],))

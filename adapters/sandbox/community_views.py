@@ -175,7 +175,8 @@ def reply_list(call) -> Response:  # type: ignore[no-untyped-def]
         cond, params = "post_id=? AND o_reply_id IS NULL", (post["id"],)
     total = call.db.scalar(f"SELECT COUNT(*) FROM replies WHERE {cond}", params, 0)
     rows = call.db.all(
-        f"SELECT * FROM replies WHERE {cond} ORDER BY add_time, id LIMIT ? OFFSET ?", (*params, limit, (page - 1) * limit)
+        f"SELECT * FROM replies WHERE {cond} ORDER BY add_time, id LIMIT ? OFFSET ?",
+        (*params, limit, (page - 1) * limit),
     )
     replies = [_reply(call, r, post, nested=not root_alias) for r in rows]
     return ok(
@@ -205,7 +206,12 @@ def _reply(call, r, post, *, nested: bool) -> Dict[str, object]:  # type: ignore
         "replyId": r["reply_key"],
         "postId": call.mint(ids.POST, post["id"]),
         "content": r["content"],
-        "user": {"userId": user_alias, "alias": user["alias"], "headImgKey": user["head_img_key"], "vipType": user["vip_type"]},
+        "user": {
+            "userId": user_alias,
+            "alias": user["alias"],
+            "headImgKey": user["head_img_key"],
+            "vipType": user["vip_type"],
+        },
         "userId": user_alias,
         "addTime": fmt_time(r["add_time"]),
         "modTime": fmt_time(r["add_time"]),

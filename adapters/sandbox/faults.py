@@ -101,7 +101,7 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     @classmethod
-    def parse(cls, spec: str, *, seed: int = 0, latency_ms: float = 0.0) -> "FaultPlan":
+    def parse(cls, spec: str, *, seed: int = 0, latency_ms: float = 0.0) -> FaultPlan:
         """Parse SPEC; raises ValueError with a readable message on a bad item."""
         rates: Dict[str, float] = {}
         latency = (latency_ms / 1000.0, latency_ms / 1000.0)

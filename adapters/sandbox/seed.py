@@ -47,7 +47,12 @@ def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
         _community(conn, config.seed, rng, max(0, int(config.posts)))
         conn.executemany(
             "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)",
-            [("seeded", "1"), ("seed", str(config.seed)), ("posts", str(config.posts)), ("secret", os.urandom(16).hex())],
+            [
+                ("seeded", "1"),
+                ("seed", str(config.seed)),
+                ("posts", str(config.posts)),
+                ("secret", os.urandom(16).hex()),
+            ],
         )
 
 
@@ -56,8 +61,17 @@ def _accounts(conn, seed: int) -> None:  # type: ignore[no-untyped-def]
         (1, DEMO_USERNAME, DEMO_PASSWORD, "沙盒演示账号", 100, "VIP"),
         (2, SECOND_USERNAME, SECOND_PASSWORD, "沙盒第二账号", 5, ""),
     ]
-    rows += [(3 + i, None, None, ALIASES[i % len(ALIASES)] + (str(i // len(ALIASES)) if i >= len(ALIASES) else ""),
-              0, "VIP" if i % 9 == 0 else "") for i in range(AUTHORS)]  # fmt: skip
+    rows += [
+        (
+            3 + i,
+            None,
+            None,
+            ALIASES[i % len(ALIASES)] + (str(i // len(ALIASES)) if i >= len(ALIASES) else ""),
+            0,
+            "VIP" if i % 9 == 0 else "",
+        )
+        for i in range(AUTHORS)
+    ]
     conn.executemany(
         "INSERT INTO users(id, username, password, alias, unique_key, credits, vip_type, head_img_key)"
         " VALUES (?,?,?,?,?,?,?,?)",
@@ -75,21 +89,64 @@ def _demo_strategies(conn, seed: int, rng: random.Random) -> None:  # type: igno
     for index, (name, in_folder, code) in enumerate(DEMO_STRATEGIES, start=1):
         modified = ANCHOR - index * 1.7 * DAY - rng.randrange(3600)
         strategies.append(
-            (index, 1, 1 if in_folder else None, name, code, modified - 30 * DAY, modified,
-             "2024-01-01", "2024-06-28", "100000", "day")
-        )  # fmt: skip
+            (
+                index,
+                1,
+                1 if in_folder else None,
+                name,
+                code,
+                modified - 30 * DAY,
+                modified,
+                "2024-01-01",
+                "2024-06-28",
+                "100000",
+                "day",
+            )
+        )
         runs = 0 if index > 6 else (3 if index <= 3 else 1)
         for k in range(runs):
             btype = 1 if k == 2 else 0
             created = modified - (k + 1) * 3 * 3600
             backtests.append(
-                (1, index, btype, name, code, "2024-01-02", "2024-03-29" if k else "2024-01-10",
-                 100000.0 * (10 if k == 1 else 1), "day", created, 1.0, 3.0, None, 1, 0)
-            )  # fmt: skip
+                (
+                    1,
+                    index,
+                    btype,
+                    name,
+                    code,
+                    "2024-01-02",
+                    "2024-03-29" if k else "2024-01-10",
+                    100000.0 * (10 if k == 1 else 1),
+                    "day",
+                    created,
+                    1.0,
+                    3.0,
+                    None,
+                    1,
+                    0,
+                )
+            )
     broken = [s for s in strategies if "def initialize(context)\n" in s[4]]
     for s in broken:
-        backtests.append((1, s[0], 1, s[3], s[4], "2024-01-02", "2024-01-10", 100000.0, "day", s[6] - 600, 1.0, 3.0,
-                          "\n".join(_errors(s[4])), 1, 0))  # fmt: skip
+        backtests.append(
+            (
+                1,
+                s[0],
+                1,
+                s[3],
+                s[4],
+                "2024-01-02",
+                "2024-01-10",
+                100000.0,
+                "day",
+                s[6] - 600,
+                1.0,
+                3.0,
+                "\n".join(_errors(s[4])),
+                1,
+                0,
+            )
+        )
     conn.executemany(
         "INSERT INTO strategies(id, user_id, folder_id, name, code, created, modified, start_date, end_date, capital,"
         " frequency) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -129,19 +186,55 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
         has_bt = i % 3 == 0
         if has_bt:
             start_year = 2019 + rng.randrange(5)
-            backtests.append((author, None, 0, theme, strategy_code(rng, theme), f"{start_year}-01-02",
-                              f"{start_year + 1}-06-28", 1000000.0, "day", add - 3600, 0.0, 60.0, None, 1, 1))  # fmt: skip
+            backtests.append(
+                (
+                    author,
+                    None,
+                    0,
+                    theme,
+                    strategy_code(rng, theme),
+                    f"{start_year}-01-02",
+                    f"{start_year + 1}-06-28",
+                    1000000.0,
+                    "day",
+                    add - 3600,
+                    0.0,
+                    60.0,
+                    None,
+                    1,
+                    1,
+                )
+            )
             bt_owner.append(pid)
         top = 45 if i == 1 else (0 if rng.random() < 0.5 else 1 + rng.randrange(8))
         post_replies = _replies(rng, pid, author, add, top, heavy=i == 1)
         replies.extend(post_replies)
         last_reply = post_replies[-1][5] if post_replies else None
-        posts.append([pid, ids.canonical(seed, "uniqueKey", pid), author, title, post_content(rng, title, theme),
-                      add, add + rng.randrange(3) * 600, max(add, last_reply or add), last_reply,
-                      rng.randrange(20, 5000), rng.randrange(0, 200), rng.randrange(0, 5), rng.randrange(0, 300),
-                      1 if i in pinned else 0, 1 if rng.random() < 0.1 else 0,
-                      13 if i in pinned else CATES[rng.randrange(len(CATES))], None, rng.randrange(0, 250),
-                      10 if rng.random() < 0.8 else 20, ("北京", "上海", "广东", "浙江")[i % 4], len(post_replies)])  # fmt: skip
+        posts.append(
+            [
+                pid,
+                ids.canonical(seed, "uniqueKey", pid),
+                author,
+                title,
+                post_content(rng, title, theme),
+                add,
+                add + rng.randrange(3) * 600,
+                max(add, last_reply or add),
+                last_reply,
+                rng.randrange(20, 5000),
+                rng.randrange(0, 200),
+                rng.randrange(0, 5),
+                rng.randrange(0, 300),
+                1 if i in pinned else 0,
+                1 if rng.random() < 0.1 else 0,
+                13 if i in pinned else CATES[rng.randrange(len(CATES))],
+                None,
+                rng.randrange(0, 250),
+                10 if rng.random() < 0.8 else 20,
+                ("北京", "上海", "广东", "浙江")[i % 4],
+                len(post_replies),
+            ]
+        )
         for tag in rng.sample(TAGS, 1 + rng.randrange(3)):
             post_tags.append((pid, tag[0]))
     bt_ids = _insert_backtests(conn, seed, backtests)
@@ -153,9 +246,11 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
     conn.executemany(
         "INSERT INTO replies(id, reply_key, post_id, user_id, o_reply_id, p_reply_id, content, add_time, is_best)"
         " VALUES (?,?,?,?,?,?,?,?,?)",
-        [(n, key, post, user, _abs(o, n), _abs(p, n), content, t, best) for n, key, post, user, o, p, content, t, best
-         in numbered],
-    )  # fmt: skip
+        [
+            (n, key, post, user, _abs(o, n), _abs(p, n), content, t, best)
+            for n, key, post, user, o, p, content, t, best in numbered
+        ],
+    )
     ids.register_canonical(conn, seed, ids.POST, range(1, count + 1))
     ids.register_canonical(conn, seed, ids.REPLY, range(1, len(replies) + 1))
 
@@ -172,12 +267,23 @@ def _replies(rng: random.Random, pid: int, author: int, add: float, top: int, *,
         t += 600 + rng.randrange(3600)
         root_pos = len(rows)
         user = author if rng.random() < 0.15 else 3 + rng.randrange(AUTHORS)
-        rows.append((pid, user, None, None, REPLY_LINES[rng.randrange(len(REPLY_LINES))], t, 1 if k == 0 and heavy else 0))
+        rows.append(
+            (pid, user, None, None, REPLY_LINES[rng.randrange(len(REPLY_LINES))], t, 1 if k == 0 and heavy else 0)
+        )
         subs = 5 if heavy and k < 3 else (1 + rng.randrange(6) if rng.random() < 0.2 else 0)
         for s in range(subs):
             t += 60 + rng.randrange(600)
             here = len(rows)
             parent = root_pos if s == 0 or rng.random() < 0.5 else here - 1
-            rows.append((pid, 3 + rng.randrange(AUTHORS), root_pos - here, parent - here,
-                         "回复: " + REPLY_LINES[rng.randrange(len(REPLY_LINES))], t, 0))  # fmt: skip
+            rows.append(
+                (
+                    pid,
+                    3 + rng.randrange(AUTHORS),
+                    root_pos - here,
+                    parent - here,
+                    "回复: " + REPLY_LINES[rng.randrange(len(REPLY_LINES))],
+                    t,
+                    0,
+                )
+            )
     return rows

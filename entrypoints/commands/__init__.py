@@ -16,4 +16,5 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
         "jqcli.entrypoints.commands.backtest",
     ),
     ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
+    ("sandbox", "本地聚宽模拟站点(沙盒)", "jqcli.entrypoints.commands.sandbox"),
 )

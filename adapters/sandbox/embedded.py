@@ -1,0 +1,109 @@
+"""The in-process sandbox behind ``jqcli --sandbox``: no socket, same bytes.
+
+``EmbeddedSandbox.transport`` implements ``HttpTransport`` by calling the WSGI
+application directly.  It behaves like the network transport: ``Set-Cookie``
+headers come back as sent, redirects are not followed, and an injected reset
+or truncated body raises ``NetworkError``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
+from jqcli.adapters.sandbox.auth_views import demo_session
+from jqcli.adapters.sandbox.faults import FAULT_HEADER
+from jqcli.application.ports import HttpRequest, HttpResponse
+from jqcli.domain.errors import NetworkError
+
+API_BASE = "http://sandbox.localhost"
+STATE_NAME = "sandbox.sqlite3"
+EMBEDDED_POSTS = 1000
+
+
+def call_wsgi(app, method: str, url: str, headers, body: Optional[bytes]) -> Tuple[int, List[Tuple[str, str]], bytes]:  # type: ignore[no-untyped-def]
+    """Run one request through a WSGI callable; returns (status, headers, body)."""
+    parts = urlsplit(url)
+    payload = body or b""
+    environ: Dict[str, object] = {
+        "REQUEST_METHOD": method.upper(),
+        "PATH_INFO": parts.path or "/",
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "sandbox.localhost",
+        "SERVER_PORT": str(parts.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(payload),
+        "CONTENT_LENGTH": str(len(payload)),
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ["HTTP_" + key] = f"{environ['HTTP_' + key]}, {value}" if "HTTP_" + key in environ else value
+    captured: Dict[str, object] = {}
+
+    def start_response(status: str, response_headers, exc_info=None):  # type: ignore[no-untyped-def]
+        captured["status"], captured["headers"] = int(status.split(" ", 1)[0]), list(response_headers)
+
+    chunks = app(environ, start_response)
+    data = b"".join(chunks)
+    return int(captured["status"]), list(captured["headers"]), data  # type: ignore[call-overload]
+
+
+class InProcessTransport:
+    """``HttpTransport`` over a WSGI app in this process."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        status, headers, body = call_wsgi(self.app, request.method, request.url, request.headers, request.body)
+        fault = next((v for k, v in headers if k == FAULT_HEADER), "")
+        if fault == "reset":
+            raise NetworkError("连接被重置(沙盒注入的故障)", details={"url": request.url})
+        if fault == "truncate":
+            raise NetworkError("响应体不完整(沙盒注入的故障)", details={"url": request.url})
+        return HttpResponse(status=status, headers=tuple(headers), body=body, url=request.url)
+
+    def close(self) -> None:
+        """Nothing pooled; the sandbox itself is closed by ``EmbeddedSandbox.close``."""
+
+
+class EmbeddedSandbox:
+    """A sandbox with persistent state under ``data_dir``, reached without sockets."""
+
+    api_base = API_BASE
+    demo_username = DEMO_USERNAME
+    demo_password = DEMO_PASSWORD
+
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+        self.transport = InProcessTransport(app)
+
+    def demo_cookie(self) -> str:
+        """A ``PHPSESSID=…; token=…`` header of a live demo session (re-used, created when needed)."""
+        user_id = self.app.user_id_of(DEMO_USERNAME)
+        sid, token = demo_session(self.app.db, int(user_id or 1), self.app.clock.now(), None)
+        return f"PHPSESSID={sid}; token={token}"
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def open_embedded(data_dir: str, *, seed: int = 0, rotate_ids: bool = True) -> EmbeddedSandbox:
+    """Open (creating on first use, in well under a second) the sandbox kept in ``<data_dir>/sandbox.sqlite3``."""
+    os.makedirs(data_dir, exist_ok=True)
+    config = SandboxConfig(
+        seed=seed,
+        rotate_ids=rotate_ids,
+        posts=EMBEDDED_POSTS,
+        session_ttl=None,
+        queue_seconds=0.5,
+        run_seconds=2.5,
+    )
+    return EmbeddedSandbox(SandboxApp(os.path.join(data_dir, STATE_NAME), config))

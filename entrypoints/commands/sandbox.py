@@ -1,0 +1,134 @@
+"""``jqcli sandbox serve``: the local JoinQuant emulator on loopback (adapters/sandbox)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from jqcli.domain.errors import UsageError
+from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, positive_int
+from jqcli.entrypoints.parser import add_subcommands
+
+
+def register(parser) -> None:  # type: ignore[no-untyped-def]
+    sub = add_subcommands(parser, dest="command")
+    serve = sub.add_parser(
+        "serve",
+        help="在本机启动模拟聚宽站点(多线程 HTTP/1.1)",
+        description="启动本地模拟聚宽站点:真实的页面结构与 JSON 格式、轮换 id、置顶帖、会话过期、并发上限与积分。\n"
+        "回测指标、曲线和日志是由代码、日期和资金确定地生成的合成数据,不模拟行情。\n"
+        "启动后打印地址与演示账号;--format json 时打印一行 JSON。Ctrl-C 或 SIGTERM 停止。\n\n"
+        "故障注入 --faults SPEC,逗号分隔的 name=value:\n"
+        "  latency=MS|MIN-MAX  status=P(500/502/503)  r429=P[:秒]  reset=P  truncate=P\n"
+        "  expire=P  missing=P  busy=P  seed=N  path=前缀|前缀  writes=0\n"
+        "例: status=0.1,reset=0.05,truncate=0.05,r429=0.05:2,expire=0.01,missing=0.02,latency=20",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址(默认 127.0.0.1)")
+    serve.add_argument("--port", type=non_negative_int, default=8000, help="端口(默认 8000;0 = 随机空闲端口)")
+    serve.add_argument("--state", metavar="PATH", help="状态文件(默认 $XDG_DATA_HOME/jqcli/sandbox/serve.sqlite3)")
+    serve.add_argument("--posts", type=non_negative_int, default=1000, help="首次生成的社区帖子数(默认 1000)")
+    serve.add_argument("--seed", type=int, default=0, help="数据与故障的随机种子(默认 0)")
+    serve.add_argument("--latency-ms", type=non_negative_float, default=0.0, help="每个请求额外延迟的毫秒数")
+    serve.add_argument("--faults", default="", metavar="SPEC", help="故障注入规格,见上")
+    serve.add_argument("--no-rotate-ids", action="store_true", help="关闭 id 轮换(每个对象始终同一 id)")
+    serve.add_argument("--page-size", type=positive_int, default=10, help="策略列表每页行数(默认 10)")
+    serve.add_argument("--queue-seconds", type=non_negative_float, default=1.0, help="回测排队秒数(默认 1)")
+    serve.add_argument("--run-seconds", type=non_negative_float, default=4.0, help="回测运行秒数(默认 4)")
+    serve.add_argument("--session-ttl", type=non_negative_float, default=12 * 3600.0, help="会话有效秒数(0 = 永不过期)")
+    serve.add_argument("--free-minutes", type=non_negative_int, default=60, help="每账号每天免费回测分钟数(默认 60)")
+    serve.add_argument("--captcha-after", type=non_negative_int, default=5, help="登录失败几次后要求验证码(0=从不)")
+    serve.add_argument("--force-public", action="store_true", help="允许监听非回环地址(会把演示站点暴露到网络)")
+    serve.add_argument("--verbose", action="store_true", help="在 stderr 打印每个请求")
+    serve.set_defaults(handler=serve_command)
+
+
+def serve_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
+    from jqcli.adapters.sandbox.faults import FaultPlan
+    from jqcli.adapters.sandbox.server import SandboxHTTPServer, is_loopback
+
+    args = ctx.args
+    if not is_loopback(args.host) and not args.force_public:
+        raise UsageError(f"拒绝监听非回环地址 {args.host}:沙盒只应在本机使用", hint="确需对外时加 --force-public")
+    try:
+        FaultPlan.parse(args.faults, seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(f"--faults 格式不对: {exc}") from None
+    state = os.path.abspath(os.path.expanduser(args.state)) if args.state else _default_state(ctx)
+    config = SandboxConfig(
+        seed=args.seed,
+        rotate_ids=not args.no_rotate_ids,
+        posts=args.posts,
+        page_size=args.page_size,
+        queue_seconds=args.queue_seconds,
+        run_seconds=args.run_seconds,
+        session_ttl=args.session_ttl or None,
+        captcha_after=args.captcha_after,
+        free_minutes=args.free_minutes,
+        faults=args.faults,
+        latency_ms=args.latency_ms,
+    )
+    app = SandboxApp(state, config)
+    try:
+        server = SandboxHTTPServer((args.host, args.port), app, verbose=args.verbose)
+    except OSError as exc:
+        app.close()
+        raise UsageError(f"无法监听 {args.host}:{args.port}: {exc}") from None
+    info = {
+        "url": server.url,
+        "host": args.host,
+        "port": server.server_address[1],
+        "state": state,
+        "pid": os.getpid(),
+        "demo": {"username": DEMO_USERNAME, "password": DEMO_PASSWORD},
+        "rotate_ids": config.rotate_ids,
+        "faults": args.faults,
+    }
+    _announce(ctx, info)
+    _run_until_stopped(server)
+    app.close()
+    return None
+
+
+def _default_state(ctx) -> str:  # type: ignore[no-untyped-def]
+    from jqcli.adapters.config.paths import default_data_dir
+
+    return os.path.join(default_data_dir(ctx.environ), "sandbox", "serve.sqlite3")
+
+
+def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
+    out = ctx.stdio.stdout
+    if ctx.format == "json":
+        ctx.emit_ndjson(info)
+        return
+    demo = info["demo"]
+    out.write(
+        f"沙盒已启动: {info['url']}\n演示账号: {demo['username']}  密码: {demo['password']}\n"
+        f"状态文件: {info['state']}\n用法: jqcli --api-base {info['url']} auth login --username {demo['username']}\n"
+        "按 Ctrl-C 停止。\n"
+    )
+    out.flush()
+
+
+def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
+    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly."""
+    stop = threading.Event()
+    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        # SIGINT too: a server started in the background of a script inherits an ignored SIGINT.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    worker.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join(timeout=5)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
