@@ -154,6 +154,44 @@ class Services:
         return getattr(backtests, name)(self.backtest_gateway())
 
     # --- community (issue 5) -------------------------------------------------------------------
+    def community_feed(self):  # type: ignore[no-untyped-def]
+        """listV2/detailV2/replyList/stats over the command's session (shared by worker threads)."""
+        from jqcli.adapters.joinquant.community import JoinQuantCommunity
+
+        return JoinQuantCommunity(self.session())
+
+    def latest_posts(self):  # type: ignore[no-untyped-def]
+        from jqcli.application.community import LatestPosts
+
+        return LatestPosts(self.community_feed())
+
+    def post_detail_reader(self):  # type: ignore[no-untyped-def]
+        from jqcli.application.community import ReadPostDetail
+
+        return ReadPostDetail(self.community_feed())
+
+    def clone_strategy(self):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.community import JoinQuantClone
+        from jqcli.application.community import CloneStrategy
+
+        return CloneStrategy(self.community_feed(), JoinQuantClone(self.session()))
+
+    def post_archive(self, path: str):  # type: ignore[no-untyped-def]
+        """The JSONL archive at ``path`` (not opened: ``.open()`` takes the store's lock)."""
+        from jqcli.adapters.archive.jsonl import JsonlPostArchive
+
+        return JsonlPostArchive(path)
+
+    def sync_state(self, path: str):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.archive.files import JsonSyncState
+
+        return JsonSyncState(path)
+
+    def sync_community(self, archive, state):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.clock import SystemClock
+        from jqcli.application.archive_sync import SyncCommunity
+
+        return SyncCommunity(self.community_feed(), archive, state, SystemClock())
 
     # --- end of command -----------------------------------------------------------------------
     def __enter__(self) -> "Services":

@@ -10,7 +10,8 @@ or a ``data`` of the wrong shape, is an ``ApiError`` naming the endpoint.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+import time
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote
 
 from jqcli.adapters.joinquant.session import JoinQuantSession
@@ -207,11 +208,40 @@ def _community_data(payload: Mapping[str, Any], *, action: str, path: str, key: 
     raise ApiError(f"{action}失败:{msg or 'code ' + code}", details=details)
 
 
-class JoinQuantCommunity:
-    """Implements ``CommunityFeed`` over a ``JoinQuantSession`` (safe to share between threads)."""
+def _is_busy(payload: Mapping[str, Any]) -> bool:
+    """「系统繁忙,请稍后重试」 (code 20000): transient, worth one more try (protocol.md §1.3)."""
+    return not is_success(payload) and "繁忙" in lenient_str(payload.get("msg"))
 
-    def __init__(self, session: JoinQuantSession) -> None:
+
+class JoinQuantCommunity:
+    """Implements ``CommunityFeed`` over a ``JoinQuantSession`` (safe to share between threads).
+
+    Every call is an idempotent GET.  On top of the session's retries (connection
+    errors, 502/503/504, 429) it retries HTTP 500 and the site's 「系统繁忙」 answer.
+    """
+
+    def __init__(
+        self, session: JoinQuantSession, *, transient_retries: int = 2, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.session = session
+        self.transient_retries = transient_retries
+        self._sleep = sleep
+
+    def _get(self, path: str, params: Mapping[str, object], referer: str) -> Mapping[str, Any]:
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt > self.transient_retries
+            try:
+                payload = self.session.get_json(path, params, referer=referer, auth="optional")
+            except ApiError as exc:
+                if last or exc.details.get("status") != 500:
+                    raise
+                self._sleep(0.2 * attempt)
+                continue
+            if last or not _is_busy(payload):
+                return payload
+            self._sleep(0.2 * attempt)
 
     def list_page(self, query: LatestQuery, page: int) -> PostPage:
         referer = f"/view/community/list?listType={query.list_type}&type=isNewPublish&tags={quote(query.tags)}"
@@ -222,7 +252,7 @@ class JoinQuantCommunity:
             "cate": query.cate,
             "tags": query.tags,
         }
-        payload = self.session.get_json(LIST_PATH, params, referer=referer, auth="optional")
+        payload = self._get(LIST_PATH, params, referer)
         data = _community_data(payload, action="读取社区列表", path=LIST_PATH)
         raw_list = data.get("list")
         if raw_list is None:
@@ -239,9 +269,7 @@ class JoinQuantCommunity:
         )
 
     def post_detail(self, post_key: str) -> PostDetail:
-        payload = self.session.get_json(
-            DETAIL_PATH, {"postId": post_key}, referer=f"/view/community/detail/{post_key}", auth="optional"
-        )
+        payload = self._get(DETAIL_PATH, {"postId": post_key}, f"/view/community/detail/{post_key}")
         data = _community_data(payload, action="读取文章详情", path=DETAIL_PATH, key=post_key)
         return normalize_detail(data, post_key)
 
@@ -249,9 +277,7 @@ class JoinQuantCommunity:
         params: dict[str, object] = {"postId": post_key, "page": page}
         if parent_reply_id:
             params["oReplyId"] = parent_reply_id
-        payload = self.session.get_json(
-            REPLY_PATH, params, referer=f"/view/community/detail/{post_key}?page={page}", auth="optional"
-        )
+        payload = self._get(REPLY_PATH, params, f"/view/community/detail/{post_key}?page={page}")
         data = _community_data(payload, action="读取讨论区", path=REPLY_PATH, key=post_key)
         replies = data.get("replyArr") if isinstance(data.get("replyArr"), list) else []
         bounty = data.get("bountyReply")
@@ -268,9 +294,7 @@ class JoinQuantCommunity:
         )
 
     def backtest_stats(self, backtest_id: str) -> Optional[Mapping[str, object]]:
-        payload = self.session.get_json(
-            STATS_PATH, {"backtestId": backtest_id}, referer="/view/community/list", auth="optional"
-        )
+        payload = self._get(STATS_PATH, {"backtestId": backtest_id}, "/view/community/list")
         if not is_success(payload):
             _community_data(payload, action="读取回测指标", path=STATS_PATH)
         data = payload.get("data")
