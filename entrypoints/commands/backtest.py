@@ -83,6 +83,18 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
+def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):  # type: ignore[no-untyped-def]
+    """The table view of one object: a field/value list without the raw response, metrics one per line."""
+    from jqcli.entrypoints.render import Result, Table
+
+    rows = [{"key": k, "value": v} for k, v in data.items() if k not in skip and not (metrics and k == "metrics")]
+    if metrics and isinstance(data.get("metrics"), dict):
+        rows += [{"key": k, "value": v} for k, v in data["metrics"].items()]
+    if isinstance(data.get("code"), str):
+        rows = [row for row in rows if row["key"] != "code"]
+    return Result(data, table=Table([("key", "字段"), ("value", "值")], rows))
+
+
 def _mode(compile_run: bool):  # type: ignore[no-untyped-def]
     from jqcli.domain.backtest import mode_for
 
@@ -128,7 +140,7 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
         )
     finally:
         ctx.end_progress()
-    return _run_output(outcome)
+    return _readable(_run_output(outcome))
 
 
 def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
@@ -208,32 +220,35 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 def show_command(ctx):  # type: ignore[no-untyped-def]
     view = ctx.services.backtest_use_case("ShowBacktest").execute(ctx.args.backtest_id)
     d = view.detail
-    return {
-        "id": ctx.args.backtest_id,
-        "list_id": "",
-        "strategy_id": d.strategy_id,
-        "status": view.status,
-        "start_date": d.start_date,
-        "end_date": d.end_date,
-        "name": d.name,
-        "capital": d.capital,
-        "frequency": d.frequency,
-        "run_id": d.run_id,
-        "source_id": d.source_id,
-        "code": view.code,
-        "metrics": view.metrics,
-    }
+    return _readable(
+        {
+            "id": ctx.args.backtest_id,
+            "list_id": "",
+            "strategy_id": d.strategy_id,
+            "status": view.status,
+            "start_date": d.start_date,
+            "end_date": d.end_date,
+            "name": d.name,
+            "capital": d.capital,
+            "frequency": d.frequency,
+            "run_id": d.run_id,
+            "source_id": d.source_id,
+            "code": view.code,
+            "metrics": view.metrics,
+        }
+    )
 
 
 def stats_command(ctx):  # type: ignore[no-untyped-def]
     out = ctx.services.backtest_use_case("BacktestStats").execute(ctx.args.backtest_id)
-    return {
+    data = {
         "id": out.id,
         "resolved_id": out.resolved_id,
         "ready": out.ready,
         "metrics": out.metrics,
         "response": out.response,
     }
+    return _readable(data)
 
 
 def result_command(ctx):  # type: ignore[no-untyped-def]
