@@ -49,9 +49,9 @@ def test_delete_strategy_by_current_row_id(strategies) -> None:
     assert not [r for r in strategies.list_strategies() if r.name == "契约-删除"]
 
 
-def test_logged_out_list_is_not_authenticated(jq_recorder) -> None:
+def test_expired_cookie_list_is_not_authenticated_never_empty(jq_recorder) -> None:
     with pytest.raises(NotAuthenticated):
-        JoinQuantStrategyGateway(jq_recorder("")).list_strategies()
+        JoinQuantStrategyGateway(jq_recorder("PHPSESSID=expired0000; token=expired0000")).list_strategies()
 
 
 def test_expired_cookie_editor_is_not_authenticated(jq_recorder) -> None:
