@@ -165,7 +165,29 @@ def merge(old: Optional[Mapping[str, Any]], new: Mapping[str, Any]) -> dict[str,
     _merge_errors(result, new)
     _merge_extras(result, new)
     result["id"] = new.get("id") or result.get("id")
-    return result
+    return _ordered(result)
+
+
+FIELD_ORDER = (
+    "id",
+    "post_id",
+    "internal_post_id",
+    "title",
+    "url",
+    "author",
+    "published_at",
+    "updated_at",
+    "last_active_at",
+    "last_reply_at",
+    "last_reply_id",
+)
+
+
+def _ordered(record: dict[str, Any]) -> dict[str, Any]:
+    """``id`` and the basic fields first, so that a JSONL line reads naturally."""
+    head = {key: record[key] for key in FIELD_ORDER if key in record}
+    head.update((key, value) for key, value in record.items() if key not in head)
+    return head
 
 
 def _merge_errors(result: dict[str, Any], new: Mapping[str, Any]) -> None:
@@ -212,19 +234,25 @@ VOLATILE = (
     "backtest.clone_count",
     "research.notebook_clone_count",
     "file.download_count",
-    "post_id",
 )
+# Aliases the site re-mints on every response: only their presence is meaningful.
+ROTATING = ("post_id", "internal_post_id", "last_reply_id", "author.id", "backtest.id")
 REFRESH_AFTER_SECONDS = 86400
 
 
 def _stable_view(record: Mapping[str, Any]) -> dict[str, Any]:
     view = {k: v for k, v in record.items() if k not in FETCHED_AT.values()}
-    for path in VOLATILE:
+    for path in VOLATILE + ROTATING:
         head, _, tail = path.partition(".")
+        keep = path in ROTATING
         if not tail:
-            view.pop(head, None)
+            if head in view:
+                view[head] = bool(view[head]) if keep else None
         elif isinstance(view.get(head), Mapping):
-            view[head] = {k: v for k, v in view[head].items() if k != tail}
+            inner = dict(view[head])
+            if tail in inner:
+                inner[tail] = bool(inner[tail]) if keep else None
+            view[head] = inner
     return view
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from jqcli.domain.errors import FileError
 
@@ -125,3 +125,29 @@ class JsonSyncState:
             os.unlink(self.path)
         except FileNotFoundError:
             return
+
+
+def seed_identity(path: str) -> str:
+    """Changes whenever the file does (size + mtime): a changed seed is imported again."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FileError(f"无法读取种子文件: {path}", details={"path": path, "reason": reason}) from exc
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def read_jsonl(path: str) -> Iterator[Mapping[str, Any]]:
+    """Every JSON object line of ``path``; a torn or junk line is skipped."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below; the error must be ours
+    except OSError as exc:
+        raise FileError(f"无法读取文件: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
+    with handle:
+        for raw in handle:
+            try:
+                value = json.loads(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(value, dict):
+                yield value

@@ -179,7 +179,7 @@ def normalize_reply(raw: Mapping[str, Any]) -> dict[str, object]:
         "backtest": {
             "id": _s(raw, "backtestId"),
             "name": _s(raw, "backtestName"),
-            "overall_return": lenient_float(raw.get("overallReturn")),
+            "overall_return": lenient_float(raw.get("overallReturn")) if _s(raw, "backtestId") else None,
         },
         "parent_reply_id": _s(raw, "pReplyId"),
         "original_reply_id": _s(raw, "oReplyId"),

@@ -15,6 +15,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
         "回测:运行(可推送源码并等待)、列表、详情、指标、曲线、日志、删除",
         "jqcli.entrypoints.commands.backtest",
     ),
+    ("community", "社区:最新文章、详情、克隆策略、增量归档", "jqcli.entrypoints.commands.community"),
     ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
     ("sandbox", "本地聚宽模拟站点(沙盒)", "jqcli.entrypoints.commands.sandbox"),
 )
