@@ -121,7 +121,7 @@ def demo_session(db, user_id: int, now: float, ttl: Optional[float]) -> tuple:  
     """A live session of ``user_id`` (re-used when one exists), for the embedded instance."""
     row = db.one(
         "SELECT sid, token FROM sessions WHERE user_id=? AND token IS NOT NULL AND (expires IS NULL OR expires>?) "
-        "ORDER BY created DESC LIMIT 1",
+        "ORDER BY created, sid LIMIT 1",
         (user_id, now),
     )
     if row is not None:

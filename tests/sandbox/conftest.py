@@ -82,6 +82,16 @@ class Client:
     def strategy_rows(self, path: str = "/algorithm/index/list") -> List[Node]:
         return self.get(path).dom.find_all("tr", cls="algorithm_list")
 
+    def all_rows(self, base: str = "/algorithm/index/list") -> List[Node]:
+        """Every row of every page, following ``li.next`` until it is ``nodisplay``."""
+        rows, page = [], 1
+        while True:
+            dom = self.get(f"{base}{'&' if '?' in base else '?'}page={page}").dom
+            rows.extend(dom.find_all("tr", cls="algorithm_list"))
+            if "nodisplay" in dom.find("ul", cls="pagination").find("li", cls="next").classes:
+                return rows
+            page += 1
+
     def edit_id(self, name: str) -> str:
         """The edit id of the root strategy called ``name`` (walks the pages like a client)."""
         page = 1
@@ -230,3 +240,25 @@ def client(app) -> Client:
 @pytest.fixture
 def anon(app) -> Client:
     return Client(app)
+
+
+@pytest.fixture
+def serve(make_app):
+    """Serve a fresh app over real HTTP on 127.0.0.1 (port 0); yields ``start(**config) -> (url, app)``."""
+    import threading
+
+    from jqcli.adapters.sandbox.server import SandboxHTTPServer
+
+    servers = []
+
+    def start(name: str = "http.sqlite3", **overrides):
+        app = make_app(name, **overrides)
+        server = SandboxHTTPServer(("127.0.0.1", 0), app)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return server.url, app
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -14,17 +14,6 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 LIST_REFERER = {**XHR, "Referer": "http://sandbox.test/algorithm/index/list"}
 
 
-def _all_rows(c: Client, base: str = "/algorithm/index/list") -> list:
-    rows, page = [], 1
-    while True:
-        dom = c.get(f"{base}{'&' if '?' in base else '?'}page={page}").dom
-        rows.extend(dom.find_all("tr", cls="algorithm_list"))
-        nxt = dom.find("ul", cls="pagination").find("li", cls="next")
-        if "nodisplay" in nxt.classes:
-            return rows
-        page += 1
-
-
 def test_list_rows_have_the_seven_cells_and_three_distinct_ids(client) -> None:
     dom = client.get("/algorithm/index/list").dom
     table = dom.find("table", id="algo_table")
@@ -65,7 +54,7 @@ def test_pagination_next_is_nodisplay_only_on_the_last_page(client) -> None:
 
 
 def test_rows_are_ordered_by_last_change_and_names_are_escaped(client) -> None:
-    rows = [r for r in _all_rows(client) if "_algorithmid" in r.cells()[0].attrs]
+    rows = [r for r in client.all_rows() if "_algorithmid" in r.cells()[0].attrs]
     times = [r.cells()[3].text for r in rows]
     assert times == sorted(times, reverse=True)
     names = [r.cells()[1].text for r in rows]
@@ -161,7 +150,7 @@ def test_del_is_refused_without_xhr_header_and_list_referer(client) -> None:
     name = client.strategy_rows()[1].find("a", cls="file_name").text
     ok = client.post("/algorithm/index/del", {"algorithmId": row_id}, headers=LIST_REFERER)
     assert ok.json["code"] == "00000"
-    assert name not in [r.find("a", cls="file_name").text for r in _all_rows(client)]
+    assert name not in [r.find("a", cls="file_name").text for r in client.all_rows()]
 
 
 def test_other_accounts_cannot_open_the_demo_strategies(app, client) -> None:
