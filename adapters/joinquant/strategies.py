@@ -18,7 +18,7 @@ from jqcli.adapters.joinquant.pages import (
 )
 from jqcli.adapters.joinquant.session import EXPIRED_HINT, EXPIRED_MESSAGE, JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
-from jqcli.domain.errors import ApiError, NotAuthenticated
+from jqcli.domain.errors import ApiError, JqcliError, NotAuthenticated
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 NEW_PATH = "/algorithm/index/new"
@@ -102,7 +102,12 @@ class JoinQuantStrategyGateway:
         query = [("restore", "0"), ("type", "empty")]
         response = self.session.post_form(NEW_PATH, query, query, referer=LIST_PATH, xhr=False)
         edit_id = _created_edit_id(response.status, response.header("Location"), decode(response))
-        saved = self.save_strategy(edit_id, name=name, code=code)
+        try:
+            saved = self.save_strategy(edit_id, name=name, code=code)
+        except JqcliError as exc:  # the strategy exists now, still with the site's default name and code
+            exc.details.setdefault("created_id", edit_id)
+            exc.details.setdefault("hint", f"策略已新建但未保存名称和源码;可用 jqcli strategy edit {edit_id} 补上")
+            raise
         return SavedStrategy(id=edit_id, save_id=saved.save_id, name=name, response=saved.response)
 
     def save_strategy(
