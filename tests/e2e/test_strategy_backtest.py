@@ -182,3 +182,15 @@ def test_reads_survive_faults_or_fail_clearly(jq, sandbox_factory) -> None:
             else:
                 assert result.error["code"] in ("network_error", "api_error"), (args, result)
     assert outcomes.count(0) >= len(outcomes) // 2
+
+
+def test_ls_reads_every_page_and_folder_of_the_seeded_account(jq) -> None:
+    items = ok(jq("strategy", "ls", "--all"))["items"]
+    names = [item["name"] for item in items]
+    assert len(items) > 10  # more than one page (10 rows per page)
+    assert "RSI择时 <A&B>" in names  # escaped in the HTML, exact here
+    assert any(item.get("folder_id") for item in items)  # rows found inside a folder
+    assert names.count("双均线策略") == 2
+    assert len(ok(jq("strategy", "ls", "--limit", "3"))["items"]) == 3
+    refused = jq("strategy", "rm", "双均线策略", "--yes")
+    assert refused.code == 3 and len(refused.error["details"]["candidates"]) == 2
