@@ -15,6 +15,7 @@ from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
 from jqcli.domain.backtest import MODES, TERMINAL, BacktestRequest, status_of
 from jqcli.domain.errors import NotAuthenticated
 from tests.contract.conftest import RECORD
+from tests.contract.test_strategies import remove_created
 
 GOOD_CODE = (
     "from jqdata import *\n\n\ndef initialize(context):\n    set_benchmark('000300.XSHG')\n"
@@ -25,7 +26,9 @@ BAD_CODE = "def initialize(context):\n    if True\n        pass\n"
 
 @pytest.fixture
 def gateways(jq_session):
-    return JoinQuantStrategyGateway(jq_session), JoinQuantBacktestGateway(jq_session)
+    strategies = JoinQuantStrategyGateway(jq_session)
+    yield strategies, JoinQuantBacktestGateway(jq_session)
+    remove_created(strategies)
 
 
 def start(gateways, name: str, code: str, mode: str = "backtest", *, finish: bool = True):

@@ -14,9 +14,21 @@ from jqcli.domain.errors import NotAuthenticated
 TRICKY_CODE = "# 中文策略\ndef initialize(context):\n\tif 1 < 2 and 3 > 2 & True:\n\t\tlog.info('&lt; &amp;')\n\n\n"
 
 
+PREFIX = "契约-"
+
+
+def remove_created(gateway: JoinQuantStrategyGateway) -> None:
+    """Delete what the test created (so that recording against the real account leaves nothing behind)."""
+    for row in gateway.list_strategies():
+        if row.name.startswith(PREFIX):
+            gateway.delete_strategy(row.internal_id)
+
+
 @pytest.fixture
-def strategies(jq_session) -> JoinQuantStrategyGateway:
-    return JoinQuantStrategyGateway(jq_session)
+def strategies(jq_session):
+    gateway = JoinQuantStrategyGateway(jq_session)
+    yield gateway
+    remove_created(gateway)
 
 
 def test_list_strategies_reads_every_row(strategies) -> None:
