@@ -194,3 +194,26 @@ def test_ls_reads_every_page_and_folder_of_the_seeded_account(jq) -> None:
     assert len(ok(jq("strategy", "ls", "--limit", "3"))["items"]) == 3
     refused = jq("strategy", "rm", "双均线策略", "--yes")
     assert refused.code == 3 and len(refused.error["details"]["candidates"]) == 2
+
+
+def test_ctrl_c_during_wait_exits_130_with_resume_ids(jq, sandbox_factory) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from tests.support.sandbox_proc import jqcli_executable
+
+    server = sandbox_factory("--seed", "12", "--queue-seconds", "0.2", "--run-seconds", "30")
+    slow = jq.bound_to(server)
+    sid = ok(slow("strategy", "new", "中断"))["id"]
+    argv = [jqcli_executable(), "--api-base", server.url, "--format", "json", "--non-interactive"]
+    argv += ["backtest", "run", sid, *RANGE, "--wait", "--poll-interval", "0.2"]
+    proc = subprocess.Popen(argv, env=slow.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # startup + build; the wait loop is running by then
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, (stdout, stderr)
+    error = json.loads(stderr[stderr.rfind('{\n  "error"') :])["error"]
+    assert error["code"] == "interrupted"
+    assert error["details"]["id"] and error["details"]["list_id"] and error["details"]["run_id"]
+    assert ok(slow("backtest", "show", error["details"]["id"]))["status"] == "running"  # the run was left alone
