@@ -252,7 +252,6 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
         ],
     )
     ids.register_canonical(conn, seed, ids.POST, range(1, count + 1))
-    ids.register_canonical(conn, seed, ids.REPLY, range(1, len(replies) + 1))
 
 
 def _abs(relative, own_id: int):  # type: ignore[no-untyped-def]
