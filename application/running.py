@@ -161,7 +161,7 @@ class RunBacktest:
                 metrics = data_of(self.backtests.stats(outcome.run_id))
             done_rounds += status == DONE
             ready = has_core_metrics(metrics)
-            action = round_outcome(status, ready, done_rounds)
+            action = round_outcome(status, ready, done_rounds, outcome.request.mode.name)
             elapsed = self.clock.monotonic() - started
             current = attrs.evolve(
                 outcome, result_state=state, polls=round_index + 1, elapsed=round(elapsed, 1),

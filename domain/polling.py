@@ -12,7 +12,9 @@ DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_WAIT_TIMEOUT = 30 * 60.0
 BACKOFF_FACTOR = 1.5
 BACKOFF_CAP = 30.0
-DONE_WITHOUT_STATS_ROUNDS = 3  # a finished run whose stats stay empty (compile runs) ends after this many rounds
+# A finished formal run whose stats are still empty (the site fills them a little after the end) ends after
+# this many "done" rounds; a compile run is only checked for errors, so it ends at its first "done" round.
+DONE_WITHOUT_STATS_ROUNDS = {"backtest": 3, "compile": 1}
 
 
 @attrs.frozen
@@ -39,7 +41,7 @@ def final_status(status: str, error_lines: Sequence[str]) -> str:
     return str(status)
 
 
-def round_outcome(status: str, stats_ready: bool, done_rounds: int) -> str:
+def round_outcome(status: str, stats_ready: bool, done_rounds: int, mode: str = "backtest") -> str:
     """What one polling round concludes: ``finish``, ``errors`` (read the error log, then finish) or ``poll``.
 
     ``status`` is the task state mapped by the status table; unknown raw codes keep polling
@@ -48,7 +50,7 @@ def round_outcome(status: str, stats_ready: bool, done_rounds: int) -> str:
     if stats_ready:
         return "finish"
     if status == DONE:
-        return "finish" if done_rounds >= DONE_WITHOUT_STATS_ROUNDS else "poll"
+        return "finish" if done_rounds >= DONE_WITHOUT_STATS_ROUNDS.get(mode, 3) else "poll"
     if status in (FAILED, CANCELLED):
         return "errors"
     return "poll"

@@ -120,6 +120,7 @@ def test_round_outcomes() -> None:
     assert round_outcome(DONE, True, 1) == "finish"
     assert round_outcome(DONE, False, 1) == "poll"
     assert round_outcome(DONE, False, 3) == "finish"
+    assert round_outcome(DONE, False, 1, "compile") == "finish"  # compile runs: no waiting for stats
     assert round_outcome(FAILED, False, 0) == "errors"
     assert round_outcome(CANCELLED, False, 0) == "errors"
     assert round_outcome("7", False, 0) == "poll"
