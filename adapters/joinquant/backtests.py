@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping
+from typing import Any, Dict, List, Mapping
+
+import attrs
 
 from jqcli.adapters.joinquant.pages import (
     DETAIL_PATH,
@@ -12,7 +14,7 @@ from jqcli.adapters.joinquant.pages import (
 )
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.strategies import edit_referer, get_page, load_editor
-from jqcli.adapters.joinquant.wire import is_success, lenient_bool, lenient_int, require_success
+from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
 from jqcli.domain.backtest import (
     BacktestDetail,
     BacktestRequest,
@@ -33,6 +35,25 @@ RESULT_PATH = "/algorithm/backtest/result"
 LOG_PATH = "/algorithm/backtest/log"
 ERROR_PATH = "/algorithm/backtest/error"
 MAX_PAGES = 100
+
+
+@attrs.frozen
+class BuildData:
+    """``/algorithm/index/build`` → ``data`` (protocol.md A.5); ``backtestId_`` is a string or a number."""
+
+    algorithmId: str = ""  # field names are the wire's
+    backtestId: str = ""
+    backtestId_: str = ""
+
+
+@attrs.frozen
+class LogData:
+    """``/backtest/log`` and ``/backtest/error`` → ``data`` (protocol.md A.7)."""
+
+    logArr: List[str] = attrs.field(factory=list)
+    state: Any = None
+    offset: Any = None
+    max: bool = False
 
 
 def capital_text(capital: float) -> str:
@@ -85,13 +106,12 @@ class JoinQuantBacktestGateway:
                     "response": payload,
                 },
             )
-        data = payload.get("data")
-        if not isinstance(data, dict) or not (data.get("backtestId") or data.get("backtestId_")):
+        raw = payload.get("data")
+        data = converter().structure(raw, BuildData) if isinstance(raw, dict) else BuildData()
+        if not (data.backtestId or data.backtestId_):
             raise ApiError("创建回测的响应里没有回测 id", details={"response": payload})
-        numeric = str(data.get("backtestId_") or "")
-        hex_id = str(data.get("backtestId") or "")
         return BuildResult(
-            id=numeric or hex_id, list_id=hex_id, save_id=str(data.get("algorithmId") or ""), response=payload
+            id=data.backtestId_ or data.backtestId, list_id=data.backtestId, save_id=data.algorithmId, response=payload
         )
 
     def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
@@ -147,13 +167,13 @@ def _log_page(payload: Mapping[str, object], action: str, backtest_id: str) -> L
     data = require_success(payload, action=action, details={"id": backtest_id})
     if data in (None, [], ""):
         return LogPage(lines=(), response=payload)
-    if not isinstance(data, dict) or not isinstance(data.get("logArr", []), list):
+    if not isinstance(data, dict) or not isinstance(data.get("logArr") or [], list):
         raise ApiError(f"{action}:响应缺少 data.logArr", details={"id": backtest_id, "response": payload})
-    offset = data.get("offset")
+    page = converter().structure({**data, "logArr": data.get("logArr") or []}, LogData)
     return LogPage(
-        lines=tuple(str(line) for line in data.get("logArr") or []),
-        state=data.get("state"),
-        offset=None if offset in (None, "") else lenient_int(offset),
-        max=lenient_bool(data.get("max")),
+        lines=tuple(page.logArr),
+        state=page.state,
+        offset=None if page.offset in (None, "") else lenient_int(page.offset),
+        max=page.max,
         response=payload,
     )
