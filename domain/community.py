@@ -16,7 +16,8 @@ from typing import AbstractSet, Mapping, Optional, Tuple
 import attrs
 
 # ``--list-type`` → the listV2 ``cate`` tab (protocol.md §2.17; 1 = 文章 → cate 3).
-LIST_TYPE_CATE: Mapping[int, int] = {1: 3, 2: 10, 3: 13, 4: 14, 5: 16}
+# 0 is jqcli's extension: cate 0, every category (the site's superset tab).
+LIST_TYPE_CATE: Mapping[int, int] = {0: 0, 1: 3, 2: 10, 3: 13, 4: 14, 5: 16}
 REPLY_PAGE_SIZE = 20  # replyList's fixed page size on the site
 SITE_BASE = "https://www.joinquant.com"
 

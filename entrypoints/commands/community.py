@@ -36,7 +36,10 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         "--until", metavar="DATE|DATETIME", help="读到该发布时间为止(YYYY-MM-DD 或 YYYY-MM-DD HH:MM:SS)"
     )
     latest.add_argument(
-        "--list-type", type=positive_int, default=1, help="列表分类:1 文章(默认)、2 问答、3 公告、4 精华、5 精选"
+        "--list-type",
+        type=non_negative_int,
+        default=1,
+        help="列表分类:1 文章(默认)、2 问答、3 公告、4 精华、5 精选、0 全部",
     )
     latest.add_argument("--tags", default="", help="标签 ID,多个用逗号分隔")
     latest.add_argument("--since-id", default="", metavar="ID", help="遇到该文章 ID(uniqueKey)后停止(不含该文章)")
@@ -99,7 +102,7 @@ def _register_archive(sub) -> None:  # type: ignore[no-untyped-def]
     archive.add_argument("--max-backtest", type=non_negative_int, help="本次最多补齐多少条回测指标")
     archive.add_argument("--retries", type=non_negative_int, default=2, help="详情/指标请求失败的重试次数(默认 2)")
     archive.add_argument("--retry-sleep", type=non_negative_float, default=1.0, help="重试间隔基数秒数(默认 1)")
-    archive.add_argument("--list-type", type=positive_int, default=1, help="列表分类(默认 1 文章)")
+    archive.add_argument("--list-type", type=non_negative_int, default=1, help="列表分类(默认 1 文章;0 全部)")
     archive.add_argument("--force", action="store_true", help="删除本阶段的输出和状态后重新开始")
     resume = archive.add_mutually_exclusive_group()
     resume.add_argument("--resume", dest="resume", action="store_true", default=True, help="从状态文件续跑(默认)")

@@ -30,6 +30,12 @@ def default_state(output: str) -> str:
 
 
 def run_archive(ctx):  # type: ignore[no-untyped-def]
+    import sys
+
+    # Worker threads mostly wait on sockets; a shorter GIL switch interval lets a thread whose
+    # answer arrived run at once instead of waiting up to 5 ms behind the writer (measured:
+    # see tests/bench/archive_throughput.py).
+    sys.setswitchinterval(0.0005)
     args = ctx.args
     phase = args.phase
     if phase == "sync":
