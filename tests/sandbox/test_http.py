@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import subprocess
 import threading
 import time
@@ -172,6 +173,13 @@ def test_serve_command_prints_its_url_serves_and_stops_on_ctrl_c(tmp_path) -> No
     finally:
         server.stop()
     assert server.proc.returncode == 0
+
+
+def test_serve_command_stops_cleanly_on_sigterm(tmp_path) -> None:
+    server = start_sandbox_server(str(tmp_path / "term.sqlite3"), "--posts", "0", "--no-rotate-ids")
+    assert server.info["rotate_ids"] is False
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=10) == 0
 
 
 def test_serve_refuses_a_public_host_and_a_bad_fault_spec(tmp_path) -> None:

@@ -169,3 +169,15 @@ def test_any_code_round_trips_through_base64_save_and_the_escaped_textarea(clien
     form.update({"algorithm[code]": base64.b64encode(code.encode()).decode(), "encrType": "base64"})
     assert client.post("/algorithm/index/save", form, headers=XHR).json["code"] == "00000"
     assert client.editor_form(edit_id)["algorithm[code]"] == code.strip()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(page_size=st.integers(min_value=1, max_value=14))
+def test_pages_cover_every_root_row_exactly_once_for_any_page_size(make_app, page_size) -> None:
+    c = Client(make_app(f"pages-{page_size}.sqlite3", page_size=page_size, posts=0, rotate_ids=False))
+    c.login()
+    rows = c.all_rows()
+    ids = [r.cells()[0].attrs.get("_algorithmid") or r.cells()[0].attrs["_fid"] for r in rows]
+    assert len(ids) == len(set(ids)) == 13
+    assert all(len(c.get(f"/algorithm/index/list?page={p}").dom.find_all("tr", cls="algorithm_list")) <= page_size
+               for p in range(1, 3))  # fmt: skip
