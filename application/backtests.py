@@ -26,7 +26,7 @@ from jqcli.domain.backtest import (
     metrics_dict,
     status_of,
 )
-from jqcli.domain.errors import UsageError
+from jqcli.domain.errors import ApiError, NotFound, UsageError
 
 T = TypeVar("T")
 
@@ -43,13 +43,28 @@ def as_map(value: object) -> Dict[str, object]:
 def with_run_id(
     backtests: BacktestGateway, given: str, call: Callable[[str], T], ready: Callable[[T], bool]
 ) -> Tuple[str, T]:
-    """``call(given)``; when not ``ready``, retry once with the detail page's run id."""
-    first = call(given)
-    if ready(first):
+    """``call(given)``; when empty or refused, retry once with the detail page's run id.
+
+    The data endpoints may answer another kind of id with an empty payload or with a refusal
+    (「回测不存在或访问受限」); an expired session is never retried.
+    """
+    refusal: Optional[ApiError] = None
+    try:
+        first: Optional[T] = call(given)
+    except ApiError as exc:
+        refusal, first = exc, None
+    if first is not None and ready(first):
         return given, first
-    run_id = backtests.detail(given).run_id
+    try:
+        run_id = backtests.detail(given).run_id
+    except (ApiError, NotFound):
+        if refusal is not None:
+            raise refusal from None
+        raise
     if not run_id or run_id == given:
-        return given, first
+        if refusal is not None:
+            raise refusal
+        return given, first  # type: ignore[return-value]
     return run_id, call(run_id)
 
 

@@ -212,3 +212,27 @@ def test_delete_backtest_passes_mode(env) -> None:
     assert backtests.calls[-1] == ("delete", "abc", "compile")
     with pytest.raises(UsageError):
         DeleteBacktest(backtests).execute(" ", MODES["backtest"])
+
+
+def test_data_call_refused_for_another_id_kind_retries_with_run_id(env) -> None:
+    _, backtests, _, _ = env
+
+    def picky_stats(backtest_id):
+        if backtest_id != backtests.run_id:
+            raise ApiError("读取回测指标失败:回测不存在或访问受限")
+        return {"code": "00000", "data": backtests.stats_data}
+
+    backtests.stats = picky_stats
+    out = BacktestStats(backtests).execute("detail-id-from-ls")
+    assert out.resolved_id == backtests.run_id and out.ready
+
+
+def test_refusal_is_raised_when_the_detail_page_gives_nothing_better(env) -> None:
+    _, backtests, _, _ = env
+
+    def refuse(backtest_id):
+        raise ApiError("读取回测指标失败:回测不存在或访问受限")
+
+    backtests.stats = refuse
+    with pytest.raises(ApiError, match="访问受限"):
+        BacktestStats(backtests).execute("nope")
