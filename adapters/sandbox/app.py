@@ -116,6 +116,7 @@ class SandboxApp:
         self.db = Database(state_path)
         seed.ensure_seeded(self.db, self.config)
         self.routes: Dict[str, Route] = ROUTES
+        self.post_counts: Dict[tuple, tuple] = {}  # community list counts per filter (posts never change)
         self.faults = FaultPlan.parse(self.config.faults, seed=self.config.seed, latency_ms=self.config.latency_ms)
 
     # -- WSGI ------------------------------------------------------------------------------------

@@ -48,8 +48,7 @@ def list_v2(call) -> Response:  # type: ignore[no-untyped-def]
         params.extend(tags)
     cond = " AND ".join(where)
     order = ORDER.get(req.param("type"), ORDER["isNewPublish"])
-    total = call.db.scalar(f"SELECT COUNT(*) FROM posts WHERE {cond}", tuple(params), 0)
-    top = call.db.scalar(f"SELECT COUNT(*) FROM posts WHERE {cond} AND is_top=1", tuple(params), 0)
+    total, top = _counts(call, cond, tuple(params))
     rows = call.db.all(
         f"SELECT * FROM posts WHERE {cond} ORDER BY is_top DESC, {order}, id DESC LIMIT ? OFFSET ?",
         (*params, limit, (page - 1) * limit),
@@ -58,6 +57,16 @@ def list_v2(call) -> Response:  # type: ignore[no-untyped-def]
     return ok(
         {"list": items, "totalCount": str(total), "currPage": page, "currTime": fmt_time(call.now), "topCount": top}
     )
+
+
+def _counts(call, cond: str, params: tuple) -> tuple:  # type: ignore[no-untyped-def]
+    """(total, pinned) for a filter; cached, since no endpoint adds or removes posts."""
+    key = (cond, params)
+    cached = call.app.post_counts.get(key)
+    if cached is None:
+        row = call.db.one(f"SELECT COUNT(*), COALESCE(SUM(is_top), 0) FROM posts WHERE {cond}", params)
+        cached = call.app.post_counts[key] = (int(row[0]), int(row[1]))
+    return cached
 
 
 def post_items(call, rows, *, preview: bool) -> List[Dict[str, object]]:  # type: ignore[no-untyped-def]

@@ -188,3 +188,23 @@ def test_serve_refuses_a_public_host_and_a_bad_fault_spec(tmp_path) -> None:
                str(tmp_path / "x.sqlite3"), *extra]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 3 and json.loads(proc.stderr)["error"]["code"] == "usage_error"
+
+
+def test_processes_starting_together_on_one_file_seed_it_once(tmp_path) -> None:
+    import sys
+
+    path = str(tmp_path / "together.sqlite3")
+    script = (
+        "import sys\nfrom jqcli.adapters.sandbox.app import SandboxApp, SandboxConfig\n"
+        "app = SandboxApp(sys.argv[1], SandboxConfig(posts=300))\n"
+        "print(app.db.scalar('SELECT COUNT(*) FROM posts'))\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    assert [out.strip() for out, _ in outputs] == ["300"] * 3
