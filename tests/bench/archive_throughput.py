@@ -84,7 +84,9 @@ def main() -> int:
             ]
         finally:
             server.stop()
-    print(f"archive throughput: sandbox --latency-ms {args.latency_ms:g}, {rows[0]['posts']} posts, target ≥ {TARGET:.0%}")
+    print(
+        f"archive throughput: sandbox --latency-ms {args.latency_ms:g}, {rows[0]['posts']} posts, target ≥ {TARGET:.0%}"
+    )
     print(f"{'config':<22}{'requests':>9}{'pages':>7}{'elapsed s':>11}{'ideal s':>9}{'of ideal':>10}  met")
     for row in rows:
         met = "met" if row["fraction"] >= TARGET else "NOT met"
