@@ -27,7 +27,8 @@ LIST_HTML = """<!DOCTYPE html><html><head><title>我的策略</title></head><bod
   <td>文件夹</td><td>2025-10-01 10:00:00</td><td></td><td></td><td></td></tr>
 <tr class="algorithm_list">
   <td class="select-box" _algorithmId="c8546c1d149c650ec420bbee2fe12637"><input type="checkbox"></td>
-  <td><a class="black file_name" href="/algorithm/index/edit?algorithmId=41faea7d0299bc92c71364d9cd878259">混合策略 &amp; &lt;ETF&gt;</a></td>
+  <td><a class="black file_name"
+         href="/algorithm/index/edit?algorithmId=41faea7d0299bc92c71364d9cd878259">混合策略 &amp; &lt;ETF&gt;</a></td>
   <td>Code</td><td>2025-10-08 12:48:07</td><td>0</td>
   <td><a href="/algorithm/backtest/list?algorithmId=9999aaaa9999aaaa9999aaaa9999aaaa">1</a></td><td> </td></tr>
 </tbody></table>
@@ -114,18 +115,24 @@ def test_code_round_trips_byte_for_byte(code) -> None:
 
 
 BACKTEST_LIST_HTML = """<html><body><table id="backtest-feed-table"><thead><tr><th>x</th></tr></thead><tbody>
-<tr class="backtest-tr" _backtestId="9d0018152c49f2a9023c26473610ba7a" _backtestId2="b1c8059fddb8cc515b825fa9500271f6" _idx="1" _status="2">
+<tr class="backtest-tr" _backtestId="9d0018152c49f2a9023c26473610ba7a"
+    _backtestId2="b1c8059fddb8cc515b825fa9500271f6" _idx="1" _status="2">
 <td><input class="hidden source-code" _backtestId="eff29de3bc4308d804671fbfa305ee09" backtestId_="55544646"></td>
 <td>1</td>
-<td class="align-left"><span class="backtest-name" title="全天候ETF">全天候ETF</span><!-- <a href="/algorithm/backtest/detail?backtestId=00">x</a> --></td>
+<td class="align-left"><span class="backtest-name" title="全天候ETF">全天候ETF</span>
+<!-- <a href="/algorithm/backtest/detail?backtestId=00">x</a> --></td>
 <td class="backtest-list__td_create-time">2026-04-25<br>20:51:26</td>
 <td>2024-01-02<br>- 2024-01-10</td>
 <td class="backtest-list__td_base-capital">1000000</td><td>1秒</td><td>每天</td>
 <td>0.54%</td><td>0.33%</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td>
-<td><span class="backtest-list__backtest-status">完成</span></td><td class="backtest-list__td_python-version">Python3</td></tr>
-<tr class="backtest-tr" _backtestId="l2" _backtestId2="d2" _status="1"><td><input class="hidden source-code" _backtestId="s2"></td>
-<td>2</td><td><span class="backtest-name" title="b">b</span></td><td>2026-04-25<br>21:00:00</td><td>2024-01-02<br>- 2024-01-10</td>
-<td>--</td><td>--</td><td>分钟</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td><td>--</td>
+<td><span class="backtest-list__backtest-status">完成</span></td>
+<td class="backtest-list__td_python-version">Python3</td></tr>
+<tr class="backtest-tr" _backtestId="l2" _backtestId2="d2" _status="1">
+<td><input class="hidden source-code" _backtestId="s2"></td>
+<td>2</td><td><span class="backtest-name" title="b">b</span></td><td>2026-04-25<br>21:00:00</td>
+<td>2024-01-02<br>- 2024-01-10</td>
+<td>--</td><td>--</td><td>分钟</td><td>--</td><td>--</td><td>--</td>
+<td>--</td><td>--</td><td>--</td><td>--</td><td>--</td>
 <td><span class="backtest-list__backtest-status"></span></td><td></td></tr>
 </tbody></table></body></html>"""
 
