@@ -31,24 +31,37 @@ REPLAY_BASE = "http://127.0.0.1:9"
 REPLAY_COOKIE = "PHPSESSID=REDACTED; token=REDACTED"
 
 
+class Target:
+    """The site being recorded (or the replay placeholders) and how to log in to it."""
+
+    def __init__(self, api_base: str, cookie: str, username: str = "replay-user", password: str = "REDACTED"):
+        self.api_base, self.cookie, self.username, self.password = api_base, cookie, username, password
+
+
 @pytest.fixture(scope="session")
 def record_target(tmp_path_factory):
-    """(api_base, cookie) of the site being recorded, or the replay placeholders."""
     if RECORD == "sandbox":
         from tests.support.sandbox_proc import start_sandbox_server
 
         state = tmp_path_factory.mktemp("contract-sandbox") / "state.sqlite3"
         server = start_sandbox_server(str(state), "--seed", "7")
         try:
-            yield server.url, _login(server.url, server.username, server.password)
+            cookie = _login(server.url, server.username, server.password)
+            yield Target(server.url, cookie, server.username, server.password)
         finally:
             server.stop()
     elif RECORD == "live":
-        yield "https://www.joinquant.com", _live_cookie()
+        values = _live_env()
+        yield Target(
+            "https://www.joinquant.com",
+            _live_cookie(values),
+            values.get("JQCLI_USERNAME", ""),
+            values.get("JQCLI_PASSWORD", ""),
+        )
     elif RECORD:
         raise pytest.UsageError(f"JQCLI_RECORD must be 'sandbox' or 'live', not {RECORD!r}")
     else:
-        yield REPLAY_BASE, REPLAY_COOKIE
+        yield Target(REPLAY_BASE, REPLAY_COOKIE)
 
 
 def _login(api_base: str, username: str, password: str) -> str:
@@ -60,12 +73,16 @@ def _login(api_base: str, username: str, password: str) -> str:
     return JoinQuantAuthGateway(session).login(username, password).cookie
 
 
-def _live_cookie() -> str:
+def _live_env() -> dict:
     from jqcli.adapters.config.dotenv import parse_dotenv
 
     env_path = ROOT / ".env"
     values = parse_dotenv(env_path.read_text("utf-8")).values if env_path.exists() else {}
     values.update(os.environ)
+    return values
+
+
+def _live_cookie(values: dict) -> str:
     if values.get("JQCLI_COOKIE"):
         return values["JQCLI_COOKIE"]
     return _login("https://www.joinquant.com", values["JQCLI_USERNAME"], values["JQCLI_PASSWORD"])
@@ -90,14 +107,19 @@ def cassette_path(request) -> Path:
 
 
 @pytest.fixture
-def jq_session(request, record_target, block_network):
-    """A JoinQuantSession whose traffic is recorded to / replayed from this test's cassette."""
+def jq_session(jq_recorder, record_target):
+    """A logged-in JoinQuantSession whose traffic is recorded to / replayed from this test's cassette."""
+    return jq_recorder(record_target.cookie)
+
+
+@pytest.fixture
+def jq_recorder(request, record_target, block_network):
+    """A factory ``make(cookie) -> JoinQuantSession``, all inside this test's cassette (``""`` = logged out)."""
     import vcr
 
     from jqcli.adapters.joinquant.session import JoinQuantSession, RetryPolicy
     from jqcli.adapters.joinquant.transport import Urllib3Transport
 
-    api_base, cookie = record_target
     path = cassette_path(request)
     if not RECORD and not path.exists():
         pytest.fail(f"missing cassette {path.relative_to(ROOT)}; record it with JQCLI_RECORD=sandbox")
@@ -109,13 +131,16 @@ def jq_session(request, record_target, block_network):
         decode_compressed_response=True,
     )
     transport = Urllib3Transport(private=True)
-    with recorder.use_cassette(str(path)):
-        session = JoinQuantSession(
-            api_base=api_base,
+
+    def make(cookie: str) -> JoinQuantSession:
+        return JoinQuantSession(
+            api_base=record_target.api_base,
             transport=transport,
             cookie=cookie,
             retry=RetryPolicy(max_retries=0),
             sleep=lambda seconds: None,
         )
-        yield session
+
+    with recorder.use_cassette(str(path)):
+        yield make
     transport.close()
