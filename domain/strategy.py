@@ -115,8 +115,14 @@ def candidates_payload(rows: Sequence[Strategy]) -> List[Dict[str, object]]:
     ]
 
 
+def name_key(name: str) -> str:
+    """Names compare with whitespace runs collapsed: HTML rendering may not keep them exactly."""
+    return " ".join(name.split())
+
+
 def rows_named(rows: Iterable[Strategy], name: str) -> List[Strategy]:
-    return [s for s in rows if s.name == name]
+    key = name_key(name)
+    return [s for s in rows if name_key(s.name) == key]
 
 
 def row_with_id(rows: Iterable[Strategy], target: str) -> Optional[Strategy]:

@@ -77,6 +77,25 @@ def text_of(node: Optional[Element]) -> str:
     return " ".join("".join(parts).split())
 
 
+def raw_text(node: Optional[Element]) -> str:
+    """All text below ``node`` (comments skipped), only stripped at both ends: names keep inner spaces."""
+    if node is None:
+        return ""
+    parts: List[str] = []
+
+    def walk(current: Element) -> None:
+        if isinstance(current.tag, str) and current.text:
+            parts.append(current.text)
+        for child in current:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(node)
+    return "".join(parts).strip()
+
+
 def cells(row: Element) -> List[Element]:
     """The direct ``td``/``th`` children of a table row."""
     return [child for child in row if child.tag in ("td", "th")]

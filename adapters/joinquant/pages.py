@@ -25,6 +25,7 @@ from jqcli.adapters.joinquant.html import (
     max_page,
     missing,
     parse_html,
+    raw_text,
     text_of,
 )
 from jqcli.adapters.joinquant.wire import lenient_float
@@ -74,7 +75,7 @@ def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> Strate
         holder = first_with_attr(row, "_algorithmid")
         fid_holder = first_with_attr(row, "_fid")
         name_link = next(by_class(row, "file_name", tag="a"), None)
-        name = text_of(name_link) if name_link is not None else tds[1]
+        name = raw_text(name_link) if name_link is not None else tds[1]
         if not edit_id:
             fid = attr(fid_holder, "_fid") if fid_holder is not None else link_param(row, LIST_PATH, "fId")
             if not fid:

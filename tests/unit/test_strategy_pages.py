@@ -190,3 +190,15 @@ def test_backtest_detail_json_variant_and_missing_elements() -> None:
     assert d.run_id == "abc"
     with pytest.raises(ApiError):
         parse_backtest_detail("<html><body>nothing</body></html>", backtest_id="1")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip))
+def test_strategy_names_round_trip_through_the_list_page(name) -> None:
+    row = (
+        '<tr class="algorithm_list"><td class="select-box" _algorithmId="r1"></td>'
+        f'<td><a class="black file_name" href="/algorithm/index/edit?algorithmId=e1">{html.escape(name)}</a></td>'
+        "<td>Code</td><td>2025-01-01 00:00:00</td><td>0</td><td>0</td><td></td></tr>"
+    )
+    (parsed,) = parse_strategy_list(f'<table id="algo_table"><tbody>{row}</tbody></table>').strategies
+    assert parsed.name == name.strip()
