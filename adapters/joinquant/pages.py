@@ -75,7 +75,8 @@ def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> Strate
         holder = first_with_attr(row, "_algorithmid")
         fid_holder = first_with_attr(row, "_fid")
         name_link = next(by_class(row, "file_name", tag="a"), None)
-        name = raw_text(name_link) if name_link is not None else tds[1]
+        # a ``title`` (when the page has one) holds the full name even if the visible text is shortened
+        name = (attr(name_link, "title").strip() or raw_text(name_link)) if name_link is not None else tds[1]
         if not edit_id:
             fid = attr(fid_holder, "_fid") if fid_holder is not None else link_param(row, LIST_PATH, "fId")
             if not fid:
