@@ -24,7 +24,7 @@ def connect(
     allow_custom_api_base: bool = False,
     environ: Optional[Mapping[str, str]] = None,
     cwd: Optional[str] = None,
-) -> "Services":
+) -> Services:
     """Services for embedding applications, configured like the command line.
 
     The same precedence applies as for ``jqcli`` (arguments > ``JQCLI_*``
@@ -194,7 +194,7 @@ class Services:
         return SyncCommunity(self.community_feed(), archive, state, SystemClock())
 
     # --- end of command -----------------------------------------------------------------------
-    def __enter__(self) -> "Services":
+    def __enter__(self) -> Services:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
