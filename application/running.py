@@ -100,7 +100,14 @@ class RunBacktest:
         progress: Optional[Progress] = None,
     ) -> RunOutcome:
         request, pushed = self._target(request, push)
-        build = self.backtests.build(request)
+        try:
+            build = self.backtests.build(request)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "已中断(Ctrl-C):创建回测的请求可能已经生效",
+                details={"strategy_id": request.strategy_id, "mode": request.mode.name},
+                hint=f"用 jqcli backtest ls {request.strategy_id} 确认是否已创建,不要直接重试",
+            ) from None
         outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
         if wait is None:
             return outcome
