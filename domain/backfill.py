@@ -162,7 +162,10 @@ class ListWalk:
             return self._finish((), REASON_UNTIL, bottom=self._until_bottom())
         target = int(page.page) + 1
         if seg.below is not None and page.total_count is not None:
-            target = max(target, (int(page.total_count) - seg.below) // self.page_size + 1)
+            # Land on the page holding the post just above the segment's last one, so that the
+            # landing page normally starts inside the covered range (no step back needed).
+            position = int(page.total_count) - seg.below - 2
+            target = max(target, position // self.page_size + 1)
         return target
 
     def _bottom_covers(self) -> bool:

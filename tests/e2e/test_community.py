@@ -185,19 +185,21 @@ def test_kill_9_loop_resumes_without_lost_or_duplicated_posts(jq, sandbox_factor
     store = str(tmp_path / "k.jsonl")
     rng = random.Random(7)
     killed = 0
-    for _ in range(5):
+    for _ in range(8):  # kill -9 at random moments until four runs died mid-way
         proc = subprocess.Popen(
-            _archive_cmd(slow, store),
+            [*_archive_cmd(slow, store), "--detail-workers", "2", "--backtest-workers", "2"],
             env=slow.env,
             cwd=str(slow.home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.4, 1.2))
+        time.sleep(rng.uniform(0.3, 0.9))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
         proc.wait(timeout=30)
+        if killed == 4:
+            break
     assert killed >= 3
     final = slow.raw(*_archive_cmd(slow, store)[1:], timeout=120)
     assert final.code == 0, final
@@ -232,3 +234,39 @@ def test_a_second_sync_on_the_same_store_is_refused(jq, sandbox_factory, tmp_pat
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+def test_two_phase_mode_list_then_enrich_and_force_starts_over(jq, tmp_path) -> None:
+    list_out, enriched = str(tmp_path / "l.jsonl"), str(tmp_path / "e.jsonl")
+    common = ["community", "archive", "--list-out", list_out, "--enriched-out", enriched, "--max-pages", "2"]
+    result = jq(*common, "--phase", "all", "--page-size", "20")
+    assert result.code == 0, result
+    data = result.json
+    assert data["list"]["posts_added"] == 40 and data["list"]["details_filled"] == 0
+    assert data["enrich"]["seeded"] == 40 and data["enrich"]["pages"] == 0
+    enriched_lines = store_lines(enriched)
+    with_backtest = [line for line in enriched_lines if line["backtest"]["id"]]
+    assert len(enriched_lines) == 40 and all(line["backtest"].get("stats") for line in with_backtest)
+    assert all("content" not in line for line in enriched_lines)  # the enrich phase adds stats only
+    resumed = jq(*common[:-2], "--phase", "list", "--page-size", "20").json["list"]
+    assert resumed["posts_added"] == len(all_ids(jq)) - 40  # resumed below the first two pages
+    forced = jq(*common, "--phase", "list", "--page-size", "20", "--force").json["list"]
+    assert forced["posts_added"] == 40 and forced["store_posts"] == 40
+
+
+def test_ctrl_c_saves_progress_exits_130_and_the_next_run_completes(jq, sandbox_factory, tmp_path) -> None:
+    server = sandbox_factory("--posts", "300", "--seed", "8", "--latency-ms", "25")
+    slow = jq.bound_to(server)
+    slow.login()
+    store = str(tmp_path / "c.jsonl")
+    proc = subprocess.Popen(
+        _archive_cmd(slow, store), env=slow.env, cwd=str(slow.home), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(err[err.rfind(b'{\n  "error"') :])["error"]["code"] == "interrupted"
+    final = slow.raw(*_archive_cmd(slow, store)[1:], timeout=120)
+    assert final.code == 0 and final.json["complete"] is True
+    assert {line["id"] for line in store_lines(store)} == set(all_ids(slow))
