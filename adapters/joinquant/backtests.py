@@ -24,7 +24,7 @@ from jqcli.domain.backtest import (
     Mode,
     build_refusal,
 )
-from jqcli.domain.errors import ApiError
+from jqcli.domain.errors import ApiError, NotFound
 
 BUILD_PATH = "/algorithm/index/build"
 LIST_PATHS = {"backtest": "/algorithm/backtest/list", "compile": "/algorithm/backtest/buildList"}
@@ -125,7 +125,11 @@ class JoinQuantBacktestGateway:
         return rows
 
     def detail(self, backtest_id: str) -> BacktestDetail:
-        text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+        try:
+            text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+        except NotFound as exc:
+            message = f"回测 {backtest_id} 不存在(或不属于当前账号)"
+            raise NotFound(message, details={**exc.details, "id": backtest_id}) from None
         return parse_backtest_detail(text, backtest_id=backtest_id)
 
     def source(self, backtest_id: str) -> str:

@@ -18,7 +18,7 @@ from jqcli.adapters.joinquant.pages import (
 )
 from jqcli.adapters.joinquant.session import EXPIRED_HINT, EXPIRED_MESSAGE, JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
-from jqcli.domain.errors import ApiError, JqcliError, NotAuthenticated
+from jqcli.domain.errors import ApiError, JqcliError, NotAuthenticated, NotFound
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 NEW_PATH = "/algorithm/index/new"
@@ -47,7 +47,10 @@ def get_page(session: JoinQuantSession, path: str, params: Optional[Dict[str, ob
 
 def load_editor(session: JoinQuantSession, edit_id: str) -> EditorPage:
     """The editor page of ``edit_id`` (any edit id ever issued opens it)."""
-    html = get_page(session, EDIT_PATH, {"algorithmId": edit_id}, referer=LIST_PATH)
+    try:
+        html = get_page(session, EDIT_PATH, {"algorithmId": edit_id}, referer=LIST_PATH)
+    except NotFound as exc:
+        raise NotFound(f"策略 {edit_id} 不存在(或不属于当前账号)", details={**exc.details, "id": edit_id}) from None
     return parse_editor(html, edit_id=edit_id)
 
 
