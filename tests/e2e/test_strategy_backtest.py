@@ -168,7 +168,7 @@ def test_reads_survive_faults_or_fail_clearly(jq, sandbox_factory) -> None:
     sid = next(result.json["id"] for result in created if result.code == 0)
     truth = None
     outcomes = []
-    for _ in range(3):
+    for _ in range(2):
         for args in (("strategy", "ls", "--all"), ("strategy", "show", sid, "--code"), ("backtest", "ls", sid)):
             result = own(*args)
             outcomes.append(result.code)
