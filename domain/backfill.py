@@ -213,8 +213,14 @@ class ListWalk:
 
     def _finish(self, posts: Tuple[Post, ...], reason: str, bottom: Optional[str] = None) -> Step:
         self.reason = reason
-        if reason == REASON_END and not self.rest:
-            self.bottom = END  # (if stored segments lie below, their posts left the site: keep them)
+        if reason == REASON_END:
+            # The list ended: whatever stored segments lie below hold posts that left the site.
+            # Nothing more can be read down there, so this run's segment reaches the bottom.
+            if self.cur is not None and self.rest:
+                low = min([self.cur.low] + [seg.low for seg in self.rest])
+                self.cur = Segment(high=self.cur.high, low=low, below=0)
+            self.rest = []
+            self.bottom = END
         elif bottom is not None:
             self.bottom = bottom
         return Step(posts, None, reason)

@@ -124,7 +124,7 @@ def test_coverage_round_trips_through_its_dict() -> None:
     assert Coverage.from_dict({"segments": [{"high": ""}], "bottom": 3}) == Coverage()
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     count=st.integers(0, 400),
     size=st.integers(3, 60),
