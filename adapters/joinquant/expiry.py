@@ -11,7 +11,10 @@ import re
 from jqcli.application.ports import HttpResponse
 
 _LOGIN_TITLE = re.compile(r"<title>\s*用户登录", re.I)
-_LOGIN_MARKERS = ('class="formPwdLogin"', "CyLoginForm[username]", 'action="/user/login/doLogin"')
+_LOGIN_MARKERS = ('class="formPwdLogin"', 'name="CyLoginForm[username]"', 'action="/user/login/doLogin"')
+# A strategy's code sits HTML-escaped in the editor's <textarea>; it may mention any
+# of the markers, so textarea contents never count.
+_TEXTAREA = re.compile(r"(?is)<textarea\b[^>]*>.*?</textarea>")
 GEO_BLOCK_MARKER = "当前地区暂不支持访问"
 
 
@@ -26,7 +29,12 @@ def redirect_to_login(response: HttpResponse) -> bool:
 def is_login_page(text: str) -> bool:
     """HTML that is the login page itself (rendered instead of the page asked for)."""
     head = text[:20000]
-    return bool(_LOGIN_TITLE.search(head)) or any(marker in text for marker in _LOGIN_MARKERS)
+    if _LOGIN_TITLE.search(head):
+        return True
+    if not any(marker in text for marker in _LOGIN_MARKERS):
+        return False
+    visible = _TEXTAREA.sub("", text)
+    return any(marker in visible for marker in _LOGIN_MARKERS)
 
 
 def json_says_expired(payload: object) -> bool:

@@ -114,6 +114,13 @@ class JoinQuantSession:
         """GET an HTML page; a login page or login redirect raises NotAuthenticated."""
         response = self.request("GET", path, params=params, referer=referer, xhr=xhr, auth=auth, follow=follow)
         text = decode(response)
+        if text.lstrip().startswith("{"):  # an XHR page request answered with the JSON expiry envelope
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                payload = None
+            if json_says_expired(payload):
+                raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "json"}, hint=EXPIRED_HINT)
         if is_login_page(text):
             raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
         return text

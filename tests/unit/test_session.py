@@ -297,3 +297,22 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("") is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_strategy_code_mentioning_login_markers_is_not_a_login_page(stub) -> None:
+    editor = (
+        '<html><head><title>策略编辑 - 聚宽</title></head><body><form name="AlgorithmModel">'
+        '<textarea name="algorithm[code]" id="code"># CyLoginForm[username] name=&quot;CyLoginForm[username]&quot;\n'
+        '# class="formPwdLogin"</textarea></form></body></html>'
+    )
+    stub.route("GET", "/algorithm/index/edit", Answer(200, editor, content_type="text/html"))
+    session, _ = make_session(stub.url)
+    assert "AlgorithmModel" in session.get_text("/algorithm/index/edit")
+
+
+def test_page_answered_with_the_json_expiry_envelope_is_not_authenticated(stub) -> None:
+    body = json.dumps({"status": "1", "code": "10001", "msg": "请先登录", "redirect": "/user/login/index"})
+    stub.route("GET", "/algorithm/index/list", Answer(200, body))
+    session, _ = make_session(stub.url)
+    with pytest.raises(NotAuthenticated):
+        session.get_text("/algorithm/index/list")
