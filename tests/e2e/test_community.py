@@ -270,3 +270,20 @@ def test_ctrl_c_saves_progress_exits_130_and_the_next_run_completes(jq, sandbox_
     final = slow.raw(*_archive_cmd(slow, store)[1:], timeout=120)
     assert final.code == 0 and final.json["complete"] is True
     assert {line["id"] for line in store_lines(store)} == set(all_ids(slow))
+
+
+def test_until_skips_old_pinned_posts_without_stopping(jq) -> None:
+    # The sandbox pins posts in the 公告 tab and in "all" (--list-type 0), not in 文章.
+    head = jq("community", "latest", "--list-type", "0", "--page-size", "50").json["items"]
+    pinned = [item for item in head if item["is_top"]]
+    ordinary = [item for item in head if not item["is_top"]]
+    assert pinned and ordinary
+    until = max(ordinary[-1]["published_at"], min(p["published_at"] for p in pinned))
+    older_pins = {p["id"] for p in pinned if p["published_at"] < until}
+    assert older_pins, "need a pinned post older than the bound"
+    result = jq("community", "latest", "--list-type", "0", "--page-size", "50", "--until", until)
+    assert result.code == 0, result
+    data = result.json
+    ids = {item["id"] for item in data["items"]}
+    assert not ids & older_pins and data["stopped_by_until"] is True
+    assert {item["id"] for item in ordinary if item["published_at"] >= until} <= ids
