@@ -70,6 +70,37 @@ class ManualClock:
             self._now += seconds
 
 
+class RequestStats:
+    """Server-side time spent answering site requests (``/__sandbox__/stats``; admin calls are not counted).
+
+    ``app_ms`` is time inside the WSGI application; ``handler_ms`` (HTTP server only) also covers
+    reading the body and writing the response.  Benchmarks subtract it from a client's wall time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.app_ms = 0.0
+            self.handler_ms = 0.0
+
+    def add_app(self, ms: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.app_ms += ms
+
+    def add_handler(self, ms: float) -> None:
+        with self._lock:
+            self.handler_ms += ms
+
+    def snapshot(self) -> Dict[str, object]:
+        with self._lock:
+            return {"requests": self.requests, "app_ms": round(self.app_ms, 3), "handler_ms": round(self.handler_ms, 3)}
+
+
 class Route(NamedTuple):
     view: Callable[[Call], Response]
     kind: str  # "page" | "json"
@@ -118,13 +149,18 @@ class SandboxApp:
         self.routes: Dict[str, Route] = ROUTES
         self.post_counts: Dict[tuple, tuple] = {}  # community list counts per filter (posts never change)
         self.faults = FaultPlan.parse(self.config.faults, seed=self.config.seed, latency_ms=self.config.latency_ms)
+        self.stats = RequestStats()
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: Dict[str, object], start_response: Callable) -> Iterable[bytes]:
-        resp = self.handle(Request(environ))
+        started = time.perf_counter()
+        req = Request(environ)
+        resp = self.handle(req)
         headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(resp.body))))
         start_response(resp.status_line(), headers)
+        if not req.path.startswith("/__sandbox__/"):
+            self.stats.add_app((time.perf_counter() - started) * 1000)
         return [resp.body]
 
     def handle(self, req: Request) -> Response:
@@ -212,4 +248,12 @@ def routes_from(*tables: Dict[str, Route]) -> Dict[str, Route]:
     return merged
 
 
-__all__: List[str] = ["DEMO_PASSWORD", "DEMO_USERNAME", "FAULT_HEADER", "ManualClock", "SandboxApp", "SandboxConfig"]
+__all__: List[str] = [
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "FAULT_HEADER",
+    "ManualClock",
+    "RequestStats",
+    "SandboxApp",
+    "SandboxConfig",
+]

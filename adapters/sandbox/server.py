@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import struct
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Tuple
 
@@ -40,6 +41,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
     do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
 
     def _serve(self) -> None:
+        started = time.perf_counter()
+        self._answer()
+        stats = getattr(self.server.app, "stats", None)  # type: ignore[attr-defined]
+        if stats is not None and not self.path.startswith("/__sandbox__/"):
+            stats.add_handler((time.perf_counter() - started) * 1000)
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         url = "http://" + (self.headers.get("Host") or "localhost") + self.path
