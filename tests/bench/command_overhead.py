@@ -1,0 +1,220 @@
+"""Command overhead benchmark: jqcli's own time per command against ``jqcli sandbox serve`` on loopback.
+
+    .venv/bin/python tests/bench/command_overhead.py            # 15 timed runs per command
+    .venv/bin/python tests/bench/command_overhead.py --smoke    # 2 runs each; asserts nothing about time
+
+Starts the sandbox as a subprocess (its own interpreter) with instant backtests
+and unlimited free minutes, then builds the data through the site itself, as a
+browser would: new strategies (``POST /algorithm/index/new``) until the account
+has 200, and 200 formal backtests (``POST /algorithm/index/build``) on one of
+them.  Logs jqcli in with an isolated ``HOME``/``XDG_CONFIG_HOME`` and times
+
+- ``strategy ls --all``               (200 strategies, 10 per list page)
+- ``backtest ls <id> --all``          (200 rows, 20 per history page)
+- ``community latest --max-pages 10`` (50 posts per page)
+
+Before each run the server's counters are zeroed (``POST /__sandbox__/reset-stats``)
+and read back afterwards (``GET /__sandbox__/stats``): ``server`` is the time the
+sandbox's HTTP handler spent on the command's requests, ``client`` = wall − server,
+i.e. interpreter start, imports, parsing, rendering and socket waits.  Prints the
+medians per command; ``jqcli --version`` is shown as the start-up floor.
+Target (stated, not asserted): client overhead ≤ 150 ms per command (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
+
+TARGET_CLIENT_MS = 150.0
+STRATEGIES = 200
+BACKTEST_ROWS = 200
+DEMO = ("13800000000", "jqcli-demo")
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def jqcli() -> str:
+    candidate = Path(sys.executable).with_name("jqcli")
+    return str(candidate) if candidate.exists() else "jqcli"
+
+
+class Site:
+    """A keep-alive connection to the sandbox with a cookie jar (setup and the admin counters)."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.cookies: dict = {}
+
+    def request(self, method: str, path: str, form=None, headers=None) -> tuple:  # type: ignore[no-untyped-def]
+        hdrs = dict(headers or {})
+        if self.cookies:
+            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = urlencode(form).encode() if form is not None else None
+        if body is not None:
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        self.conn.request(method, path, body=body, headers=hdrs)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        for value in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return resp.status, data
+
+    def json(self, method: str, path: str, form=None) -> dict:  # type: ignore[no-untyped-def]
+        status, data = self.request(method, path, form, XHR)
+        if status != 200:
+            raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
+        return json.loads(data)
+
+    def login(self) -> None:
+        self.request("GET", "/user/login/index")
+        answer = self.json("POST", "/user/login/doLoginByText", {"username": DEMO[0], "pwd": DEMO[1]})
+        if answer.get("code") != "00000":
+            raise RuntimeError(f"login failed: {answer}")
+
+    def stats(self) -> dict:
+        return self.json("GET", "/__sandbox__/stats")
+
+    def reset_stats(self) -> None:
+        self.json("POST", "/__sandbox__/reset-stats")
+
+
+def site_ok(answer: dict, what: str) -> dict:
+    if answer.get("code") != "00000":
+        raise RuntimeError(f"{what} refused: {answer}")
+    return answer["data"]
+
+
+def populate(site: Site, strategies: int, backtests: int) -> str:
+    """Create strategies up to ``strategies`` and ``backtests`` formal runs on one of them; returns its id."""
+    count = strategy_count(site)
+    target_id = ""
+    for _ in range(max(0, strategies - count)):
+        target_id = site_ok(site.json("POST", "/algorithm/index/new", {}), "new")["algorithmId"]
+    if not target_id:
+        target_id = site_ok(site.json("POST", "/algorithm/index/new", {}), "new")["algorithmId"]
+    site_ok(site.json("POST", "/algorithm/index/save", {"algorithm[algorithmId]": target_id,
+                                                        "algorithm[name]": "基准回测策略"}), "save")  # fmt: skip
+    form = {
+        "algorithm[algorithmId]": target_id,
+        "backtest[type]": "0",
+        "backtest[startTime]": "2024-01-02 00:00:00",
+        "backtest[endTime]": "2024-03-29 23:59:59",
+        "backtest[baseCapital]": "100000",
+        "backtest[frequency]": "day",
+    }
+    for _ in range(backtests):
+        site_ok(site.json("POST", "/algorithm/index/build", form), "build")
+    return target_id
+
+
+def strategy_count(site: Site) -> int:
+    """Rows on every root list page (the demo folder's strategies are not counted: a slight overshoot is fine)."""
+    total, page = 0, 1
+    while True:
+        _, data = site.request("GET", f"/algorithm/index/list?page={page}")
+        text = data.decode("utf-8")
+        total += text.count('class="algorithm_list')
+        if f"page={page + 1}" not in text:
+            return total
+        page += 1
+
+
+def run_case(cmd: list, runs: int, env: dict, cwd: str, site: Site) -> dict:
+    walls, servers, requests = [], [], []
+    for _ in range(runs):
+        site.reset_stats()
+        started = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)
+        wall = (time.perf_counter() - started) * 1000
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[1:])} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+        stats = site.stats()
+        walls.append(wall)
+        servers.append(float(stats["handler_ms"]))
+        requests.append(int(stats["requests"]))
+    clients = [w - s for w, s in zip(walls, servers)]
+    return {
+        "wall": statistics.median(walls),
+        "server": statistics.median(servers),
+        "client": statistics.median(clients),
+        "requests": statistics.median(requests),
+        "output": done.stdout,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    runs = 2 if args.smoke else args.runs
+    with tempfile.TemporaryDirectory() as home:
+        server = start_sandbox_server(
+            os.path.join(home, "bench.sqlite3"),
+            "--posts", "1000", "--queue-seconds", "0", "--run-seconds", "0", "--free-minutes", "10000000",
+        )  # fmt: skip
+        try:
+            site = Site(server.url)
+            site.login()
+            started = time.perf_counter()
+            strategy_id = populate(site, STRATEGIES, BACKTEST_ROWS)
+            setup_s = time.perf_counter() - started
+            env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
+            env.pop("JQCLI_API_BASE", None)
+            base = [jqcli(), "--api-base", server.url, "--format", "json"]
+            login = subprocess.run(
+                [*base, "auth", "login", "--username", DEMO[0], "--password-stdin"],
+                input=DEMO[1].encode(), capture_output=True, env=env, cwd=home, check=False,
+            )  # fmt: skip
+            if login.returncode != 0:
+                raise RuntimeError(f"jqcli auth login failed: {login.stderr.decode()}")
+            cases = [
+                ("jqcli --version (floor)", [jqcli(), "--version"], None),
+                ("strategy ls --all", [*base, "strategy", "ls", "--all"], STRATEGIES),
+                ("backtest ls <id> --all", [*base, "backtest", "ls", strategy_id, "--all"], BACKTEST_ROWS),
+                ("community latest --max-pages 10", [*base, "community", "latest", "--max-pages", "10"], 500),
+            ]
+            results = []
+            for name, cmd, want in cases:
+                run_case(cmd, 1, env, home, site)  # warm-up: page cache, .pyc files, the list's lagging status
+                result = run_case(cmd, runs, env, home, site)
+                if want is not None:
+                    payload = json.loads(result["output"])
+                    got = len(payload["items"] if isinstance(payload, dict) else payload)
+                    if got < want:
+                        raise RuntimeError(f"{name}: {got} rows, expected ≥ {want}")
+                    result["rows"] = got
+                results.append((name, result))
+        finally:
+            server.stop()
+    print(f"{'command':<34} {'rows':>5} {'reqs':>5} {'wall ms':>8} {'server ms':>10} {'client ms':>10} {'target':>8}  status")
+    for name, r in results:
+        floor = name.endswith("(floor)")
+        status = "floor" if floor else ("met" if r["client"] <= TARGET_CLIENT_MS else "NOT MET")
+        target = "" if floor else f"≤{TARGET_CLIENT_MS:.0f}"
+        print(
+            f"{name:<34} {r.get('rows', ''):>5} {r['requests']:>5.0f} {r['wall']:>8.1f} {r['server']:>10.1f}"
+            f" {r['client']:>10.1f} {target:>8}  {status}"
+        )
+    print(f"(medians of {runs} runs; setup through the site {setup_s:.1f} s; {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
