@@ -140,7 +140,7 @@ def run_case(cmd: list, runs: int, env: dict, cwd: str, site: Site) -> dict:
     for _ in range(runs):
         site.reset_stats()
         started = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)
+        done = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, check=False)
         wall = (time.perf_counter() - started) * 1000
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[1:])} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
@@ -203,7 +203,8 @@ def main() -> int:
                 results.append((name, result))
         finally:
             server.stop()
-    print(f"{'command':<34} {'rows':>5} {'reqs':>5} {'wall ms':>8} {'server ms':>10} {'client ms':>10} {'target':>8}  status")
+    head = f"{'command':<34} {'rows':>5} {'reqs':>5} {'wall ms':>8} {'server ms':>10} {'client ms':>10}"
+    print(f"{head} {'target':>8}  status")
     for name, r in results:
         floor = name.endswith("(floor)")
         status = "floor" if floor else ("met" if r["client"] <= TARGET_CLIENT_MS else "NOT MET")
@@ -212,7 +213,8 @@ def main() -> int:
             f"{name:<34} {r.get('rows', ''):>5} {r['requests']:>5.0f} {r['wall']:>8.1f} {r['server']:>10.1f}"
             f" {r['client']:>10.1f} {target:>8}  {status}"
         )
-    print(f"(medians of {runs} runs; setup through the site {setup_s:.1f} s; {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    print(f"(medians of {runs} runs; setup through the site {setup_s:.1f} s;", end=" ")
+    print(f"{sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     return 0
 
 
