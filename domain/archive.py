@@ -315,7 +315,7 @@ def natural_key(record: Mapping[str, Any]) -> str:
 
 def is_legacy(record: Mapping[str, Any]) -> bool:
     """A record written by the old script: its ``id`` is a rotating postId, not a uniqueKey."""
-    return "post_id" not in record and "list_fetched_at" not in record and "unique_key" not in record
+    return "post_id" not in record and "unique_key" not in record
 
 
 def seed_record(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -108,3 +108,15 @@ def test_seed_is_imported_once_and_legacy_ids_merge_with_live_posts() -> None:
     assert merged["content"] == "旧正文" and merged["legacy_ids"] == ["rotating-old-id"]
     sync(feed, archive, state, seeds=(seed,), skip_stats=True)
     assert reads == [1]  # imported once
+
+
+def test_legacy_seed_after_the_live_post_merges_into_it_without_overwriting_fresher_data() -> None:
+    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    sync(feed, archive, state, skip_stats=True)
+    legacy = dict(make_post(2).item, id="rotating-old-id", view_count=-1, list_fetched_at="2020-01-01 00:00:00")
+    del legacy["post_id"]
+    seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [legacy])
+    summary = sync(feed, archive, state, seeds=(seed,), skip_stats=True)
+    assert set(archive.records) == {"uk00001", "uk00002", "uk00003"}
+    merged = archive.records["uk00002"]
+    assert merged["view_count"] == 2 and merged["legacy_ids"] == ["rotating-old-id"] and summary.seeded == 1
