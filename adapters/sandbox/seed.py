@@ -174,6 +174,12 @@ def _insert_backtests(conn, seed: int, rows: List[Tuple]) -> List[int]:  # type:
     return new_ids
 
 
+def _pinned_cate(index: int, pinned: set) -> int:
+    """Pinned posts live in 文章 (cate 3, the default tab, where the site shows them on top
+    regardless of age) and in 公告 (13): one recent and one old post in each."""
+    return 3 if sorted(pinned).index(index) % 2 == 0 else 13
+
+
 def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type: ignore[no-untyped-def]
     conn.executemany("INSERT INTO tags(tag_key, name) VALUES (?,?)", TAGS)
     pinned = {2, 7, count // 2, count - 5} if count > 10 else {0}
@@ -227,7 +233,7 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
                 rng.randrange(0, 300),
                 1 if i in pinned else 0,
                 1 if rng.random() < 0.1 else 0,
-                13 if i in pinned else CATES[rng.randrange(len(CATES))],
+                _pinned_cate(i, pinned) if i in pinned else CATES[rng.randrange(len(CATES))],
                 None,
                 rng.randrange(0, 250),
                 10 if rng.random() < 0.8 else 20,
