@@ -1,7 +1,6 @@
 """File primitives for the archive: atomic replace, an exclusive lock, the JSON state file.
 
-(``adapters.config.atomic`` does the same replace for the config file; adapters
-stay independent of each other, so the archive keeps its own small copy.)
+(The atomic replace itself is ``jqcli.adapters.filesystem``, shared with the config adapter.)
 """
 
 from __future__ import annotations
@@ -10,39 +9,8 @@ import json
 import os
 from typing import Any, Iterator, Mapping, Optional
 
+from jqcli.adapters.filesystem import atomic_write_bytes
 from jqcli.domain.errors import FileError
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file in the same folder + fsync + rename + fsync(dir)."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        fsync_dir(folder)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise FileError(f"无法写入文件: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
-
-
-def fsync_dir(folder: str) -> None:
-    if not hasattr(os, "O_DIRECTORY"):
-        return  # Windows cannot fsync a directory
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        return
-    finally:
-        os.close(fd)
 
 
 def ensure_parent(path: str) -> None:
@@ -118,7 +86,7 @@ class JsonSyncState:
 
     def save(self, state: Mapping[str, Any]) -> None:
         ensure_parent(self.path)
-        atomic_write_bytes(self.path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
+        atomic_write_bytes(self.path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o644)
 
     def remove(self) -> None:
         try:

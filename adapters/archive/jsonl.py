@@ -24,7 +24,8 @@ import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from jqcli.adapters.archive.files import StoreLock, atomic_write_bytes, ensure_parent, fsync_dir
+from jqcli.adapters.archive.files import StoreLock, ensure_parent
+from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir
 from jqcli.domain.archive import natural_key, needs
 from jqcli.domain.errors import FileError
 
@@ -258,7 +259,7 @@ class JsonlPostArchive:
             "entries": entries,
         }
         try:
-            atomic_write_bytes(self.path + ".idx", json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            atomic_write_bytes(self.path + ".idx", json.dumps(data, separators=(",", ":")).encode("utf-8"), mode=0o644)
         except FileError:
             return  # the sidecar is only a cache
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 
-from jqcli.adapters.config.atomic import atomic_write_bytes, ensure_private_dir
+from jqcli.adapters.filesystem import atomic_write_bytes, ensure_private_dir
 from jqcli.domain.credentials import Credentials
 from jqcli.domain.errors import FileError
 

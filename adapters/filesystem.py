@@ -1,4 +1,8 @@
-"""Atomic file replacement: temp file in the same folder + fsync + rename."""
+"""File primitives shared by the file adapters (config, archive): atomic replace and folders.
+
+A module of ``jqcli.adapters`` itself, not of one adapter, so that adapters stay
+independent of each other while writing files the same way.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ def ensure_private_dir(path: str) -> None:
 
 
 def atomic_write_bytes(path: str, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half of one."""
+    """Replace ``path`` with ``data`` (temp file in the same folder + fsync + rename + fsync of the folder).
+
+    Readers see the old or the new file, never half of one, even after a crash.
+    """
     folder = os.path.dirname(os.path.abspath(path)) or "."
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
@@ -32,14 +39,15 @@ def atomic_write_bytes(path: str, data: bytes, *, mode: int = 0o600) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except OSError as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise FileError(f"无法写入文件: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be fsynced)."""
     if not hasattr(os, "O_DIRECTORY"):
         return  # Windows: directories cannot be opened for fsync
     try:
