@@ -179,7 +179,7 @@ def _archive_cmd(jq, store: str) -> list:
 
 
 def test_kill_9_loop_resumes_without_lost_or_duplicated_posts(jq, sandbox_factory, tmp_path) -> None:
-    server = sandbox_factory("--posts", "500", "--seed", "3", "--latency-ms", "15")
+    server = sandbox_factory("--posts", "500", "--seed", "3", "--latency-ms", "25")
     slow = jq.bound_to(server)
     slow.login()
     store = str(tmp_path / "k.jsonl")
