@@ -24,7 +24,6 @@ Target (stated, not asserted): client overhead ≤ 150 ms per command (median).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import statistics
@@ -33,18 +32,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
+from tests.support.siteclient import DEMO, SiteClient  # noqa: E402
 
 TARGET_CLIENT_MS = 150.0
 STRATEGIES = 200
 BACKTEST_ROWS = 200
-DEMO = ("13800000000", "jqcli-demo")
-XHR = {"X-Requested-With": "XMLHttpRequest"}
 
 
 def jqcli() -> str:
@@ -52,40 +49,11 @@ def jqcli() -> str:
     return str(candidate) if candidate.exists() else "jqcli"
 
 
-class Site:
-    """A keep-alive connection to the sandbox with a cookie jar (setup and the admin counters)."""
+class Site(SiteClient):
+    """A keep-alive connection to the sandbox (setup and the admin counters)."""
 
     def __init__(self, url: str) -> None:
-        host, port = url.split("//")[1].rstrip("/").split(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
-        self.cookies: dict = {}
-
-    def request(self, method: str, path: str, form=None, headers=None) -> tuple:  # type: ignore[no-untyped-def]
-        hdrs = dict(headers or {})
-        if self.cookies:
-            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = urlencode(form).encode() if form is not None else None
-        if body is not None:
-            hdrs["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
-        self.conn.request(method, path, body=body, headers=hdrs)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        for value in resp.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        return resp.status, data
-
-    def json(self, method: str, path: str, form=None) -> dict:  # type: ignore[no-untyped-def]
-        status, data = self.request(method, path, form, XHR)
-        if status != 200:
-            raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
-        return json.loads(data)
-
-    def login(self) -> None:
-        self.request("GET", "/user/login/index")
-        answer = self.json("POST", "/user/login/doLoginByText", {"username": DEMO[0], "pwd": DEMO[1]})
-        if answer.get("code") != "00000":
-            raise RuntimeError(f"login failed: {answer}")
+        super().__init__(url, timeout=60)
 
     def stats(self) -> dict:
         return self.json("GET", "/__sandbox__/stats")

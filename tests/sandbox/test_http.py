@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import signal
 import subprocess
@@ -16,36 +15,7 @@ from jqcli.adapters.sandbox.embedded import open_embedded
 from jqcli.application.ports import HttpRequest
 from tests.sandbox.conftest import XHR, Client
 from tests.support.sandbox_proc import jqcli_executable, start_sandbox_server
-
-
-class HttpClient:
-    """One keep-alive connection with a cookie jar."""
-
-    def __init__(self, url: str) -> None:
-        host, port = url.split("//")[1].split(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        self.cookies: dict = {}
-
-    def request(self, method: str, path: str, form=None, headers=None):
-        hdrs = dict(headers or {})
-        if self.cookies:
-            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = urlencode(form).encode() if form is not None else None
-        if body is not None:
-            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=hdrs)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        for value in resp.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        return resp.status, data
-
-    def login(self) -> None:
-        self.request("GET", "/user/login/index")
-        status, body = self.request("POST", "/user/login/doLogin", {"CyLoginForm[username]": DEMO_USERNAME,
-                                                                     "CyLoginForm[pwd]": DEMO_PASSWORD})  # fmt: skip
-        assert json.loads(body)["code"] == "00000"
+from tests.support.siteclient import SiteClient as HttpClient
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(serve) -> None:
