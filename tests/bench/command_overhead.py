@@ -36,17 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
-from tests.support.siteclient import DEMO, SiteClient  # noqa: E402
+from tests.support.sandbox_proc import cli_login, jqcli_executable, start_sandbox_server  # noqa: E402
+from tests.support.siteclient import SiteClient  # noqa: E402
 
 TARGET_CLIENT_MS = 150.0
 STRATEGIES = 200
 BACKTEST_ROWS = 200
-
-
-def jqcli() -> str:
-    candidate = Path(sys.executable).with_name("jqcli")
-    return str(candidate) if candidate.exists() else "jqcli"
 
 
 class Site(SiteClient):
@@ -145,15 +140,9 @@ def main() -> int:
             setup_s = time.perf_counter() - started
             env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
             env.pop("JQCLI_API_BASE", None)
-            base = [jqcli(), "--api-base", server.url, "--format", "json"]
-            login = subprocess.run(
-                [*base, "auth", "login", "--username", DEMO[0], "--password-stdin"],
-                input=DEMO[1].encode(), capture_output=True, env=env, cwd=home, check=False,
-            )  # fmt: skip
-            if login.returncode != 0:
-                raise RuntimeError(f"jqcli auth login failed: {login.stderr.decode()}")
+            base = cli_login(server, env, home)
             cases = [
-                ("jqcli --version (floor)", [jqcli(), "--version"], None),
+                ("jqcli --version (floor)", [jqcli_executable(), "--version"], None),
                 ("strategy ls --all", [*base, "strategy", "ls", "--all"], STRATEGIES),
                 ("backtest ls <id> --all", [*base, "backtest", "ls", strategy_id, "--all"], BACKTEST_ROWS),
                 ("community latest --max-pages 10", [*base, "community", "latest", "--max-pages", "10"], 500),

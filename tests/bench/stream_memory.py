@@ -30,12 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.sandbox_proc import jqcli_executable, start_sandbox_server  # noqa: E402
+from tests.support.sandbox_proc import cli_login, start_sandbox_server  # noqa: E402
 
 TARGET_GROWTH_MB = 10.0
 PAGE_SIZE = 50
 CHECKPOINTS = (1, 10, 50, 100)
-DEMO = ("13800000000", "jqcli-demo")
 
 
 def proc_status_kb(pid: int) -> dict:
@@ -85,13 +84,7 @@ def main() -> int:
         try:
             env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg"), "PYTHONUNBUFFERED": "1"}
             env.pop("JQCLI_API_BASE", None)
-            base = [jqcli_executable(), "--api-base", server.url, "--format", "json"]
-            login = subprocess.run(
-                [*base, "auth", "login", "--username", DEMO[0], "--password-stdin"],
-                input=DEMO[1].encode(), capture_output=True, env=env, cwd=home, check=False,
-            )  # fmt: skip
-            if login.returncode != 0:
-                raise RuntimeError(f"jqcli auth login failed: {login.stderr.decode()}")
+            base = cli_login(server, env, home)
             cmd = [*base, "community", "latest", "--stream", "--page-size", str(PAGE_SIZE), "--max-pages", str(pages)]
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=home)

@@ -90,3 +90,16 @@ def start_sandbox_server(
                 return SandboxProcess(proc, info, state_path)
     proc.kill()
     raise RuntimeError("sandbox serve did not print its URL in time")
+
+
+def cli_login(server: SandboxProcess, env: dict, cwd: str) -> list:
+    """Log the installed CLI in to ``server`` as its demo account; returns the base command
+    (``jqcli --api-base <url> --format json``) for further calls with the same ``env``."""
+    base = [jqcli_executable(), "--api-base", server.url, "--format", "json"]
+    login = subprocess.run(
+        [*base, "auth", "login", "--username", server.username, "--password-stdin"],
+        input=server.password.encode(), capture_output=True, env=env, cwd=cwd, check=False,
+    )  # fmt: skip
+    if login.returncode != 0:
+        raise RuntimeError(f"jqcli auth login failed: {login.stderr.decode()}")
+    return base
