@@ -17,8 +17,9 @@ from __future__ import annotations
 import collections
 import queue
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Deque, Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, Optional, Sequence, Set, Tuple
 
 import attrs
 

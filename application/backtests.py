@@ -8,7 +8,8 @@ answer is empty, reads the detail page once and retries with its run id.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
+from collections.abc import Mapping
+from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 import attrs
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Iterator, Optional, Tuple
 
 import attrs
 

@@ -10,7 +10,8 @@ needed to resume.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Callable, Dict, Optional, Tuple
 
 import attrs
 

@@ -12,7 +12,8 @@ erases a present one.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any, Iterable, Optional, Tuple
 
 LIST = "list"
 DETAIL = "detail"

@@ -22,7 +22,8 @@ Pinned posts sit on page 1 whatever their age and never count for coverage.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple, Union
+from collections.abc import Mapping
+from typing import Any, Optional, Tuple, Union
 
 import attrs
 

@@ -9,7 +9,8 @@ contradicts; anything else is passed through raw.
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Dict, List, Optional, Tuple
 
 import attrs
 

@@ -8,8 +8,9 @@ format sorts lexicographically).  ``YYYY-MM-DD`` means 00:00:00 of that day.
 from __future__ import annotations
 
 import datetime
+import math
 import re
-from typing import Optional
+from typing import Optional, Tuple
 
 from jqcli.domain.errors import UsageError
 
@@ -40,6 +41,22 @@ def is_timestamp(value: str) -> bool:
     return bool(_TIMESTAMP.match(value))
 
 
+_last_formatted: Tuple[int, str] = (-1, "")
+
+
 def format_timestamp(epoch_seconds: float) -> str:
-    """Local ``YYYY-MM-DD HH:MM:SS`` for an epoch reading (used for ``*_fetched_at``)."""
-    return datetime.datetime.fromtimestamp(epoch_seconds).strftime("%Y-%m-%d %H:%M:%S")
+    """Local ``YYYY-MM-DD HH:MM:SS`` for an epoch reading (used for ``*_fetched_at``).
+
+    The archive stamps thousands of records per second: the last second's text is reused.
+    """
+    global _last_formatted
+    # the second ``datetime.fromtimestamp`` lands on: it first rounds to microseconds (half-even)
+    fraction, whole = math.modf(epoch_seconds)
+    micros = round(fraction * 1e6)
+    second = int(whole) + (1 if micros >= 1_000_000 else -1 if micros < 0 else 0)
+    cached = _last_formatted  # one tuple read: safe across threads
+    if cached[0] == second:
+        return cached[1]
+    text = datetime.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
+    _last_formatted = (second, text)
+    return text

@@ -11,7 +11,8 @@ or a ``data`` of the wrong shape, is an ``ApiError`` naming the endpoint.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
 from urllib.parse import quote
 
 from jqcli.adapters.joinquant.session import JoinQuantSession

@@ -18,7 +18,8 @@ import json
 import random
 import re
 import time
-from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping
+from typing import Callable, Optional, Sequence, Tuple, Union
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import attrs

@@ -97,6 +97,7 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
     options = _options(ctx, [s for s in seeds if os.path.abspath(s) != os.path.abspath(store_path)], **overrides)
     archive = ctx.services.post_archive(store_path)
     state = ctx.services.sync_state(state_path)
+    case = ctx.services.sync_community(archive, state)  # wired (and imported) first: the clock times the sync
     started = time.monotonic()
     archive.open()  # takes the lock: a second sync on the same store fails here
     try:
@@ -105,12 +106,12 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
             archive.remove_files()
             state.remove()
             archive = ctx.services.post_archive(store_path).open()
+            case = ctx.services.sync_community(archive, state)
         if not ctx.args.resume:
             saved = dict(state.load())
             saved.pop("coverage", None)
             state.save(saved)
         torn = archive.torn_bytes
-        case = ctx.services.sync_community(archive, state)
         try:
             summary = case.run(options, report=lambda p: ctx.progress(_progress_line(p)))
         finally:

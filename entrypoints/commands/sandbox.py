@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 from jqcli.domain.errors import UsageError
@@ -85,6 +86,10 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
         "rotate_ids": config.rotate_ids,
         "faults": args.faults,
     }
+    # A real site answers concurrent requests in parallel; here they share one GIL.  A short
+    # switch interval keeps a request whose latency sleep is over from queueing up to 5 ms
+    # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
+    sys.setswitchinterval(0.0005)
     _announce(ctx, info)
     _run_until_stopped(server)
     app.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from jqcli.application.community import LatestPosts
 from jqcli.domain.community import LatestProgress, LatestQuery, Post, PostPage, scan_page
 from jqcli.domain.errors import NetworkError, UsageError
-from jqcli.domain.timeparse import parse_until
+from jqcli.domain.timeparse import format_timestamp, parse_until
 from tests.unit.community_fakes import FakeFeed, make_post
 
 
@@ -129,3 +131,12 @@ def test_until_walk_emits_exactly_the_posts_at_or_after_until(ordinary, pinned, 
     assert all(p.published_at >= until for p in emitted)
     assert {p.id for p in posts if p.published_at >= until} <= set(ids)
     assert {p.id for p in pins if p.published_at >= until} <= set(ids)
+
+
+@given(st.floats(min_value=0, max_value=4_000_000_000, allow_nan=False), st.floats(min_value=0, max_value=3))
+def test_format_timestamp_reuses_a_second_only_within_that_second(first, step) -> None:
+    def expected(epoch: float) -> str:
+        return datetime.datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
+
+    assert format_timestamp(first) == expected(first)
+    assert format_timestamp(first + step) == expected(first + step)
