@@ -8,6 +8,7 @@ answer is empty, reads the detail page once and retries with its run id.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
@@ -97,7 +98,8 @@ class ListBacktests:
         """The strategy id used and its rows (newest first, as the site lists them)."""
         strategy_id = resolve_edit_id(self.strategies, target, action="查看回测")
         rows = filter_rows(self.backtests.list_backtests(strategy_id, mode), status)
-        return strategy_id, list(rows if limit is None else rows[:limit])
+        # newest first: with a limit, history pages past the first ``limit`` matches are never fetched
+        return strategy_id, list(rows if limit is None else itertools.islice(rows, limit))
 
 
 @attrs.frozen

@@ -7,15 +7,16 @@ Sections below are grouped by area so that each area's ports stay together.
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
-from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
-from jqcli.domain.clone import CloneCheck, CloneOutcome
-from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
-from jqcli.domain.credentials import Credentials
-from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
+if TYPE_CHECKING:  # only signatures name them: a strategy command need not import the community models
+    from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
+    from jqcli.domain.clone import CloneCheck, CloneOutcome
+    from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
+    from jqcli.domain.credentials import Credentials
+    from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 # --------------------------------------------------------------------------------------------
 # Transport: how bytes reach the site (urllib3 over the network, or the in-process sandbox)
@@ -190,8 +191,11 @@ class BacktestGateway(Protocol):
         """Start a formal backtest or a compile run (one POST, never retried)."""
         ...
 
-    def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
-        """The strategy's formal (``list``) or compile (``buildList``) history, every page."""
+    def list_backtests(self, strategy_id: str, mode: Mode) -> Iterator[BacktestRow]:
+        """The strategy's formal (``list``) or compile (``buildList``) history, newest first.
+
+        Lazy: each further page is only fetched when the caller reads past the previous one.
+        """
         ...
 
     def detail(self, backtest_id: str) -> BacktestDetail:

@@ -10,7 +10,7 @@ contradicts; anything else is passed through raw.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, Optional, Tuple
 
 import attrs
 
@@ -171,10 +171,9 @@ def metrics_dict(metrics: object) -> Dict[str, object]:
     return dict(metrics) if isinstance(metrics, Mapping) else {}
 
 
-def filter_rows(rows: List[BacktestRow], status: str) -> List[BacktestRow]:
-    if status == "all":
-        return list(rows)
-    return [row for row in rows if row.status == status]
+def filter_rows(rows: Iterable[BacktestRow], status: str) -> Iterator[BacktestRow]:
+    """The rows with ``status`` (every row for ``all``), lazily and in order."""
+    return iter(rows) if status == "all" else (row for row in rows if row.status == status)
 
 
 # --- the site's refusals of /algorithm/index/build ---------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, Iterator, List, Mapping
 
 import attrs
 
@@ -114,15 +114,15 @@ class JoinQuantBacktestGateway:
             id=data.backtestId_ or data.backtestId, list_id=data.backtestId, save_id=data.algorithmId, response=payload
         )
 
-    def list_backtests(self, strategy_id: str, mode: Mode) -> List[BacktestRow]:
+    def list_backtests(self, strategy_id: str, mode: Mode) -> Iterator[BacktestRow]:
         path = LIST_PATHS[mode.name]
         rows, pages = parse_backtest_list(get_page(self.session, path, {"algorithmId": strategy_id}), path=path)
-        for number in range(2, min(pages, MAX_PAGES) + 1):
+        yield from rows
+        for number in range(2, min(pages, MAX_PAGES) + 1):  # fetched only if the caller reads on
             more, _ = parse_backtest_list(
                 get_page(self.session, path, {"algorithmId": strategy_id, "page": number}), path=path
             )
-            rows.extend(more)
-        return rows
+            yield from more
 
     def detail(self, backtest_id: str) -> BacktestDetail:
         try:

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.bytecode import compile_sources  # noqa: E402
 from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
 
 RSS_TARGET_MB = 150.0
@@ -100,6 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
+    compile_sources()
     total = 1000 if args.smoke else 34000
     sizes = (400, 1000) if args.smoke else (1000, 10000, 34000)
     with tempfile.TemporaryDirectory() as home:

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.bytecode import compile_sources  # noqa: E402
 from tests.support.sandbox_proc import jqcli_executable, start_sandbox_server  # noqa: E402
 
 TARGET = 0.85
@@ -68,6 +69,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
+    compile_sources()
     posts = 120 if args.smoke else args.posts
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JQCLI_")}

@@ -7,18 +7,29 @@ Starts the sandbox as a subprocess (its own interpreter) with instant backtests
 and unlimited free minutes, then builds the data through the site itself, as a
 browser would: new strategies (``POST /algorithm/index/new``) until the account
 has 200, and 200 formal backtests (``POST /algorithm/index/build``) on one of
-them.  Logs jqcli in with an isolated ``HOME``/``XDG_CONFIG_HOME`` and times
+them.  Logs jqcli in with an isolated ``HOME``/``XDG_CONFIG_HOME`` and times the
+issue's three commands
 
-- ``strategy ls --all``               (200 strategies, 10 per list page)
-- ``backtest ls <id> --all``          (200 rows, 20 per history page)
+- ``strategy ls --all``               (200 strategies, 10 per list page: 21 pages)
+- ``backtest ls <id> --all``          (200 rows, 20 per history page: 10 pages)
 - ``community latest --max-pages 10`` (50 posts per page)
+
+and, as the per-call cost an agent loop pays, the one-request form of each area:
+``strategy show <id>`` (the editor page), ``backtest ls <id> --limit 20`` and
+``community latest`` (one page each).
 
 Before each run the server's counters are zeroed (``POST /__sandbox__/reset-stats``)
 and read back afterwards (``GET /__sandbox__/stats``): ``server`` is the time the
 sandbox's HTTP handler spent on the command's requests, ``client`` = wall − server,
 i.e. interpreter start, imports, parsing, rendering and socket waits.  Prints the
 medians per command; ``jqcli --version`` is shown as the start-up floor.
-Target (stated, not asserted): client overhead ≤ 150 ms per command (median).
+
+Targets (ours; the issue sets none): a one-request command ≤ 150 ms of client
+time, and each further page of a multi-page command ≤ 20 ms more than the
+area's one-request command (html5lib at the parse benchmark's 1 KB/ms target
+reads a 20 KB list page in 20 ms).  Three floors are printed for reference: the
+bare interpreter, ``jqcli --version``, and importing the three libraries the
+design card mandates for any command that talks to the site.
 """
 
 from __future__ import annotations
@@ -36,10 +47,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.bytecode import compile_sources  # noqa: E402
 from tests.support.sandbox_proc import cli_login, jqcli_executable, start_sandbox_server  # noqa: E402
 from tests.support.siteclient import SiteClient  # noqa: E402
 
-TARGET_CLIENT_MS = 150.0
+TARGET_CLIENT_MS = 150.0  # one request
+TARGET_PAGE_MS = 20.0  # each further page
 STRATEGIES = 200
 BACKTEST_ROWS = 200
 
@@ -126,6 +139,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
+    compile_sources()
     runs = 2 if args.smoke else args.runs
     with tempfile.TemporaryDirectory() as home:
         server = start_sandbox_server(
@@ -141,35 +155,53 @@ def main() -> int:
             env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
             env.pop("JQCLI_API_BASE", None)
             base = cli_login(server, env, home)
+            version = [jqcli_executable(), "--version"]
+            libraries = [sys.executable, "-c", "import urllib3, html5lib, attrs"]
+            # (name, command, rows expected, the one-request row a multi-page row is compared with)
             cases = [
-                ("jqcli --version (floor)", [jqcli_executable(), "--version"], None),
-                ("strategy ls --all", [*base, "strategy", "ls", "--all"], STRATEGIES),
-                ("backtest ls <id> --all", [*base, "backtest", "ls", strategy_id, "--all"], BACKTEST_ROWS),
-                ("community latest --max-pages 10", [*base, "community", "latest", "--max-pages", "10"], 500),
-            ]
-            results = []
-            for name, cmd, want in cases:
-                run_case(cmd, 1, env, home, site)  # warm-up: page cache, .pyc files, the list's lagging status
+                ("python -c pass (floor)", [sys.executable, "-c", "pass"], None, None),
+                ("jqcli --version (floor)", version, None, None),
+                ("import urllib3+html5lib+attrs (floor)", libraries, None, None),
+                ("strategy show <id>", [*base, "strategy", "show", strategy_id], None, None),
+                ("backtest ls <id> --limit 20", [*base, "backtest", "ls", strategy_id, "--limit", "20"], 20, None),
+                ("community latest", [*base, "community", "latest"], 50, None),
+                ("strategy ls --all", [*base, "strategy", "ls", "--all"], STRATEGIES, "strategy show <id>"),
+                ("backtest ls <id> --all", [*base, "backtest", "ls", strategy_id, "--all"], BACKTEST_ROWS,
+                 "backtest ls <id> --limit 20"),
+                ("community latest --max-pages 10", [*base, "community", "latest", "--max-pages", "10"], 500,
+                 "community latest"),
+            ]  # fmt: skip
+            results = {}
+            for name, cmd, want, one in cases:
+                run_case(cmd, 1, env, home, site)  # warm-up: page cache, the list's lagging status
                 result = run_case(cmd, runs, env, home, site)
+                result["one"] = one
                 if want is not None:
                     payload = json.loads(result["output"])
                     got = len(payload["items"] if isinstance(payload, dict) else payload)
                     if got < want:
                         raise RuntimeError(f"{name}: {got} rows, expected ≥ {want}")
                     result["rows"] = got
-                results.append((name, result))
+                results[name] = result
         finally:
             server.stop()
-    head = f"{'command':<34} {'rows':>5} {'reqs':>5} {'wall ms':>8} {'server ms':>10} {'client ms':>10}"
-    print(f"{head} {'target':>8}  status")
-    for name, r in results:
-        floor = name.endswith("(floor)")
-        status = "floor" if floor else ("met" if r["client"] <= TARGET_CLIENT_MS else "NOT MET")
-        target = "" if floor else f"≤{TARGET_CLIENT_MS:.0f}"
+    head = f"{'command':<40} {'rows':>5} {'reqs':>5} {'wall ms':>8} {'server ms':>10} {'client ms':>10}"
+    print(f"{head} {'per page':>9} {'target':>10}  status")
+    for name, r in results.items():
+        per_page, target_text, status = "", "", "floor"
+        if not name.endswith("(floor)") and r["one"] is None:
+            target_text = f"≤{TARGET_CLIENT_MS:.0f}"
+            status = "met" if r["client"] <= TARGET_CLIENT_MS else "NOT MET"
+        elif not name.endswith("(floor)"):
+            one = results[r["one"]]
+            page_ms = (r["client"] - one["client"]) / max(1.0, r["requests"] - one["requests"])
+            per_page, target_text = f"{page_ms:.1f}", f"≤{TARGET_PAGE_MS:.0f}/page"
+            status = "met" if page_ms <= TARGET_PAGE_MS else "NOT MET"
         print(
-            f"{name:<34} {r.get('rows', ''):>5} {r['requests']:>5.0f} {r['wall']:>8.1f} {r['server']:>10.1f}"
-            f" {r['client']:>10.1f} {target:>8}  {status}"
+            f"{name:<40} {r.get('rows', ''):>5} {r['requests']:>5.0f} {r['wall']:>8.1f} {r['server']:>10.1f}"
+            f" {r['client']:>10.1f} {per_page:>9} {target_text:>10}  {status}"
         )
+    print("(per page: extra client ms per further request, against the area's one-request command)")
     print(f"(medians of {runs} runs; setup through the site {setup_s:.1f} s;", end=" ")
     print(f"{sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     return 0

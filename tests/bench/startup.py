@@ -18,12 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.sandbox_proc import jqcli_executable as jqcli  # noqa: E402
+
 TARGET_RATIO = 3.0
-
-
-def jqcli() -> str:
-    candidate = Path(sys.executable).with_name("jqcli")
-    return str(candidate) if candidate.exists() else "jqcli"
 
 
 def median_ms(cmd: list, runs: int, env: dict, cwd: str) -> float:
@@ -41,6 +42,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     runs = 3 if args.smoke else args.runs
+    compile_sources()
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
         cases = [
@@ -49,7 +51,7 @@ def main() -> int:
             ("jqcli --version", [jqcli(), "--version"]),
             ("jqcli --format json auth status", [jqcli(), "--format", "json", "auth", "status"]),
         ]
-        for _, cmd in cases:  # warm the page cache and .pyc files
+        for _, cmd in cases:  # warm the page cache
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=home, check=False)
         results = [(name, median_ms(cmd, runs, env, home)) for name, cmd in cases]
     floor = results[0][1]

@@ -66,7 +66,7 @@ def test_build_returns_numeric_and_list_ids(gateways, mode) -> None:
 @pytest.mark.parametrize("mode", ["backtest", "compile"])
 def test_list_backtests_shows_the_new_run(gateways, mode) -> None:
     created, build = start(gateways, f"契约-列表-{mode}", GOOD_CODE, mode)
-    rows = gateways[1].list_backtests(created.id, MODES[mode])
+    rows = list(gateways[1].list_backtests(created.id, MODES[mode]))
     assert rows and all(row.id and row.list_id for row in rows)
     assert rows[0].start_date == "2024-01-02" and rows[0].end_date == "2024-01-10"
 
@@ -102,7 +102,7 @@ def test_delete_backtest_by_list_id(gateways, mode) -> None:
     (row,) = backtests.list_backtests(created.id, MODES[mode])
     response = backtests.delete(row.list_id, MODES[mode])
     assert response["code"] == "00000"
-    assert backtests.list_backtests(created.id, MODES[mode]) == []
+    assert list(backtests.list_backtests(created.id, MODES[mode])) == []
 
 
 def test_expired_session_is_not_authenticated_on_pages_and_json(gateways, jq_recorder) -> None:

@@ -7,7 +7,7 @@ edit/row ids, and every id ever issued keeps resolving.
 from __future__ import annotations
 
 import itertools
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from jqcli.domain.backtest import BacktestDetail, BacktestRow, BuildResult, LogPage
 from jqcli.domain.errors import ApiError, NotFound
@@ -103,6 +103,7 @@ class FakeBacktestGateway:
         self.calls: List[tuple] = []
         self.refuse: Optional[Exception] = None
         self.rows: List[BacktestRow] = []
+        self.rows_read = 0  # rows the use case actually pulled from the lazy history
         self.run_id = "run" + "0" * 29
         self.result_pages: List[dict] = []
         self.stats_calls = 0
@@ -116,9 +117,11 @@ class FakeBacktestGateway:
         self.builds.append(request)
         return BuildResult(id="55544646", list_id="f" * 32, save_id="s" * 32, response={"code": "00000"})
 
-    def list_backtests(self, strategy_id, mode) -> List[BacktestRow]:
+    def list_backtests(self, strategy_id, mode) -> Iterator[BacktestRow]:
         self.calls.append(("list", strategy_id, mode.name))
-        return list(self.rows)
+        for row in list(self.rows):
+            self.rows_read += 1
+            yield row
 
     def detail(self, backtest_id: str) -> BacktestDetail:
         self.calls.append(("detail", backtest_id))

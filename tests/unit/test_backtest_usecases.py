@@ -148,6 +148,15 @@ def test_ls_filters_and_limits(env) -> None:
     backtests.rows = [BacktestRow(id=str(i), list_id=str(i), status="done" if i % 2 else "running") for i in range(6)]
     used, rows = ListBacktests(strategies, backtests).execute(sid, MODES["backtest"], status="done", limit=2)
     assert used == sid and [r.id for r in rows] == ["1", "3"]
+    assert backtests.rows_read == 4  # the history is read lazily: nothing past the second match
+
+
+def test_ls_without_limit_reads_the_whole_history(env) -> None:
+    strategies, backtests, _, _ = env
+    sid = strategies.add("s")
+    backtests.rows = [BacktestRow(id=str(i), list_id=str(i), status="done") for i in range(7)]
+    _, rows = ListBacktests(strategies, backtests).execute(sid, MODES["backtest"], limit=None)
+    assert [r.id for r in rows] == [str(i) for i in range(7)] and backtests.rows_read == 7
 
 
 def test_show_reads_detail_source_and_stats_with_run_id(env) -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
 from jqcli.adapters.joinquant.pages import (
     encode_code,
     parse_backtest_detail,
@@ -16,6 +17,7 @@ from jqcli.adapters.joinquant.pages import (
     parse_editor,
     parse_strategy_list,
 )
+from jqcli.domain.backtest import MODES
 from jqcli.domain.errors import ApiError
 
 LIST_HTML = """<!DOCTYPE html><html><head><title>我的策略</title></head><body>
@@ -202,3 +204,25 @@ def test_strategy_names_round_trip_through_the_list_page(name) -> None:
     )
     (parsed,) = parse_strategy_list(f'<table id="algo_table"><tbody>{row}</tbody></table>').strategies
     assert parsed.name == name.strip()
+
+
+class PagedHistorySession:
+    """A session serving the same two-row history page as pages 1–3 of a strategy's list."""
+
+    def __init__(self) -> None:
+        self.pages_read: list = []
+
+    def get_text(self, path, params=None, **_):  # type: ignore[no-untyped-def]
+        page = (params or {}).get("page", 1)
+        self.pages_read.append(page)
+        pager = "".join(f'<a href="{path}?algorithmId=a&amp;page={n}">{n}</a>' for n in (1, 2, 3))
+        return BACKTEST_LIST_HTML.replace("</table>", f"</table><ul>{pager}</ul>")
+
+
+def test_history_pages_are_fetched_only_as_rows_are_read() -> None:
+    session = PagedHistorySession()
+    rows = JoinQuantBacktestGateway(session).list_backtests("a", MODES["backtest"])  # type: ignore[arg-type]
+    assert session.pages_read == []
+    assert [next(rows).name for _ in range(3)] == ["全天候ETF", "b", "全天候ETF"]
+    assert session.pages_read == [1, 2]
+    assert len(list(rows)) == 3 and session.pages_read == [1, 2, 3]
