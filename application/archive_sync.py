@@ -14,15 +14,16 @@ recorded on the record and retried by the next run; they are never "done".
 
 from __future__ import annotations
 
-import collections
 import queue
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Deque, Dict, Iterable, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import attrs
 
+from jqcli.application.archive_options import SyncOptions, SyncSummary
+from jqcli.application.enrichment import EnrichmentQueue
 from jqcli.application.ports import Clock, CommunityFeed, PostArchive, SyncStateStore
 from jqcli.domain.archive import (
     NEEDS_DETAIL,
@@ -45,59 +46,6 @@ from jqcli.domain.errors import Interrupted, JqcliError
 from jqcli.domain.timeparse import format_timestamp
 
 STATE_VERSION = 1
-
-
-@attrs.frozen
-class SeedFile:
-    """An old JSONL to import once: ``identity`` changes when the file does."""
-
-    path: str
-    identity: str
-    records: Callable[[], Iterable[Mapping[str, Any]]]
-
-
-@attrs.frozen
-class SyncOptions:
-    """The archive command's knobs (see the spec's 常用参数)."""
-
-    walk_list: bool = True
-    page_size: int = 50
-    until: Optional[str] = None
-    max_pages: Optional[int] = None
-    page_sleep: float = 0.0
-    list_type: int = 1
-    detail_workers: int = 4
-    stats_workers: int = 4
-    skip_detail: bool = False
-    skip_stats: bool = False
-    max_detail: Optional[int] = None
-    max_stats: Optional[int] = None
-    retries: int = 2
-    retry_sleep: float = 1.0
-    seeds: Tuple[SeedFile, ...] = ()
-    checkpoint_seconds: float = 1.0
-
-
-@attrs.define
-class SyncSummary:
-    """What a run did (the command prints it as JSON)."""
-
-    posts_added: int = 0
-    posts_updated: int = 0
-    seeded: int = 0
-    details_filled: int = 0
-    stats_filled: int = 0
-    detail_failures: int = 0
-    stats_failures: int = 0
-    pages: int = 0
-    requests: int = 0
-    stopped_by: str = ""
-    list_error: Optional[Dict[str, Any]] = None
-
-    def as_dict(self) -> Dict[str, Any]:
-        data = attrs.asdict(self)
-        data["failures"] = self.detail_failures + self.stats_failures
-        return data
 
 
 @attrs.frozen
@@ -124,10 +72,12 @@ class _Run:
         self.inbox: queue.Queue[Tuple[str, Any]] = queue.Queue()
         self.stop = threading.Event()
         self.pages_in_flight = threading.Semaphore(2)
-        self.todo: Dict[int, Deque[str]] = {NEEDS_DETAIL: collections.deque(), NEEDS_STATS: collections.deque()}
-        self.busy: Dict[int, Set[str]] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}
-        self.budget = {NEEDS_DETAIL: options.max_detail, NEEDS_STATS: options.max_stats}
-        self.queued: Set[Tuple[int, str]] = set()
+        limits = {NEEDS_DETAIL: 2 * max(1, options.detail_workers), NEEDS_STATS: 2 * max(1, options.stats_workers)}
+        skipped = {NEEDS_DETAIL: options.skip_detail, NEEDS_STATS: options.skip_stats}
+        self.queue = EnrichmentQueue(
+            {flag: limit for flag, limit in limits.items() if not skipped[flag]},
+            {NEEDS_DETAIL: options.max_detail, NEEDS_STATS: options.max_stats},
+        )
         self.lister_done = not options.walk_list
         self.last_report = 0.0
         self.last_flush = clock_now = case.clock.monotonic()
@@ -161,7 +111,7 @@ class _Run:
     def _writer_loop(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
         while True:
             self._submit(pools)
-            if self.lister_done and not any(self.busy.values()) and not self._has_todo():
+            if self.lister_done and not self.queue.has_work():
                 break
             try:
                 kind, payload = self.inbox.get(timeout=0.5)
@@ -228,7 +178,8 @@ class _Run:
             legacy = self.archive.get(legacy_key) if legacy_key else None
             if legacy_key and legacy is not None and is_legacy(legacy):
                 old, replaces = legacy, (legacy_key,)
-                old["legacy_ids"] = sorted(set(list(old.get("legacy_ids") or []) + [legacy_key]))
+                known = old.get("legacy_ids")
+                old["legacy_ids"] = sorted(set((known if isinstance(known, list) else []) + [legacy_key]))
                 old["id"] = post.id
         merged = merge(old, incoming)
         if old is not None and not replaces and not worth_writing(old, merged, now):
@@ -238,7 +189,7 @@ class _Run:
             self.summary.posts_added += 1
         else:
             self.summary.posts_updated += 1
-        self._want(post.id, needs(merged), front=True)
+        self.queue.want(post.id, needs(merged), front=True)
 
     # -- seeds -----------------------------------------------------------------------------------
     def _import_seeds(self) -> None:
@@ -270,36 +221,19 @@ class _Run:
 
     # -- enrichment ------------------------------------------------------------------------------
     def _fill_backlog(self) -> None:
-        if not self.options.skip_detail:
-            self.todo[NEEDS_DETAIL].extend(self.archive.pending(NEEDS_DETAIL))
-        if not self.options.skip_stats:
-            self.todo[NEEDS_STATS].extend(self.archive.pending(NEEDS_STATS))
-        for flag, keys in self.todo.items():
-            self.queued.update((flag, key) for key in keys)
-
-    def _want(self, key: str, flags: int, *, front: bool) -> None:
-        for flag, skip in ((NEEDS_DETAIL, self.options.skip_detail), (NEEDS_STATS, self.options.skip_stats)):
-            if flags & flag and not skip and (flag, key) not in self.queued and key not in self.busy[flag]:
-                self.queued.add((flag, key))
-                (self.todo[flag].appendleft if front else self.todo[flag].append)(key)
-
-    def _has_todo(self) -> bool:
-        return any(self.todo[flag] and self.budget[flag] != 0 for flag in self.todo)
+        for flag in (NEEDS_DETAIL, NEEDS_STATS):
+            self.queue.extend(flag, self.archive.pending(flag))
 
     def _submit(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
-        workers = {NEEDS_DETAIL: self.options.detail_workers, NEEDS_STATS: self.options.stats_workers}
         for flag, pool in pools.items():
-            while self.todo[flag] and len(self.busy[flag]) < 2 * max(1, workers[flag]) and self.budget[flag] != 0:
-                key = self.todo[flag].popleft()
-                self.queued.discard((flag, key))
+            key = self.queue.take(flag)
+            while key is not None:
                 task = self._task_for(flag, key)
-                if task is None:
-                    continue
-                if self.budget[flag] is not None:
-                    self.budget[flag] = int(self.budget[flag] or 0) - 1
-                self.busy[flag].add(key)
-                future: Future[None] = pool.submit(task)
-                future.add_done_callback(lambda f: f.exception())
+                if task is not None:
+                    self.queue.start(flag, key)
+                    future: Future[None] = pool.submit(task)
+                    future.add_done_callback(lambda f: f.exception())
+                key = self.queue.take(flag)
 
     def _task_for(self, flag: int, key: str) -> Optional[Callable[[], None]]:
         if flag == NEEDS_DETAIL:
@@ -331,7 +265,7 @@ class _Run:
 
     def _store_enrichment(self, kind: str, key: str, result: Any, error: Optional[JqcliError], attempts: int) -> None:
         flag = NEEDS_DETAIL if kind == "detail" else NEEDS_STATS
-        self.busy[flag].discard(key)
+        self.queue.finish(flag, key)
         self.summary.requests += attempts
         if isinstance(error, Interrupted):
             return
@@ -351,7 +285,7 @@ class _Run:
         if kind == "detail":
             self.summary.details_filled += 0 if failed else 1
             self.summary.detail_failures += 1 if failed else 0
-            self._want(key, needs(merged) & NEEDS_STATS, front=True)
+            self.queue.want(key, needs(merged) & NEEDS_STATS, front=True)
         else:
             self.summary.stats_filled += 0 if failed else 1
             self.summary.stats_failures += 1 if failed else 0
@@ -368,8 +302,8 @@ class _Run:
 
     def progress(self) -> Dict[str, Any]:
         data = self.summary.as_dict()
-        data["pending_detail"] = len(self.todo[NEEDS_DETAIL]) + len(self.busy[NEEDS_DETAIL])
-        data["pending_stats"] = len(self.todo[NEEDS_STATS]) + len(self.busy[NEEDS_STATS])
+        data["pending_detail"] = self.queue.pending(NEEDS_DETAIL)
+        data["pending_stats"] = self.queue.pending(NEEDS_STATS)
         data["store_posts"] = len(self.archive)
         return data
 

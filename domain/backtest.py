@@ -150,7 +150,7 @@ class LogPage:
     state: object = None
     offset: Optional[int] = None
     max: bool = False
-    response: object = None
+    response: Mapping[str, object] = attrs.field(factory=dict)  # the site's whole envelope
 
 
 CORE_METRICS = ("annual_algo_return", "sharpe")

@@ -61,7 +61,7 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
 
 def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def]
     from jqcli.adapters.archive.files import read_jsonl, seed_identity
-    from jqcli.application.archive_sync import SeedFile, SyncOptions
+    from jqcli.application.archive_options import SeedFile, SyncOptions
     from jqcli.domain.timeparse import parse_until
 
     args = ctx.args

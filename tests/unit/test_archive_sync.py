@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jqcli.application.archive_sync import SeedFile, SyncCommunity, SyncOptions
+from jqcli.application.archive_options import SeedFile, SyncOptions
+from jqcli.application.archive_sync import SyncCommunity
 from jqcli.domain.archive import has_stats
 from jqcli.domain.errors import NetworkError, NotAuthenticated
 from tests.unit.community_fakes import FakeClock, FakeFeed, FakePostArchive, FakeState, make_post
