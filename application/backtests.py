@@ -165,6 +165,7 @@ class ResultPages:
     state: object
     data: Mapping[str, object]
     responses: Tuple[Mapping[str, object], ...]
+    truncated: bool = False  # --all stopped at max_pages while pages were still coming: continue from next_offset
 
 
 @attrs.frozen
@@ -189,20 +190,21 @@ class BacktestResult:
         responses = [first]
         merged = as_map(data_of(first))
         next_offset, next_uro = offset + page_count(merged), user_record_offset + record_count(merged)
-        pages = 1
-        while read_all and pages < max_pages and (next_offset > offset or next_uro > user_record_offset):
+        pages, more = 1, next_offset > offset or next_uro > user_record_offset
+        while read_all and more and pages < max_pages:
             envelope = self.backtests.result(resolved, offset=next_offset, user_record_offset=next_uro)
             responses.append(envelope)
             page = as_map(data_of(envelope))
             count, records = page_count(page), record_count(page)
             if not count and not records:
                 merged["state"] = page.get("state", merged.get("state"))
+                more = False
                 break
             merged = merge_result(merged, page)
             next_offset, next_uro, pages = next_offset + count, next_uro + records, pages + 1
         return ResultPages(
             backtest_id, resolved, offset, user_record_offset, next_offset, next_uro,
-            merged.get("state"), merged, tuple(responses),
+            merged.get("state"), merged, tuple(responses), truncated=read_all and more,
         )  # fmt: skip
 
 
@@ -266,6 +268,7 @@ class LogsOutcome:
     max: bool
     lines: Tuple[str, ...]
     responses: Tuple[Mapping[str, object], ...]
+    truncated: bool = False  # --all stopped at max_pages while the log went on: continue from next_offset
 
 
 @attrs.frozen
@@ -292,7 +295,7 @@ class BacktestLogs:
             lines.extend(page.lines)
         return LogsOutcome(
             backtest_id, resolved, "log", offset, offset + len(lines), page.state, any(p.max for p in pages),
-            tuple(lines), tuple(p.response for p in pages),
+            tuple(lines), tuple(p.response for p in pages), truncated=read_all and bool(page.lines) and not page.max,
         )  # fmt: skip
 
 

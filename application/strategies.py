@@ -117,7 +117,7 @@ class EditStrategy:
 
 @attrs.frozen
 class DeletedStrategy:
-    """What ``strategy rm`` removed."""
+    """What ``strategy rm`` removed (``id``: the row's current edit id)."""
 
     id: str
     internal_id: str
@@ -134,4 +134,4 @@ class DeleteStrategy:
     def execute(self, target: str) -> DeletedStrategy:
         row = resolve_row(self.strategies, target.strip(), action="删除")
         response = self.strategies.delete_strategy(row.internal_id)
-        return DeletedStrategy(id=target, internal_id=row.internal_id, name=row.name, response=response)
+        return DeletedStrategy(id=row.id, internal_id=row.internal_id, name=row.name, response=response)

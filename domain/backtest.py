@@ -137,7 +137,7 @@ class BacktestDetail:
     name: str = ""
     start_date: str = ""
     end_date: str = ""
-    capital: str = ""
+    capital: Optional[float] = None  # a number, like the history list's (the page shows "￥100000")
     frequency: str = ""
     source_id: str = ""
 

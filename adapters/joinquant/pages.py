@@ -250,7 +250,7 @@ def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
         name=name,
         start_date=value("startTime") or value("startDate"),
         end_date=value("endTime") or value("endDate"),
-        capital=value("baseCapital"),
+        capital=lenient_float(value("baseCapital").strip().lstrip("￥¥")),
         frequency=value("frequency"),
         source_id=attr(source, "_backtestid") if source is not None else "",
     )

@@ -63,6 +63,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     result.add_argument("--offset", type=non_negative_int, default=0, help="曲线起始 offset(默认 0)")
     result.add_argument("--user-record-offset", type=non_negative_int, default=0, help="record() 曲线 offset")
     result.add_argument("--all", action="store_true", help="读取并合并所有分页")
+    result.add_argument("--max-pages", type=positive_int, default=200, help="--all 最多读取的页数(默认 200)")
     result.set_defaults(handler=result_command)
 
     logs = sub.add_parser("logs", help="读取运行日志或错误日志", description="读取回测运行日志(--error 为错误日志)。")
@@ -256,8 +257,17 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
 
     args = ctx.args
     out = ctx.services.backtest_use_case("BacktestResult").execute(
-        args.backtest_id, offset=args.offset, user_record_offset=args.user_record_offset, read_all=args.all
+        args.backtest_id,
+        offset=args.offset,
+        user_record_offset=args.user_record_offset,
+        read_all=args.all,
+        max_pages=args.max_pages,
     )
+    if out.truncated:
+        ctx.warn(
+            f"已读到 --max-pages {args.max_pages} 页的上限,曲线可能还有;用 --offset {out.next_offset}"
+            f" --user-record-offset {out.next_user_record_offset} 继续读取"
+        )
     return {
         "id": out.id,
         "resolved_id": out.resolved_id,
@@ -268,6 +278,7 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
         "state": out.state,
         "status": status_of(code=out.state),
         "pages": len(out.responses),
+        **({"truncated": out.truncated} if args.all else {}),
         "data": out.data,
         "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
     }
@@ -280,6 +291,8 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
     out = ctx.services.backtest_use_case("BacktestLogs").execute(
         args.backtest_id, offset=args.offset, errors=args.error, read_all=args.all, max_pages=args.max_pages
     )
+    if out.truncated:
+        ctx.warn(f"已读到 --max-pages {args.max_pages} 页的上限,日志可能还有;用 --offset {out.next_offset} 继续读取")
     if ctx.format != "json":
         text = "".join(line + "\n" for line in out.lines)
         ctx.stdio.stdout.write(text)
@@ -294,6 +307,7 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
         "state": out.state,
         "status": status_of(code=out.state),
         "max": out.max,
+        **({"truncated": out.truncated} if args.all and not args.error else {}),
         "logs": list(out.lines),
         "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
     }

@@ -91,16 +91,15 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
     detail = ctx.services.strategy_use_case("ShowStrategy").execute(args.strategy)
+    shown_id = _output_id(args.strategy, detail.id)
     data: dict = {
-        "id": args.strategy,
+        "id": shown_id,
         "save_id": detail.save_id,
         "backtest_id": detail.backtest_id,
         "name": detail.name,
         "type": detail.type,
-        "created_at": "",
-        "updated_at": "",
     }
-    if detail.id != args.strategy:
+    if detail.id != shown_id:
         data["resolved_id"] = detail.id
     if target:
         data["output"] = target
@@ -112,6 +111,14 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
             return None
         data["code"] = detail.code
     return data
+
+
+def _output_id(requested: str, resolved: str) -> str:
+    """The ``id`` to print: the id the user gave (old ids stay valid), or for a name the id it resolved to."""
+    from jqcli.domain.strategy import looks_like_id
+
+    requested = requested.strip()
+    return requested if looks_like_id(requested) else resolved
 
 
 def new_command(ctx):  # type: ignore[no-untyped-def]
@@ -138,7 +145,7 @@ def rm_command(ctx):  # type: ignore[no-untyped-def]
     deleted = ctx.services.strategy_use_case("DeleteStrategy").execute(args.strategy)
     return {
         "ok": True,
-        "id": deleted.id,
+        "id": _output_id(args.strategy, deleted.id),
         "internal_id": deleted.internal_id,
         "name": deleted.name,
         "response": deleted.response,

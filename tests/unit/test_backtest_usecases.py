@@ -191,6 +191,16 @@ def test_result_all_merges_pages(env) -> None:
     out = BacktestResult(backtests).execute("x", read_all=True)
     assert out.data["result"]["overallReturn"]["time"] == [1, 2, 3, 4, 5]
     assert out.next_offset == 5 and len(out.responses) == 3  # run id page 1, page 2, the empty page
+    assert out.truncated is False
+    capped = BacktestResult(backtests).execute("x", read_all=True, max_pages=1)
+    assert capped.truncated is True and capped.next_offset == 3  # says so, and where to go on from
+
+
+def test_logs_all_capped_by_max_pages_says_so(env) -> None:
+    _, backtests, _, _ = env
+    out = BacktestLogs(backtests).execute("x", read_all=True, max_pages=2)
+    assert len(out.lines) == 200 and out.truncated is True and out.next_offset == 200
+    assert BacktestLogs(backtests).execute("x", read_all=True).truncated is False
 
 
 def test_logs_all_reads_until_empty_page(env) -> None:

@@ -111,6 +111,32 @@ def test_rm_sends_row_id_with_xhr_and_list_referer(stub) -> None:
     )
 
 
+def single_page_list_without_folder() -> str:
+    page = LIST_HTML.replace("page=2", "page=1").replace("page=3", "page=1")
+    start = page.index('<tr class="algorithm_list">')
+    return page[:start] + page[page.index('<tr class="algorithm_list">', start + 1) :]
+
+
+def test_show_and_rm_by_name_print_the_id_the_name_resolved_to(stub) -> None:
+    stub.route("GET", "/algorithm/index/list", html(single_page_list_without_folder()))
+    stub.route("GET", "/algorithm/index/edit", html(editor_html("x = 1\n", name="混合策略 & <ETF>")))
+    stub.route("POST", "/algorithm/index/del", js({"code": "00000", "status": "0"}))
+    shown = cli(stub, "strategy", "show", "混合策略 & <ETF>")
+    assert shown.code == 0, shown
+    assert shown.json["id"] == EDIT and "resolved_id" not in shown.json
+    assert set(shown.json) == {"id", "save_id", "backtest_id", "name", "type"}  # the spec's keys, no empty extras
+    removed = cli(stub, "strategy", "rm", "混合策略 & <ETF>", "--yes")
+    assert removed.code == 0, removed
+    assert removed.json["id"] == EDIT and removed.json["internal_id"] == "c8546c1d149c650ec420bbee2fe12637"
+
+
+def test_show_by_id_keeps_the_given_id(stub) -> None:
+    stub.route("GET", "/algorithm/index/edit", html(editor_html("x = 1\n")))
+    shown = cli(stub, "strategy", "show", EDIT)
+    assert shown.code == 0, shown
+    assert shown.json["id"] == EDIT and stub.hits("/algorithm/index/list") == []
+
+
 def test_rm_without_yes_needs_confirmation_and_sends_nothing(stub) -> None:
     out = cli(stub, "strategy", "rm", EDIT)
     assert out.code == 7 and stub.requests == []

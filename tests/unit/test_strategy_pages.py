@@ -184,7 +184,7 @@ def test_backtest_detail_reads_run_id_and_fields() -> None:
         "src1",
         "全天候ETF",
     )
-    assert d.capital == "￥100000" and d.frequency == "day"
+    assert d.capital == 100000.0 and d.frequency == "day"  # a number, as in the history list
 
 
 def test_backtest_detail_json_variant_and_missing_elements() -> None:
