@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping
+from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import attrs
 
@@ -12,6 +12,7 @@ from jqcli.adapters.joinquant.pages import (
     parse_backtest_detail,
     parse_backtest_list,
 )
+from jqcli.adapters.joinquant.paging import follow_pages
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.strategies import edit_referer, get_page, load_editor
 from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
@@ -116,13 +117,14 @@ class JoinQuantBacktestGateway:
 
     def list_backtests(self, strategy_id: str, mode: Mode) -> Iterator[BacktestRow]:
         path = LIST_PATHS[mode.name]
-        rows, pages = parse_backtest_list(get_page(self.session, path, {"algorithmId": strategy_id}), path=path)
-        yield from rows
-        for number in range(2, min(pages, MAX_PAGES) + 1):  # fetched only if the caller reads on
-            more, _ = parse_backtest_list(
-                get_page(self.session, path, {"algorithmId": strategy_id, "page": number}), path=path
-            )
-            yield from more
+
+        def fetch(number: int) -> Tuple[List[BacktestRow], int]:
+            params: Dict[str, object] = {"algorithmId": strategy_id, **({"page": number} if number > 1 else {})}
+            return parse_backtest_list(get_page(self.session, path, params), path=path)
+
+        # one page at a time: a further page is only fetched if the caller reads on (``--limit``)
+        for rows, _ in follow_pages(fetch, lambda page: page[1], lambda page: bool(page[0]), max_pages=MAX_PAGES):
+            yield from rows
 
     def detail(self, backtest_id: str) -> BacktestDetail:
         try:

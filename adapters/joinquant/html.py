@@ -119,14 +119,28 @@ def link_param(root: Element, path_suffix: str, param: str) -> str:
     return ""
 
 
+HIDDEN_PAGER_CLASSES = frozenset({"nodisplay", "disabled"})
+
+
 def max_page(root: Element, path_suffix: str) -> int:
-    """The highest ``page=`` among links to ``path_suffix`` (1 when there is no pagination)."""
+    """The highest ``page=`` among visible links to ``path_suffix`` (1 when there is no pagination).
+
+    A link inside a ``nodisplay``/``disabled`` element (the last page's hidden 下一页) does not count.
+    """
     best = 1
-    for path, query in links(root):
-        if path.endswith(path_suffix):
-            for value in query.get("page", []):
-                if value.isdigit():
-                    best = max(best, int(value))
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node.tag, str) or HIDDEN_PAGER_CLASSES.intersection(classes(node)):
+            continue
+        href = node.attrib.get("href") if node.tag == "a" else None
+        if href:
+            parts = urlsplit(href)
+            if parts.path.endswith(path_suffix):
+                for value in parse_qs(parts.query).get("page", []):
+                    if value.isdigit():
+                        best = max(best, int(value))
+        stack.extend(node)
     return best
 
 

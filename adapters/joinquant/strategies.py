@@ -16,6 +16,7 @@ from jqcli.adapters.joinquant.pages import (
     parse_editor,
     parse_strategy_list,
 )
+from jqcli.adapters.joinquant.paging import follow_pages
 from jqcli.adapters.joinquant.session import EXPIRED_HINT, EXPIRED_MESSAGE, JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
 from jqcli.domain.errors import ApiError, JqcliError, NotAuthenticated, NotFound
@@ -25,6 +26,7 @@ NEW_PATH = "/algorithm/index/new"
 SAVE_PATH = "/algorithm/index/save"
 DEL_PATH = "/algorithm/index/del"
 MAX_PAGES = 500
+PAGE_WORKERS = 4  # list pages already known to exist are read this many at a time
 MAX_FOLDERS = 500
 
 
@@ -57,8 +59,10 @@ def load_editor(session: JoinQuantSession, edit_id: str) -> EditorPage:
 class JoinQuantStrategyGateway:
     """Implements ``StrategyGateway``."""
 
-    def __init__(self, session: JoinQuantSession) -> None:
+    def __init__(self, session: JoinQuantSession, *, page_workers: int = PAGE_WORKERS) -> None:
+        """``page_workers``: list pages read at a time (1 for strictly sequential requests, e.g. when recording)."""
         self.session = session
+        self.page_workers = page_workers
         self._list_token = ""
 
     # -- reads ------------------------------------------------------------------------------------
@@ -79,11 +83,15 @@ class JoinQuantStrategyGateway:
         return found
 
     def _folder_pages(self, folder_id: Optional[str]) -> List[StrategyListPage]:
-        first = self._list_page(folder_id, 1)
-        pages = [first]
-        for number in range(2, min(first.pages, MAX_PAGES) + 1):
-            pages.append(self._list_page(folder_id, number))
-        return pages
+        return list(
+            follow_pages(
+                lambda number: self._list_page(folder_id, number),
+                lambda page: page.pages,
+                lambda page: bool(page.strategies or page.folders),
+                max_pages=MAX_PAGES,
+                workers=self.page_workers,
+            )
+        )
 
     def _list_page(self, folder_id: Optional[str], page: int) -> StrategyListPage:
         params: Dict[str, object] = {}

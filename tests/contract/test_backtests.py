@@ -26,7 +26,7 @@ BAD_CODE = "def initialize(context):\n    if True\n        pass\n"
 
 @pytest.fixture
 def gateways(jq_session):
-    strategies = JoinQuantStrategyGateway(jq_session)
+    strategies = JoinQuantStrategyGateway(jq_session, page_workers=1)
     yield strategies, JoinQuantBacktestGateway(jq_session)
     remove_created(strategies)
 

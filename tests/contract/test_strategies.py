@@ -26,7 +26,7 @@ def remove_created(gateway: JoinQuantStrategyGateway) -> None:
 
 @pytest.fixture
 def strategies(jq_session):
-    gateway = JoinQuantStrategyGateway(jq_session)
+    gateway = JoinQuantStrategyGateway(jq_session, page_workers=1)  # vcrpy records one request at a time
     yield gateway
     remove_created(gateway)
 
@@ -63,10 +63,11 @@ def test_delete_strategy_by_current_row_id(strategies) -> None:
 
 def test_expired_cookie_list_is_not_authenticated_never_empty(jq_recorder) -> None:
     with pytest.raises(NotAuthenticated):
-        JoinQuantStrategyGateway(jq_recorder("PHPSESSID=expired0000; token=expired0000")).list_strategies()
+        expired = jq_recorder("PHPSESSID=expired0000; token=expired0000")
+        JoinQuantStrategyGateway(expired, page_workers=1).list_strategies()
 
 
 def test_expired_cookie_editor_is_not_authenticated(jq_recorder) -> None:
-    gateway = JoinQuantStrategyGateway(jq_recorder("PHPSESSID=expired0000; token=expired0000"))
+    gateway = JoinQuantStrategyGateway(jq_recorder("PHPSESSID=expired0000; token=expired0000"), page_workers=1)
     with pytest.raises(NotAuthenticated):
         gateway.get_strategy("0" * 32)
