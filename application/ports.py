@@ -191,10 +191,12 @@ class BacktestGateway(Protocol):
         """Start a formal backtest or a compile run (one POST, never retried)."""
         ...
 
-    def list_backtests(self, strategy_id: str, mode: Mode) -> Iterator[BacktestRow]:
+    def list_backtests(self, strategy_id: str, mode: Mode, *, read_ahead: int = 1) -> Iterator[BacktestRow]:
         """The strategy's formal (``list``) or compile (``buildList``) history, newest first.
 
-        Lazy: each further page is only fetched when the caller reads past the previous one.
+        Lazy with ``read_ahead`` = 1: each further page is only fetched when the caller reads past
+        the previous one.  A caller that wants every row may let pages known to exist be read
+        ``read_ahead`` at a time.
         """
         ...
 

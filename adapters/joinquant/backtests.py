@@ -115,15 +115,17 @@ class JoinQuantBacktestGateway:
             id=data.backtestId_ or data.backtestId, list_id=data.backtestId, save_id=data.algorithmId, response=payload
         )
 
-    def list_backtests(self, strategy_id: str, mode: Mode) -> Iterator[BacktestRow]:
+    def list_backtests(self, strategy_id: str, mode: Mode, *, read_ahead: int = 1) -> Iterator[BacktestRow]:
         path = LIST_PATHS[mode.name]
 
         def fetch(number: int) -> Tuple[List[BacktestRow], int]:
             params: Dict[str, object] = {"algorithmId": strategy_id, **({"page": number} if number > 1 else {})}
             return parse_backtest_list(get_page(self.session, path, params), path=path)
 
-        # one page at a time: a further page is only fetched if the caller reads on (``--limit``)
-        for rows, _ in follow_pages(fetch, lambda page: page[1], lambda page: bool(page[0]), max_pages=MAX_PAGES):
+        pages = follow_pages(
+            fetch, lambda page: page[1], lambda page: bool(page[0]), max_pages=MAX_PAGES, workers=read_ahead
+        )
+        for rows, _ in pages:
             yield from rows
 
     def detail(self, backtest_id: str) -> BacktestDetail:

@@ -104,6 +104,7 @@ class FakeBacktestGateway:
         self.refuse: Optional[Exception] = None
         self.rows: List[BacktestRow] = []
         self.rows_read = 0  # rows the use case actually pulled from the lazy history
+        self.read_ahead = 0  # what the last list_backtests call allowed
         self.run_id = "run" + "0" * 29
         self.result_pages: List[dict] = []
         self.stats_calls = 0
@@ -117,8 +118,9 @@ class FakeBacktestGateway:
         self.builds.append(request)
         return BuildResult(id="55544646", list_id="f" * 32, save_id="s" * 32, response={"code": "00000"})
 
-    def list_backtests(self, strategy_id, mode) -> Iterator[BacktestRow]:
+    def list_backtests(self, strategy_id, mode, *, read_ahead: int = 1) -> Iterator[BacktestRow]:
         self.calls.append(("list", strategy_id, mode.name))
+        self.read_ahead = read_ahead
         for row in list(self.rows):
             self.rows_read += 1
             yield row

@@ -149,6 +149,7 @@ def test_ls_filters_and_limits(env) -> None:
     used, rows = ListBacktests(strategies, backtests).execute(sid, MODES["backtest"], status="done", limit=2)
     assert used == sid and [r.id for r in rows] == ["1", "3"]
     assert backtests.rows_read == 4  # the history is read lazily: nothing past the second match
+    assert backtests.read_ahead == 1
 
 
 def test_ls_without_limit_reads_the_whole_history(env) -> None:
@@ -157,6 +158,7 @@ def test_ls_without_limit_reads_the_whole_history(env) -> None:
     backtests.rows = [BacktestRow(id=str(i), list_id=str(i), status="done") for i in range(7)]
     _, rows = ListBacktests(strategies, backtests).execute(sid, MODES["backtest"], limit=None)
     assert [r.id for r in rows] == [str(i) for i in range(7)] and backtests.rows_read == 7
+    assert backtests.read_ahead == 4  # every page is wanted: known pages may be read concurrently
 
 
 def test_show_reads_detail_source_and_stats_with_run_id(env) -> None:
