@@ -91,14 +91,16 @@ class ListBacktests:
 
     strategies: StrategyGateway
     backtests: BacktestGateway
+    read_ahead: int = 4  # history pages read at a time when every row is wanted
 
     def execute(
         self, target: str, mode: Mode, *, status: str = "all", limit: Optional[int] = 50
     ) -> Tuple[str, List[BacktestRow]]:
         """The strategy id used and its rows (newest first, as the site lists them)."""
         strategy_id = resolve_edit_id(self.strategies, target, action="查看回测")
-        # with a limit, pages are read one by one and only as far as needed; without, 4 at a time
-        rows = filter_rows(self.backtests.list_backtests(strategy_id, mode, read_ahead=1 if limit else 4), status)
+        # with a limit, pages are read one by one and only as far as needed; without, read_ahead at a time
+        read_ahead = 1 if limit else self.read_ahead
+        rows = filter_rows(self.backtests.list_backtests(strategy_id, mode, read_ahead=read_ahead), status)
         # newest first: with a limit, history pages past the first ``limit`` matches are never fetched
         return strategy_id, list(rows if limit is None else itertools.islice(rows, limit))
 

@@ -125,7 +125,7 @@ class Services:
     def strategy_gateway(self):  # type: ignore[no-untyped-def]
         from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
 
-        return JoinQuantStrategyGateway(self.session())
+        return JoinQuantStrategyGateway(self.session(), page_workers=self.settings.page_workers)
 
     def backtest_gateway(self):  # type: ignore[no-untyped-def]
         from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
@@ -150,7 +150,9 @@ class Services:
         if name == "RunBacktest":
             return running.RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock())
         if name == "ListBacktests":
-            return backtests.ListBacktests(self.strategy_gateway(), self.backtest_gateway())
+            return backtests.ListBacktests(
+                self.strategy_gateway(), self.backtest_gateway(), read_ahead=self.settings.page_workers
+            )
         return getattr(backtests, name)(self.backtest_gateway())
 
     # --- community (issue 5) -------------------------------------------------------------------

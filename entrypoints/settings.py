@@ -57,6 +57,7 @@ class Settings:
         self.allow_custom_api_base: bool = bool(getattr(args, "allow_custom_api_base", False)) or (
             merged.get("JQCLI_ALLOW_CUSTOM_API_BASE", "").strip().lower() in TRUTHY
         )
+        self.page_workers: int = _page_workers(merged.get("JQCLI_PAGE_WORKERS", ""))
         self._saved: Credentials | None = None
 
     # -- derived values ------------------------------------------------------------------------
@@ -110,6 +111,19 @@ class Settings:
         if self.sandbox:
             return False
         return bool(getattr(self.args, "api_base", None) or self.env_value("JQCLI_API_BASE"))
+
+
+PAGE_WORKERS_DEFAULT = 4
+
+
+def _page_workers(text: str) -> int:
+    """``JQCLI_PAGE_WORKERS``: list pages read at a time (1–8; 1 = one request at a time)."""
+    text = text.strip()
+    if not text:
+        return PAGE_WORKERS_DEFAULT
+    if not text.isdigit() or not 1 <= int(text) <= 8:
+        raise UsageError(f"JQCLI_PAGE_WORKERS 必须是 1 到 8 的整数,而不是 {text!r}", hint="1 表示逐页顺序读取")
+    return int(text)
 
 
 def normalize_api_base(url: str) -> str:

@@ -171,3 +171,20 @@ def test_resolution_prefers_cookie_within_a_level() -> None:
 def test_bad_api_base_is_usage_error(home) -> None:
     assert status(home, "--api-base", "ftp://x").code == 3
     assert status(home, "--api-base", "www.joinquant.com").code == 3
+
+
+@pytest.mark.parametrize("bad", ["0", "9", "four", "-1"])
+def test_bad_page_workers_is_usage_error(home, bad) -> None:
+    out = status(home, env=env_for(home, JQCLI_PAGE_WORKERS=bad))
+    assert out.code == 3 and "JQCLI_PAGE_WORKERS" in out.error["message"]
+
+
+def test_page_workers_reach_the_list_readers(home) -> None:
+    from jqcli.entrypoints.bootstrap import connect
+
+    environ = env_for(home, JQCLI_COOKIE="PHPSESSID=a; token=b")
+    with connect(environ={**environ, "JQCLI_PAGE_WORKERS": "1"}, cwd=str(home / "work")) as services:
+        assert services.strategy_gateway().page_workers == 1
+        assert services.backtest_use_case("ListBacktests").read_ahead == 1
+    with connect(environ=environ, cwd=str(home / "work")) as services:
+        assert services.strategy_gateway().page_workers == 4
