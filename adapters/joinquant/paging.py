@@ -49,5 +49,8 @@ def _fetch_all(fetch: Callable[[int], Page], numbers: range, workers: int) -> It
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(numbers)), thread_name_prefix="jq-page") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(numbers)), thread_name_prefix="jq-page")
+    try:
         yield from pool.map(fetch, numbers)  # in page order; the first failure is raised here
+    finally:  # a failure, Ctrl-C or an early stop: pages not yet started are never requested
+        pool.shutdown(wait=True, cancel_futures=True)

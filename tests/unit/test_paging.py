@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,3 +80,17 @@ def test_known_pages_are_fetched_concurrently_with_workers() -> None:
     site = Site(12, 20)  # page 1 links to all 12 pages
     assert walk(site, workers=4) == list(range(1, 13))
     assert any(name.startswith("jq-page") for name in site.threads)
+
+
+def test_a_failing_page_stops_the_pages_not_yet_started() -> None:
+    site = Site(200, 500)  # page 1 links to all 200 pages
+
+    def fetch(number: int) -> tuple:
+        if number == 3:
+            raise RuntimeError("page 3 failed")
+        return site.fetch(number)
+
+    pages = follow_pages(fetch, lambda p: p[2], lambda p: bool(p[1]), max_pages=500, workers=2)
+    with pytest.raises(RuntimeError, match="page 3"):
+        list(pages)
+    assert len(site.fetched) < 50  # not the other ~197 pages
