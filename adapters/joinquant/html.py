@@ -7,7 +7,7 @@ entities and loses exactly one leading newline, as the HTML standard says.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element
 
@@ -101,14 +101,26 @@ def cells(row: Element) -> List[Element]:
     return [child for child in row if child.tag in ("td", "th")]
 
 
-def links(root: Element) -> List[Tuple[str, Dict[str, List[str]]]]:
-    """``(path, query)`` of every ``a[href]`` below ``root``."""
+def links(root: Element, *, skip_classes: AbstractSet[str] = frozenset()) -> List[Tuple[str, Dict[str, List[str]]]]:
+    """``(path, query)`` of every ``a[href]`` below ``root``, in document order.
+
+    Links inside an element carrying one of ``skip_classes`` are left out.
+    """
     found = []
-    for node in elements(root):
+    for node in _elements_outside(root, skip_classes) if skip_classes else elements(root):
         if node.tag == "a" and node.attrib.get("href"):
             parts = urlsplit(node.attrib["href"])
             found.append((parts.path, parse_qs(parts.query)))
     return found
+
+
+def _elements_outside(root: Element, skip_classes: AbstractSet[str]) -> Iterator[Element]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node.tag, str) and not skip_classes.intersection(classes(node)):
+            yield node
+            stack.extend(reversed(node))
 
 
 def link_param(root: Element, path_suffix: str, param: str) -> str:
@@ -128,19 +140,11 @@ def max_page(root: Element, path_suffix: str) -> int:
     A link inside a ``nodisplay``/``disabled`` element (the last page's hidden 下一页) does not count.
     """
     best = 1
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node.tag, str) or HIDDEN_PAGER_CLASSES.intersection(classes(node)):
-            continue
-        href = node.attrib.get("href") if node.tag == "a" else None
-        if href:
-            parts = urlsplit(href)
-            if parts.path.endswith(path_suffix):
-                for value in parse_qs(parts.query).get("page", []):
-                    if value.isdigit():
-                        best = max(best, int(value))
-        stack.extend(node)
+    for path, query in links(root, skip_classes=HIDDEN_PAGER_CLASSES):
+        if path.endswith(path_suffix):
+            for value in query.get("page", []):
+                if value.isdigit():
+                    best = max(best, int(value))
     return best
 
 
