@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.command_overhead import Site, populate  # noqa: E402
+from tests.bench.command_overhead import INSTANT_RUNS, start_populated  # noqa: E402
 from tests.support.bytecode import compile_sources  # noqa: E402
 from tests.support.sandbox_proc import cli_login, start_sandbox_server  # noqa: E402
 
@@ -57,15 +57,10 @@ def main() -> int:
     runs, count, latency = (1, 40, 5.0) if args.smoke else (args.runs, 200, args.latency_ms)
     with tempfile.TemporaryDirectory() as home:
         state = os.path.join(home, "bench.sqlite3")
-        quick = ("--queue-seconds", "0", "--run-seconds", "0", "--free-minutes", "10000000", "--posts", "100")
-        builder = start_sandbox_server(state, *quick)  # the data is built without latency, then served with it
-        try:
-            site = Site(builder.url)
-            site.login()
-            strategy_id = populate(site, count, count)
-        finally:
-            builder.stop()
-        server = start_sandbox_server(state, *quick, "--latency-ms", str(latency))
+        # the data is built without latency, then served with it
+        builder, _, strategy_id = start_populated(state, posts=100, strategies=count, backtests=count)
+        builder.stop()
+        server = start_sandbox_server(state, "--posts", "100", *INSTANT_RUNS, "--latency-ms", str(latency))
         try:
             env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
             env.pop("JQCLI_API_BASE", None)

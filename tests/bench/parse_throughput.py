@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.command_overhead import Site, populate  # noqa: E402
-from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
+from tests.bench.command_overhead import start_populated  # noqa: E402
 
 TARGET_KB_PER_MS = 1.0
 
@@ -51,14 +50,11 @@ def main() -> int:
     from jqcli.adapters.joinquant.pages import LIST_PATH, parse_backtest_list, parse_strategy_list
 
     with tempfile.TemporaryDirectory() as home:
-        server = start_sandbox_server(
-            os.path.join(home, "parse.sqlite3"),
-            "--posts", "50", "--queue-seconds", "0", "--run-seconds", "0", "--free-minutes", "10000000",
-        )  # fmt: skip
+        # ≥ one full page of each list
+        server, site, strategy_id = start_populated(
+            os.path.join(home, "parse.sqlite3"), posts=50, strategies=20, backtests=20
+        )
         try:
-            site = Site(server.url)
-            site.login()
-            strategy_id = populate(site, 20, 20)  # ≥ one full page of each list
             status, list_page = site.request("GET", LIST_PATH)
             if status != 200:
                 raise RuntimeError(f"{LIST_PATH} answered {status}")
