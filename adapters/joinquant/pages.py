@@ -28,6 +28,7 @@ from jqcli.adapters.joinquant.html import (
     raw_text,
     text_of,
 )
+from jqcli.adapters.joinquant.htmlcut import cut_list_page, drop_scripts
 from jqcli.adapters.joinquant.wire import lenient_float
 from jqcli.domain.backtest import BacktestDetail, BacktestRow, status_of
 from jqcli.domain.strategy import Folder, Strategy, StrategyDetail
@@ -65,7 +66,7 @@ def _count(text: str) -> Optional[object]:
 
 
 def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> StrategyListPage:
-    root = parse_html(html)
+    root = parse_html(cut_list_page(html, table_id="algo_table", row_class="algorithm_list", list_path=LIST_PATH))
     if by_id(root, "algo_table") is None:
         raise missing("#algo_table", LIST_PATH, folder_id=folder_id)
     strategies, folders = [], []
@@ -128,7 +129,7 @@ def _control_value(node) -> Optional[str]:  # type: ignore[no-untyped-def]
 
 
 def parse_editor(html: str, *, edit_id: str) -> EditorPage:
-    root = parse_html(html)
+    root = parse_html(drop_scripts(html))
     form: List[Tuple[str, str]] = []
     for node in elements(root):
         if node.tag in ("input", "textarea", "select") and attr(node, "name") and "disabled" not in node.attrib:
@@ -169,7 +170,7 @@ def _dates(text: str) -> Tuple[str, str]:
 
 
 def parse_backtest_list(html: str, *, path: str) -> Tuple[List[BacktestRow], int]:
-    root = parse_html(html)
+    root = parse_html(cut_list_page(html, table_id="backtest-feed-table", row_class="backtest-tr", list_path=path))
     if by_id(root, "backtest-feed-table") is None:
         raise missing("#backtest-feed-table", path)
     rows = []
@@ -224,7 +225,7 @@ def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
         if isinstance(inner, dict) and inner.get("backtestId"):
             return BacktestDetail(id=backtest_id, run_id=str(inner["backtestId"]))
         raise missing("data.backtest.backtestId", DETAIL_PATH, id=backtest_id)
-    root = parse_html(text)
+    root = parse_html(drop_scripts(text))
     run = by_id(root, "backtestId")
     code = by_id(root, "code")
     title = by_id(root, "title-box")
