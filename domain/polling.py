@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence, Tuple
 
 import attrs
 
@@ -15,6 +15,12 @@ BACKOFF_CAP = 30.0
 # A finished formal run whose stats are still empty (the site fills them a little after the end) ends after
 # this many "done" rounds; a compile run is only checked for errors, so it ends at its first "done" round.
 DONE_WITHOUT_STATS_ROUNDS = {"backtest": 3, "compile": 1}
+# Waiting: the shortest sleep between two rounds; while nothing predicts the end, the sleep is this share
+# of the time waited so far (a short run is seen soon, a long one is not polled often); how long after
+# the predicted end to look.
+MIN_SLEEP = 0.5
+WAITED_SHARE = 0.2
+ETA_MARGIN = 0.25
 
 
 @attrs.frozen
@@ -32,6 +38,43 @@ class WaitPolicy:
     def sleep_for(self, round_index: int, elapsed: float) -> float:
         """The next sleep, never past the deadline (0 when the deadline has passed)."""
         return max(0.0, min(self.delay(round_index), self.timeout - elapsed))
+
+    def longest_sleep(self) -> float:
+        """The cap of every sleep: the interval × 6, at most ``BACKOFF_CAP``, never below the interval."""
+        return max(self.poll_interval, min(BACKOFF_CAP, self.poll_interval * 6))
+
+    def next_sleep(self, elapsed: float, samples: Sequence[Tuple[float, float]]) -> float:
+        """The sleep before the next round, using what the site told of the run's progress.
+
+        ``samples`` are ``(elapsed seconds, fraction done)`` pairs, one per round that saw the run's
+        curve (the site fills it day by day, protocol.md §2.13).  Once two rounds saw the run progress,
+        the next round comes just after the end its rate predicts; while nothing predicts it, the sleep
+        is a fifth of the time waited so far (at least a second).  Every sleep is capped by
+        ``longest_sleep`` and ends at the wait's deadline.
+        """
+        eta = predicted_end(samples)
+        if eta is None:
+            base = max(min(1.0, self.poll_interval), elapsed * WAITED_SHARE)
+        elif samples and samples[-1][1] >= 1.0:  # the curve is complete: the state turns done any moment
+            base = 1.0
+        else:
+            base = max(MIN_SLEEP, eta + ETA_MARGIN - elapsed)
+        return max(0.0, min(base, self.longest_sleep(), self.timeout - elapsed))
+
+
+def predicted_end(samples: Sequence[Tuple[float, float]]) -> Optional[float]:
+    """When the run should end (elapsed seconds), from the first and last rounds that saw it progress."""
+    moving = [(t, f) for t, f in samples if f > 0]
+    if not moving:
+        return None
+    last_t, last_f = moving[-1]
+    if last_f >= 1.0:
+        return last_t
+    first_t, first_f = moving[0]
+    if last_f <= first_f or last_t <= first_t:
+        return None
+    rate = (last_f - first_f) / (last_t - first_t)
+    return last_t + (1.0 - last_f) / rate
 
 
 def final_status(status: str, error_lines: Sequence[str]) -> str:
