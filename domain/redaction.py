@@ -45,6 +45,7 @@ def _patterns() -> list[tuple[Pattern[str], str]]:
 
 
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{24,}")
+_LAST_WORD = re.compile(r"\S+\Z")
 
 
 def percent_encode(value: str, *, plus: bool = False) -> str:
@@ -126,5 +127,5 @@ def excerpt(text: str, limit: int = 200, *, window: int = 20000) -> str:
     cut = len(text) > window
     raw = text[:window]
     if cut:  # the last word may be the first half of a secret: drop it
-        raw = raw.rsplit(None, 1)[0] if raw.strip() else ""
+        raw = _LAST_WORD.sub("", raw)
     return " ".join(SECRETS.redact(raw, hex_runs=True).split())[:limit]

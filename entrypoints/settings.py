@@ -198,10 +198,20 @@ def normalize_api_base(url: str, *, source: str = "--api-base") -> str:
     try:
         return str(parse_site(url))
     except BadSite as exc:
+        shown = _hide_userinfo(url)
         raise UsageError(
-            f"{source} 应为 http(s)://主机[:端口] 形式的地址:{exc.reason},收到 {url!r}",
-            details={"api_base": url, "source": source},
+            f"{source} 无效:{exc.reason}(应为 http(s)://主机[:端口] 形式的地址,收到 {shown!r})",
+            details={"api_base": shown, "source": source},
         ) from None
+
+
+def _hide_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` part masked (it may hold a password)."""
+    scheme, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0]
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://<redacted>@{rest[len(authority.rsplit('@', 1)[0]) + 1 :]}"
 
 
 def _flag_secret(args: object, attr: str, option: str, read_stdin: Optional[Callable[[str], str]]) -> str:
