@@ -117,22 +117,24 @@ class JsonConfigStore:
         """
         if not os.path.isfile(self.path):
             return False  # logged out (or replaced by something that is not ours) meanwhile
-        with self._locked():
-            try:
+        try:
+            with self._locked():
                 raw = self.read_raw()
                 current = self.credentials_of(raw)
-            except FileError:
-                return False  # damaged meanwhile: not ours to overwrite
-            if (current.token, current.cookie, _text(raw.get("api_base"))) != (
-                started_with.token,
-                started_with.cookie,
-                started_api_base,
-            ):
-                return False
-            raw.pop("token", None)
-            raw["cookie"] = cookie
-            self._write(raw)
-            return True
+                if (current.token, current.cookie, _text(raw.get("api_base"))) != (
+                    started_with.token,
+                    started_with.cookie,
+                    started_api_base,
+                ):
+                    return False
+                raw.pop("token", None)
+                raw["cookie"] = cookie
+                self._write(raw)
+                return True
+        except FileError:
+            # damaged or locked too long meanwhile: the command itself succeeded, and a file we
+            # cannot read consistently is not ours to overwrite
+            return False
 
     def clear(self) -> dict[str, object]:
         """Remove token/cookie/username; a corrupt file is moved aside and replaced.
