@@ -43,9 +43,7 @@ def refuse_non_regular(path: str, *, what: str = "文件") -> Optional[os.stat_r
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileError(
-            f"无法访问{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}
-        ) from exc
+        raise FileError(f"无法访问{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
     if not stat.S_ISREG(info.st_mode):
         kind = _kind(info.st_mode)
         raise FileError(
@@ -70,9 +68,7 @@ def read_regular_file(path: str, *, what: str = "文件", limit: int = SMALL_FIL
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileError(
-            f"无法读取{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}
-        ) from exc
+        raise FileError(f"无法读取{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -87,9 +83,7 @@ def read_regular_file(path: str, *, what: str = "文件", limit: int = SMALL_FIL
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise FileError(
-            f"无法读取{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}
-        ) from exc
+        raise FileError(f"无法读取{what}: {path}", details={"path": path, "reason": exc.strerror or str(exc)}) from exc
     finally:
         os.close(fd)
     if size > limit:

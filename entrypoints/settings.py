@@ -50,9 +50,7 @@ class Settings:
         self.real_environ = dict(environ)
         self.cwd = cwd
         self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(getattr(args, "env_file", None), environ, cwd)
-        self.dotenv_ignored = [
-            key for key in DOTENV_IGNORED if self.dotenv.get(key, "").strip() and key not in environ
-        ]
+        self.dotenv_ignored = [key for key in DOTENV_IGNORED if self.dotenv.get(key, "").strip() and key not in environ]
         merged = {key: value for key, value in self.dotenv.items() if key not in DOTENV_IGNORED}
         merged.update(environ)
         self.env = merged
@@ -244,8 +242,6 @@ def _load_dotenv(flag: str | None, environ: dict[str, str], cwd: str) -> tuple[s
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileError(
-            f"无法读取 env 文件(不是 UTF-8): {path}", details={"path": path, "reason": str(exc)}
-        ) from exc
+        raise FileError(f"无法读取 env 文件(不是 UTF-8): {path}", details={"path": path, "reason": str(exc)}) from exc
     parsed = parse_dotenv(text, environ)
     return path, parsed.values, parsed.bad_lines

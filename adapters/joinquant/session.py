@@ -90,9 +90,7 @@ class JoinQuantSession:
         try:
             self.site = parse_site(api_base)
         except BadSite as exc:
-            raise UsageError(
-                f"站点地址无效({exc.reason}): {api_base!r}", details={"api_base": api_base}
-            ) from None
+            raise UsageError(f"站点地址无效({exc.reason}): {api_base!r}", details={"api_base": api_base}) from None
         self.api_base = str(self.site)
         self.transport = transport
         self.timeout = timeout

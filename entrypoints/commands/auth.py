@@ -108,7 +108,8 @@ def import_token_command(ctx):  # type: ignore[no-untyped-def]
     problem = credential_problem("token", value) or ("不能包含空白" if any(ch.isspace() for ch in value) else "")
     if not value or problem:
         raise UsageError(f"token 格式不对:{problem or '为空'}")
-    ctx.settings.store.save(Credentials(token=value, username=(ctx.args.username or "").strip()), api_base=_site_of(ctx))
+    username = (ctx.args.username or "").strip()
+    ctx.settings.store.save(Credentials(token=value, username=username), api_base=_site_of(ctx))
     return {"ok": True, "credential": "token"}
 
 
@@ -193,7 +194,5 @@ def _site_of(ctx) -> str:  # type: ignore[no-untyped-def]
     if base == DEFAULT_API_BASE:
         return ""
     if not settings.api_base_is_explicit:
-        ctx.warn(
-            f"凭据将随已保存的站点地址 {base} 一起保存;若它属于聚宽主站,请加 --api-base {DEFAULT_API_BASE}"
-        )
+        ctx.warn(f"凭据将随已保存的站点地址 {base} 一起保存;若它属于聚宽主站,请加 --api-base {DEFAULT_API_BASE}")
     return base

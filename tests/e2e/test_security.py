@@ -118,9 +118,7 @@ def test_echoing_error_page_never_prints_the_session(jq) -> None:
     jq.login()
     cookie = saved_cookie(jq)
     with Listener("127.0.0.1", echo=True) as echo:
-        result = jq.raw(
-            "--api-base", f"http://127.0.0.1:{echo.port}", "--format", "json", "--debug", "strategy", "ls"
-        )
+        result = jq.raw("--api-base", f"http://127.0.0.1:{echo.port}", "--format", "json", "--debug", "strategy", "ls")
     assert echo.cookies_seen, "the page under test must have received (and echoed) the session"
     assert result.code == 4, result
     assert "body_excerpt" in result.error["details"]

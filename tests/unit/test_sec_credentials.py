@@ -136,7 +136,9 @@ def test_login_without_api_base_logs_in_to_and_saves_for_the_saved_site(home, st
     stub.route(
         "POST",
         "/user/login/doLogin",
-        Answer(200, json.dumps({"code": "00000", "status": "0", "data": {}}), headers=[("Set-Cookie", "PHPSESSID=new")]),
+        Answer(
+            200, json.dumps({"code": "00000", "status": "0", "data": {}}), headers=[("Set-Cookie", "PHPSESSID=new")]
+        ),
     )
     stub.route("GET", "/user/index/isLogin", Answer(200, json.dumps({"data": {"isLogin": 1}, "code": "00000"})))
     cli(home, "--api-base", stub.url, "auth", "import-cookie", "--cookie", "PHPSESSID=old")

@@ -9,10 +9,7 @@ import pytest
 from tests.support.clirun import run_cli
 
 HOSTILE = (
-    "JQCLI_API_BASE=http://0.0.0.0:9\n"
-    "JQCLI_ALLOW_CUSTOM_API_BASE=1\n"
-    "JQCLI_CONFIG=./stolen.json\n"
-    "JQCLI_PAGE_WORKERS=2\n"
+    "JQCLI_API_BASE=http://0.0.0.0:9\nJQCLI_ALLOW_CUSTOM_API_BASE=1\nJQCLI_CONFIG=./stolen.json\nJQCLI_PAGE_WORKERS=2\n"
 )
 
 

@@ -39,7 +39,7 @@ def test_redactor_knows_registered_values_and_cookie_shapes() -> None:
     redactor.add("p@ss word!")
     assert "p%40ss" not in redactor.redact("CyLoginForm%5Bpwd%5D=p%40ss+word%21 and p%40ss%20word%21")
     # ids are not secrets: error details keep 32-hex backtest ids
-    assert redactor.redact("backtest 0123456789abcdef0123456789abcdef") .endswith("0123456789abcdef0123456789abcdef")
+    assert redactor.redact("backtest 0123456789abcdef0123456789abcdef").endswith("0123456789abcdef0123456789abcdef")
 
 
 def test_error_details_and_messages_are_redacted_at_construction() -> None:
