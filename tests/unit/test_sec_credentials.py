@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jqcli.entrypoints.cli import run
 from jqcli.entrypoints.context import Stdio
@@ -146,3 +148,17 @@ def test_login_without_api_base_logs_in_to_and_saves_for_the_saved_site(home, st
     assert out.code == 0, out
     assert config(home)["api_base"] == stub.url and config(home)["cookie"] == "PHPSESSID=new"
     assert stub.hits("/user/login/doLogin"), "the login went to the saved site"
+
+
+# -- item 17: no credential or site value ends in exit 70 ----------------------------------------------
+_TRICKY = st.text(alphabet=st.sampled_from(list("aZ09=;: @\\/[]%.-_\t\r\n\x00\x7f名é\u2028\ufeff")), max_size=24)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(["--cookie", "--token", "--api-base"]), value=_TRICKY)
+def test_no_credential_or_site_value_is_an_internal_error(home, option, value) -> None:
+    out = cli(home, f"{option}={value}", "auth", "status")
+    assert out.code in (0, 3), out
+    env_name = {"--cookie": "JQCLI_COOKIE", "--token": "JQCLI_TOKEN", "--api-base": "JQCLI_API_BASE"}[option]
+    out = cli(home, "auth", "status", env=env_for(home, **{env_name: value}))
+    assert out.code in (0, 3), out
