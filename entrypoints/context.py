@@ -131,8 +131,13 @@ class Context:
             raise UsageError(f"stdin 已用于 {self._stdin_reader},不能再用于 {purpose}")
         self._stdin_reader = purpose
         stream = self.stdio.stdin
+        if stream is None:
+            raise UsageError(f"{purpose} 需要从 stdin 读取,但本进程没有 stdin")
         buffer = getattr(stream, "buffer", None)
-        data = buffer.read() if buffer is not None else stream.read()
+        try:
+            data = buffer.read() if buffer is not None else stream.read()
+        except OSError as exc:
+            raise UsageError(f"{purpose} 无法从 stdin 读取: {exc.strerror or exc}") from None
         if isinstance(data, str):
             return data
         try:
