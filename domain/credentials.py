@@ -110,3 +110,23 @@ def format_cookie_header(pairs: list[tuple[str, str]] | dict[str, str]) -> str:
     """Join cookie pairs back into one ``Cookie`` header value."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return "; ".join(f"{name}={value}" for name, value in items)
+
+
+def credential_problem(kind: str, value: str) -> str:
+    """Why ``value`` cannot be sent as a ``Cookie`` header ("" when it can).
+
+    A header is ASCII on the wire: a non-ASCII character cannot be sent at all
+    and CR/LF or other control characters would split or corrupt the request.
+    A token is one cookie value, so it may not hold the pair separator ``;``.
+    """
+    for ch in value:
+        code = ord(ch)
+        if ch in "\r\n":
+            return "不能包含换行符(CR/LF)"
+        if code < 0x20 or code == 0x7F:
+            return "不能包含控制字符"
+        if code > 0x7E:
+            return "只能包含 ASCII 字符(浏览器中的 cookie 值都是 ASCII;非 ASCII 字符说明复制有误)"
+    if kind == "token" and ";" in value:
+        return "不能包含分号"
+    return ""

@@ -2,10 +2,13 @@
 
 The core decides the *kind* of a failure; the exit status of each kind is
 mapped once, in ``jqcli.entrypoints.exit_codes``.  Messages are Chinese, like
-the spec; ``details`` carries machine-readable context (never secrets).
+the spec; ``details`` carries machine-readable context (never secrets: message
+and details pass through the process's redactor, ``jqcli.domain.redaction``).
 """
 
 from __future__ import annotations
+
+from jqcli.domain.redaction import SECRETS
 
 
 class JqcliError(Exception):
@@ -14,11 +17,12 @@ class JqcliError(Exception):
     code = "internal_error"
 
     def __init__(self, message: str, *, details: dict[str, object] | None = None, hint: str = "") -> None:
+        message = SECRETS.redact(message)
         super().__init__(message)
         self.message = message
-        self.details: dict[str, object] = dict(details or {})
+        self.details: dict[str, object] = SECRETS.redact_value(dict(details or {}))
         if hint:
-            self.details.setdefault("hint", hint)
+            self.details.setdefault("hint", SECRETS.redact(hint))
 
     def __str__(self) -> str:
         return self.message

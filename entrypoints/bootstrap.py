@@ -203,16 +203,11 @@ class Services:
         self.close()
 
     def close(self) -> None:
-        """Save a session the site rotated (only when it came from the config file)."""
+        """Save a session the site rotated (only when it came from the config file, and only if the
+        file still holds the credential this command started with: a concurrent login is never undone)."""
         session, self._session = self._session, None
         if session is not None and session.jar and session.jar.changed and self.credential().origin == "config":
-            from jqcli.domain.credentials import Credentials
-
-            saved = self.settings.saved_credentials()
-            self.settings.store.save(
-                Credentials(cookie=session.jar.header(), username=saved.username),
-                api_base=self.settings.store.setting("api_base"),
-            )
+            self.settings.write_back_session(session.jar.header())
         if self._transport is not None:
             self._transport.close()
         if self._embedded is not None:

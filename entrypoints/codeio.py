@@ -11,7 +11,10 @@ import contextlib
 import os
 from typing import Optional
 
+from jqcli.adapters.filesystem import read_regular_file, refuse_non_regular
 from jqcli.domain.errors import FileError, UsageError
+
+CODE_FILE_LIMIT = 16 * 1024 * 1024  # a strategy is a few KiB; the editor page would not take more anyway
 
 
 def add_code_options(parser, *, what: str = "源码") -> None:  # type: ignore[no-untyped-def]
@@ -25,11 +28,9 @@ def read_code(ctx) -> Optional[str]:  # type: ignore[no-untyped-def]
     args = ctx.args
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise FileError(f"无法读取源码文件 {args.file}: {exc.strerror or exc}", details={"path": path}) from None
+        raw = read_regular_file(path, what="源码文件", limit=CODE_FILE_LIMIT)  # no device, FIFO or folder
+        if raw is None:
+            raise FileError(f"无法读取源码文件 {args.file}: 文件不存在", details={"path": path})
         return _decode(raw, args.file)
     if getattr(args, "code_stdin", False):
         stream = ctx.stdio.stdin
@@ -53,6 +54,7 @@ def _decode(raw: bytes, origin: str) -> str:
 def check_output_target(ctx, path: str, *, force: bool) -> str:  # type: ignore[no-untyped-def]
     """The absolute output path; refuses an existing file without ``--force`` (before any request)."""
     full = os.path.join(ctx.cwd, os.path.expanduser(path))
+    refuse_non_regular(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
     if os.path.isdir(full):
         raise FileError(f"输出路径是目录: {path}", details={"path": full})
     if os.path.exists(full) and not force:
@@ -71,9 +73,12 @@ def write_output(full: str, text: str) -> int:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        refuse_non_regular(full, what="输出文件")
         os.replace(tmp, full)
-    except OSError as exc:
+    except (OSError, FileError) as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, FileError):
+            raise
         raise FileError(f"无法写入 {full}: {exc.strerror or exc}", details={"path": full}) from None
     return len(data)

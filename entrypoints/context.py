@@ -45,16 +45,23 @@ class Context:
         self.cwd = cwd
         self._settings = None
         self._services = None
+        self._stdin_reader = ""  # what already consumed stdin (one input per command)
 
     @property
     def settings(self):  # type: ignore[no-untyped-def]
         if self._settings is None:
             from jqcli.entrypoints.settings import Settings
 
-            self._settings = Settings(self.args, self.environ, self.cwd)
+            self._settings = Settings(self.args, self.environ, self.cwd, read_stdin=self.read_stdin_text)
             if self._settings.dotenv_bad_lines and not self._settings.quiet:
                 lines = ", ".join(str(n) for n in self._settings.dotenv_bad_lines)
                 self.warn(f"{self._settings.env_file} 第 {lines} 行无法解析,已忽略")
+            if self._settings.dotenv_ignored:
+                names = "、".join(self._settings.dotenv_ignored)
+                self.warn(
+                    f"已忽略 {self._settings.env_file} 中的 {names}:决定凭据发往何处的设置只从命令行参数、"
+                    "真实环境变量或配置文件读取,从不从 .env 读取"
+                )
         return self._settings
 
     @property
@@ -115,6 +122,28 @@ class Context:
         if answer not in ("y", "yes", "是"):
             raise ConfirmationRequired("已取消:未确认", details=dict(details or {}))
 
-    def read_stdin_text(self) -> str:
-        data = self.stdio.stdin.read()
-        return data if isinstance(data, str) else data.decode("utf-8")
+    def read_stdin_text(self, purpose: str = "") -> str:
+        """All of stdin as UTF-8 text, once per command (a second reader is a usage error)."""
+        from jqcli.domain.errors import UsageError
+
+        purpose = purpose or "输入"
+        if self._stdin_reader:
+            raise UsageError(f"stdin 已用于 {self._stdin_reader},不能再用于 {purpose}")
+        self._stdin_reader = purpose
+        stream = self.stdio.stdin
+        if stream is None:
+            raise UsageError(f"{purpose} 需要从 stdin 读取,但本进程没有 stdin")
+        buffer = getattr(stream, "buffer", None)
+        try:
+            data = buffer.read() if buffer is not None else stream.read()
+        except OSError as exc:
+            raise UsageError(f"{purpose} 无法从 stdin 读取: {exc.strerror or exc}") from None
+        if isinstance(data, str):
+            return data
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{purpose} 从 stdin 读到的内容不是有效的 UTF-8 文本(第 {exc.start} 字节)",
+                details={"reason": exc.reason},
+            ) from None

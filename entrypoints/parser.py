@@ -82,8 +82,15 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--env-file", metavar="PATH", help="读取的 .env 文件(默认当前目录的 .env)")
     group.add_argument("--api-base", metavar="URL", help="聚宽站点地址(默认 https://www.joinquant.com)")
     creds = group.add_mutually_exclusive_group()
-    creds.add_argument("--token", dest="flag_token", metavar="TOKEN", help="本次使用的 token(优先于环境变量和配置)")
-    creds.add_argument("--cookie", dest="flag_cookie", metavar="COOKIE", help="本次使用的 cookie(优先于环境变量和配置)")
+    creds.add_argument(
+        "--token", dest="flag_token", metavar="TOKEN", help="本次使用的 token(优先于环境变量和配置);传 - 从 stdin 读取"
+    )
+    creds.add_argument(
+        "--cookie",
+        dest="flag_cookie",
+        metavar="COOKIE",
+        help="本次使用的 cookie(优先于环境变量和配置);传 - 从 stdin 读取,不出现在进程列表中",
+    )
     group.add_argument("--format", choices=("table", "json"), default="table", help="输出格式(默认 table)")
     group.add_argument("--non-interactive", action="store_true", help="从不提示输入;需要确认时直接失败")
     group.add_argument("-q", "--quiet", action="store_true", help="不输出进度和提示信息")

@@ -3,34 +3,58 @@
 Real environment variables win over ``.env`` values; ``--env-file`` picks the
 file (default ``./.env``, silently absent).  Credentials follow the spec's
 precedence (``jqcli.domain.credentials``).  Kept on the fast path: stdlib only.
+
+Settings that decide where credentials go are never taken from a ``.env``
+file, whether auto-loaded or given with ``--env-file`` (a cloned repository's
+``.env`` must not be able to send the saved session elsewhere): the site
+(``JQCLI_API_BASE``), the allow switch (``JQCLI_ALLOW_CUSTOM_API_BASE``) and the
+config file holding the credentials (``JQCLI_CONFIG``, and the HOME/XDG
+variables it is found by) come only from flags, the real environment or the
+config file.  A ``.env`` value for one of them is ignored with a warning.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Callable, Optional
 
 from jqcli.adapters.config.dotenv import parse_dotenv
 from jqcli.adapters.config.paths import default_data_dir, resolve_config_path
 from jqcli.adapters.config.store import JsonConfigStore
-from jqcli.domain.credentials import Credentials, ResolvedCredential, resolve_credentials
+from jqcli.adapters.filesystem import SMALL_FILE_LIMIT, read_regular_file
+from jqcli.domain.credentials import Credentials, ResolvedCredential, credential_problem, resolve_credentials
 from jqcli.domain.errors import FileError, UsageError
+from jqcli.domain.redaction import SECRETS
+from jqcli.domain.sites import BadSite, parse_site
 
 DEFAULT_API_BASE = "https://www.joinquant.com"
 SANDBOX_API_BASE = "http://sandbox.localhost"
 TRUTHY = frozenset({"1", "true", "yes", "on"})
+# Never read from a .env file: they decide where credentials are sent or stored.
+DOTENV_IGNORED = ("JQCLI_API_BASE", "JQCLI_ALLOW_CUSTOM_API_BASE", "JQCLI_CONFIG")
+SECRET_VARIABLES = ("JQCLI_COOKIE", "JQCLI_TOKEN", "JQCLI_PASSWORD")
 
 
 class Settings:
     """Everything a command needs to know about where and as whom it runs."""
 
-    def __init__(self, args: object, environ: dict[str, str], cwd: str) -> None:
+    def __init__(
+        self,
+        args: object,
+        environ: dict[str, str],
+        cwd: str,
+        *,
+        read_stdin: Optional[Callable[[str], str]] = None,
+    ) -> None:
         self.args = args
         self.real_environ = dict(environ)
         self.cwd = cwd
         self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(getattr(args, "env_file", None), environ, cwd)
-        merged = dict(self.dotenv)
+        self.dotenv_ignored = [key for key in DOTENV_IGNORED if self.dotenv.get(key, "").strip() and key not in environ]
+        merged = {key: value for key, value in self.dotenv.items() if key not in DOTENV_IGNORED}
         merged.update(environ)
         self.env = merged
+        SECRETS.add_all(*(merged.get(name, "") for name in SECRET_VARIABLES))
         self.sandbox = (
             bool(getattr(args, "sandbox", False)) or merged.get("JQCLI_SANDBOX", "").strip().lower() in TRUTHY
         )
@@ -45,19 +69,22 @@ class Settings:
                 raise UsageError("--sandbox 不能与 --api-base/--token/--cookie 同时使用:沙盒总是使用演示账号")
             self.config_path = os.path.join(self.sandbox_dir, "config.json")
         else:
-            self.config_path = resolve_config_path(_abs(getattr(args, "config", None), cwd), merged)
+            # the real environment only: a .env must not choose the file credentials are read from and saved to
+            self.config_path = resolve_config_path(_abs(getattr(args, "config", None), cwd), self.real_environ)
         self.store = JsonConfigStore(self.config_path)
         self.format: str = getattr(args, "format", "table")
         self.debug: bool = bool(getattr(args, "debug", False))
         self.quiet: bool = bool(getattr(args, "quiet", False))
         self.non_interactive: bool = bool(getattr(args, "non_interactive", False))
         self.timeout: float = float(getattr(args, "timeout", 30.0))
-        self.flag_token: str = getattr(args, "flag_token", None) or ""
-        self.flag_cookie: str = getattr(args, "flag_cookie", None) or ""
+        self.flag_token: str = _flag_secret(args, "flag_token", "--token", read_stdin)
+        self.flag_cookie: str = _flag_secret(args, "flag_cookie", "--cookie", read_stdin)
+        SECRETS.add_all(self.flag_token, self.flag_cookie)
         self.allow_custom_api_base: bool = bool(getattr(args, "allow_custom_api_base", False)) or (
             merged.get("JQCLI_ALLOW_CUSTOM_API_BASE", "").strip().lower() in TRUTHY
         )
         self.page_workers: int = _page_workers(merged.get("JQCLI_PAGE_WORKERS", ""))
+        self._raw: Optional[dict[str, object]] = None
         self._saved: Credentials | None = None
 
     # -- derived values ------------------------------------------------------------------------
@@ -69,10 +96,25 @@ class Settings:
     def env_value(self, name: str) -> str:
         return self.env.get(name, "")
 
+    def config_snapshot(self) -> dict[str, object]:
+        """The config file as read once by this command (credential and site from the same read)."""
+        if self._raw is None:
+            self._raw = self.store.read_raw()
+        return self._raw
+
     def saved_credentials(self) -> Credentials:
         if self._saved is None:
-            self._saved = self.store.load()
+            self._saved = self.store.credentials_of(self.config_snapshot())
         return self._saved
+
+    @property
+    def saved_api_base(self) -> str:
+        value = self.config_snapshot().get("api_base")
+        return value if isinstance(value, str) else ""
+
+    def write_back_session(self, cookie: str) -> bool:
+        """Save a rotated session, only if the config still holds what this command started with."""
+        return self.store.write_back(self.saved_credentials(), self.saved_api_base, cookie)
 
     def credential(self) -> ResolvedCredential:
         """The credential to use, by the spec's precedence (reads the config only if needed).
@@ -89,8 +131,19 @@ class Settings:
             env_cookie=self.env_value("JQCLI_COOKIE"),
         )
         if quick:
+            self._check_credential(quick)
             return quick
-        return resolve_credentials(saved=self.saved_credentials())
+        return resolve_credentials(saved=self.saved_credentials())  # the store checks saved values
+
+    def _check_credential(self, credential: ResolvedCredential) -> None:
+        problem = credential_problem(credential.kind, credential.value)
+        if not problem:
+            return
+        if credential.origin == "flag":
+            raise UsageError(f"--{credential.kind} 的值无效:{problem}", details={"option": f"--{credential.kind}"})
+        name = f"JQCLI_{credential.kind.upper()}"
+        where = f".env 文件 {self.env_file} 中的 {name}" if name not in self.real_environ else f"环境变量 {name}"
+        raise UsageError(f"{where} 的值无效:{problem}", details={"variable": name})
 
     @property
     def api_base(self) -> str:
@@ -98,13 +151,25 @@ class Settings:
         if self.sandbox:
             return SANDBOX_API_BASE
         flag = getattr(self.args, "api_base", None)
-        chosen = flag or self.env_value("JQCLI_API_BASE")
-        if not chosen:
+        if flag:
+            return normalize_api_base(flag)
+        env = self.env_value("JQCLI_API_BASE")  # real environment only (see DOTENV_IGNORED)
+        if env:
+            return normalize_api_base(env, source="环境变量 JQCLI_API_BASE")
+        try:
+            saved = self.saved_api_base
+        except FileError:
+            saved = ""  # a damaged config is reported by whatever reads its credentials
+        if saved:
             try:
-                chosen = self.store.setting("api_base")
-            except FileError:
-                chosen = ""
-        return normalize_api_base(chosen or DEFAULT_API_BASE)
+                return str(parse_site(saved))
+            except BadSite as exc:
+                raise FileError(
+                    f"配置文件中的 api_base 无效({exc.reason}): {self.config_path}",
+                    details={"path": self.config_path, "key": "api_base", "api_base": saved},
+                    hint="修正该文件中的 api_base,或运行 jqcli auth logout 清除它",
+                ) from None
+        return DEFAULT_API_BASE
 
     @property
     def api_base_is_explicit(self) -> bool:
@@ -126,16 +191,36 @@ def _page_workers(text: str) -> int:
     return int(text)
 
 
-def normalize_api_base(url: str) -> str:
-    """``https://host[:port][/prefix]`` without a trailing slash; refuses what is not http(s)."""
-    url = url.strip().rstrip("/")
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
+def normalize_api_base(url: str, *, source: str = "--api-base") -> str:
+    """The canonical ``http(s)://host[:port][/prefix]`` (``jqcli.domain.sites``); a usage error naming ``source``."""
+    try:
+        return str(parse_site(url))
+    except BadSite as exc:
+        shown = _hide_userinfo(url)
         raise UsageError(
-            f"--api-base 应为 http(s)://主机 形式的地址,收到 {url!r}",
-            details={"api_base": url},
-        )
-    return f"{scheme.lower()}://{rest}"
+            f"{source} 无效:{exc.reason}(应为 http(s)://主机[:端口] 形式的地址,收到 {shown!r})",
+            details={"api_base": shown, "source": source},
+        ) from None
+
+
+def _hide_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` part masked (it may hold a password)."""
+    scheme, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0]
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://<redacted>@{rest[len(authority.rsplit('@', 1)[0]) + 1 :]}"
+
+
+def _flag_secret(args: object, attr: str, option: str, read_stdin: Optional[Callable[[str], str]]) -> str:
+    """``--cookie``/``--token``; ``-`` reads the value from stdin (so it is not in the process list)."""
+    value = getattr(args, attr, None) or ""
+    if value != "-" or read_stdin is None:
+        return value
+    value = read_stdin(option).strip()
+    if not value:
+        raise UsageError(f"{option} - 没有从 stdin 读到值")
+    return value
 
 
 def _abs(path: str | None, cwd: str) -> str | None:
@@ -149,16 +234,14 @@ def _load_dotenv(flag: str | None, environ: dict[str, str], cwd: str) -> tuple[s
     explicit = bool(flag)
     path = _abs(flag, cwd) if flag else os.path.join(cwd, ".env")
     assert path is not None
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except FileNotFoundError:
+    data = read_regular_file(path, what="env 文件", limit=SMALL_FILE_LIMIT)  # no device, FIFO or folder
+    if data is None:
         if explicit:
-            raise FileError(f"找不到 env 文件: {path}", details={"path": path}) from None
+            raise FileError(f"找不到 env 文件: {path}", details={"path": path})
         return "", {}, []
-    except IsADirectoryError:
-        raise FileError(f"env 文件路径是一个目录: {path}", details={"path": path}) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileError(f"无法读取 env 文件: {path}", details={"path": path, "reason": str(exc)}) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"无法读取 env 文件(不是 UTF-8): {path}", details={"path": path, "reason": str(exc)}) from exc
     parsed = parse_dotenv(text, environ)
     return path, parsed.values, parsed.bad_lines

@@ -25,7 +25,7 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from jqcli.adapters.archive.files import StoreLock, ensure_parent
-from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir
+from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir, refuse_non_regular
 from jqcli.domain.archive import natural_key, needs
 from jqcli.domain.errors import FileError
 
@@ -62,6 +62,7 @@ class JsonlPostArchive:
 
     # -- opening -------------------------------------------------------------------------------
     def open(self) -> JsonlPostArchive:
+        refuse_non_regular(self.path, what="存档")  # a folder, device or FIFO is never opened as the store
         ensure_parent(self.path)
         if self._lock:
             self._lock.acquire()

@@ -7,6 +7,7 @@ import time
 from email.utils import parsedate_to_datetime
 
 from jqcli.domain.credentials import format_cookie_header, parse_cookie_header
+from jqcli.domain.redaction import SECRETS
 
 SESSION_COOKIES = ("PHPSESSID", "token")
 
@@ -16,6 +17,7 @@ class CookieJar:
 
     def __init__(self, header: str = "") -> None:
         self._cookies: dict[str, str] = dict(parse_cookie_header(header))
+        SECRETS.add_all(*self._cookies.values())  # every value the site or the user gave us is a secret
         self._initial = dict(self._cookies)
         self._lock = threading.Lock()  # worker threads share one session
 
@@ -54,6 +56,7 @@ class CookieJar:
         if value in ("", "deleted") or _expired(rest, now):
             self._cookies.pop(name, None)
             return
+        SECRETS.add(value)
         self._cookies[name] = value
 
 

@@ -3,13 +3,15 @@
 structlog is imported only when ``--debug`` is on, so ordinary runs never pay
 for it.  Only method, path, query (with secret-looking parameters redacted),
 status, milliseconds, attempt and retries are logged: never headers, cookies
-or bodies.
+or bodies; every field also passes through the process's redactor.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qsl, urlencode
+
+from jqcli.domain.redaction import SECRETS
 
 SECRET_PARAMS = re.compile(r"(token|pwd|password|passwd|secret|cookie|session|random)", re.I)
 
@@ -42,7 +44,8 @@ class StructlogRequestLog:
         )
 
     def request(self, **fields: object) -> None:
-        self._log.info("http", **fields)
+        # the same redactor as errors and excerpts: no value the process holds as a secret is logged
+        self._log.info("http", **{key: SECRETS.redact_value(value) for key, value in fields.items()})
 
 
 def make_request_log(debug: bool, stream) -> NullLog | StructlogRequestLog:  # type: ignore[no-untyped-def]

@@ -34,6 +34,8 @@ from jqcli.adapters.joinquant.expiry import (
 )
 from jqcli.application.ports import HttpRequest, HttpResponse, HttpTransport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
+from jqcli.domain.redaction import excerpt as redacted_excerpt
+from jqcli.domain.sites import BadSite, parse_site
 
 Params = Union[Mapping[str, object], Sequence[Tuple[str, object]], None]
 EXPIRED_MESSAGE = "未登录或登录已过期,请重新登录"
@@ -57,12 +59,16 @@ class RetryPolicy:
 
 
 def credentials_allowed(api_base: str) -> bool:
-    """joinquant.com over https, or loopback (any scheme)."""
-    parts = urlsplit(api_base)
-    host = (parts.hostname or "").lower()
-    if host in ("localhost", "::1") or host.endswith(".localhost") or host.startswith("127."):
-        return True
-    return parts.scheme == "https" and (host == "joinquant.com" or host.endswith(".joinquant.com"))
+    """joinquant.com over https, or loopback (any scheme), read by the one strict parse.
+
+    ``parse_site`` accepts only addresses that urllib3 and ``urlsplit`` read the
+    same way, so the host checked here is the host connected to; anything else
+    is never allowed.
+    """
+    try:
+        return parse_site(api_base).credentials_allowed
+    except BadSite:
+        return False
 
 
 class JoinQuantSession:
@@ -81,7 +87,11 @@ class JoinQuantSession:
         log: object = None,
         rng: Optional[random.Random] = None,
     ) -> None:
-        self.api_base = api_base.rstrip("/")
+        try:
+            self.site = parse_site(api_base)
+        except BadSite as exc:
+            raise UsageError(f"站点地址无效({exc.reason}): {api_base!r}", details={"api_base": api_base}) from None
+        self.api_base = str(self.site)
         self.transport = transport
         self.timeout = timeout
         self.retry = retry
@@ -97,7 +107,10 @@ class JoinQuantSession:
         return bool(self.jar)
 
     def url(self, path: str, params: Params = None) -> str:
-        url = path if path.startswith(("http://", "https://")) else self.api_base + path
+        if path.startswith(("http://", "https://")):
+            url = path
+        else:  # a relative path always starts the path part: nothing of it can reach the host part
+            url = self.api_base + (path if path.startswith("/") else "/" + path)
         if params:
             url += ("&" if "?" in url else "?") + urlencode(_pairs(params))
         return url
@@ -190,6 +203,8 @@ class JoinQuantSession:
     ) -> HttpResponse:
         url = self.url(path, params)
         headers = self._headers(method, referer, xhr, auth, path, body is not None) + tuple(extra_headers)
+        if not self._same_origin(url):  # an absolute URL elsewhere never carries the session
+            headers = tuple(h for h in headers if h[0] != "Cookie")
         request = HttpRequest(method=method, url=url, headers=headers, body=body)
         response = self._send(request)
         if follow and method == "GET":
@@ -254,13 +269,20 @@ class JoinQuantSession:
             if not (300 <= response.status < 400) or redirect_to_login(response):
                 return response
             target = urljoin(response.url, response.header("Location"))
-            if urlsplit(target)[:2] != urlsplit(self.api_base)[:2]:
+            if not self._same_origin(target):
                 return response  # never carry cookies to another origin
             cookie_free = tuple(h for h in headers if h[0] != "Cookie")
             if self.jar and self._allowed:
                 cookie_free += (("Cookie", self.jar.header()),)
             response = self._send(HttpRequest(method="GET", url=target, headers=cookie_free))
         return response
+
+    def _same_origin(self, url: str) -> bool:
+        """``url`` is on this session's site, read the strict way (no parser may see another host)."""
+        origin = self.site.origin
+        if not url.startswith(origin) or url[len(origin) : len(origin) + 1] not in ("", "/", "?", "#"):
+            return False
+        return not any(ord(ch) <= 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in url)
 
     def _check(self, response: HttpResponse, path: str) -> HttpResponse:
         status = response.status
@@ -322,8 +344,9 @@ def decode(response: HttpResponse) -> str:
 
 
 def excerpt(text: str, limit: int = 200) -> str:
-    """A short, secret-free look at an unexpected body (long hex runs are redacted)."""
-    return re.sub(r"[0-9a-fA-F]{24,}", "<hex>", " ".join(text[: limit * 2].split()))[:limit]
+    """A short, secret-free look at an unexpected body (every secret the process holds, cookie-shaped
+    pairs and long hex runs are redacted)."""
+    return redacted_excerpt(text, limit)
 
 
 def _pairs(params: Params) -> list:

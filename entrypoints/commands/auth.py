@@ -7,8 +7,9 @@ environment and the config file, and imports nothing heavy unless
 
 from __future__ import annotations
 
-from jqcli.domain.credentials import Credentials, parse_cookie_header
+from jqcli.domain.credentials import Credentials, credential_problem, parse_cookie_header
 from jqcli.domain.errors import NotAuthenticated, UsageError
+from jqcli.domain.redaction import SECRETS
 from jqcli.entrypoints.parser import add_subcommands
 
 
@@ -95,18 +96,20 @@ def login_command(ctx):  # type: ignore[no-untyped-def]
     if not username:
         raise UsageError("缺少账号:请传 --username 或设置 JQCLI_USERNAME")
     password = _password(ctx)
+    SECRETS.add(password)
+    site = _site_of(ctx)  # the site logged in to is the site the cookie is saved for
     result = ctx.services.auth_gateway(fresh=True).login(username, password)
-    settings.store.save(Credentials(cookie=result.cookie, username=username), api_base=_site_of(settings))
+    settings.store.save(Credentials(cookie=result.cookie, username=username), api_base=site)
     return {"ok": True, "username": username, "credential": "cookie"}
 
 
 def import_token_command(ctx):  # type: ignore[no-untyped-def]
     value = _secret_argument(ctx, "token").strip()
-    if not value or any(ch in value for ch in " ;\r\n\t"):
-        raise UsageError("token 为空或格式不对(不能含空格、分号或换行)")
-    ctx.settings.store.save(
-        Credentials(token=value, username=(ctx.args.username or "").strip()), api_base=_site_of(ctx.settings)
-    )
+    problem = credential_problem("token", value) or ("不能包含空白" if any(ch.isspace() for ch in value) else "")
+    if not value or problem:
+        raise UsageError(f"token 格式不对:{problem or '为空'}")
+    username = (ctx.args.username or "").strip()
+    ctx.settings.store.save(Credentials(token=value, username=username), api_base=_site_of(ctx))
     return {"ok": True, "credential": "token"}
 
 
@@ -114,13 +117,16 @@ def import_cookie_command(ctx):  # type: ignore[no-untyped-def]
     value = _secret_argument(ctx, "cookie").strip()
     if value.lower().startswith("cookie:"):
         value = value[len("cookie:") :].strip()
+    problem = credential_problem("cookie", value)
+    if problem:
+        raise UsageError(f"cookie 格式不对:{problem}")
     pairs = parse_cookie_header(value)
     if not pairs:
         raise UsageError("cookie 格式不对:应为浏览器中的 name=value; name2=value2")
     cookie = "; ".join(f"{name}={val}" for name, val in pairs)
     ctx.settings.store.save(
         Credentials(cookie=cookie, username=(ctx.args.username or "").strip()),
-        api_base=_site_of(ctx.settings),
+        api_base=_site_of(ctx),
     )
     return {"ok": True, "credential": "cookie"}
 
@@ -140,7 +146,7 @@ def logout_command(ctx):  # type: ignore[no-untyped-def]
 
 def _password(ctx) -> str:  # type: ignore[no-untyped-def]
     if ctx.args.password_stdin:
-        raw = ctx.read_stdin_text()
+        raw = ctx.read_stdin_text("--password-stdin")
         if raw.endswith("\r\n"):
             raw = raw[:-2]
         elif raw.endswith("\n"):
@@ -163,15 +169,30 @@ def _password(ctx) -> str:  # type: ignore[no-untyped-def]
 def _secret_argument(ctx, what: str) -> str:  # type: ignore[no-untyped-def]
     value = ctx.args.import_value
     if value == "-":
-        value = ctx.read_stdin_text()
+        value = ctx.read_stdin_text(f"--{what}")
     if not value or not value.strip():
         raise UsageError(f"{what} 为空")
+    SECRETS.add(value.strip())
     return value
 
 
-def _site_of(settings) -> str:  # type: ignore[no-untyped-def]
-    """Credentials obtained for a non-default site are saved with that site's address."""
+def _site_of(ctx) -> str:  # type: ignore[no-untyped-def]
+    """The site a new credential is saved for: the site every later command will send it to.
+
+    That is the site this command resolves (``--api-base`` > ``JQCLI_API_BASE`` >
+    the saved ``api_base`` > the real site), so a saved cookie and its site always
+    change together: logging in or importing without ``--api-base`` keeps a saved
+    custom site (and says so), ``--api-base https://www.joinquant.com`` clears it.
+    The sandbox's own config never records a site.
+    """
     from jqcli.entrypoints.settings import DEFAULT_API_BASE
 
+    settings = ctx.settings
+    if settings.sandbox:
+        return ""
     base = settings.api_base
-    return base if settings.api_base_is_explicit and base != DEFAULT_API_BASE else ""
+    if base == DEFAULT_API_BASE:
+        return ""
+    if not settings.api_base_is_explicit:
+        ctx.warn(f"凭据将随已保存的站点地址 {base} 一起保存;若它属于聚宽主站,请加 --api-base {DEFAULT_API_BASE}")
+    return base

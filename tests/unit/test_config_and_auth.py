@@ -56,8 +56,12 @@ def test_precedence_flag_over_env_over_dotenv_over_config(home) -> None:
 
 
 def test_real_environment_beats_dotenv(home) -> None:
-    (home / "work" / ".env").write_text("JQCLI_API_BASE=http://127.0.0.1:1111\n")
-    assert status(home).json["api_base"] == "http://127.0.0.1:1111"
+    (home / "work" / ".env").write_text("JQCLI_COOKIE=from_dotenv=1\nJQCLI_API_BASE=http://127.0.0.1:1111\n")
+    ignored = status(home)
+    assert ignored.json["api_base"] == "https://www.joinquant.com"  # never from a .env (issue 10 item 1)
+    assert "JQCLI_API_BASE" in ignored.stderr
+    data = status(home, env=env_for(home, JQCLI_COOKIE="from_env=1")).json
+    assert data["credential_origin"] == "env"
     data = status(home, env=env_for(home, JQCLI_API_BASE="http://127.0.0.1:2222")).json
     assert data["api_base"] == "http://127.0.0.1:2222"
     assert status(home, "--api-base", "http://localhost:3/").json["api_base"] == "http://localhost:3"
