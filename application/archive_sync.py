@@ -17,10 +17,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
 
 import attrs
 
+from jqcli.application.archive_damage import store_damage
 from jqcli.application.archive_options import SyncOptions, SyncSummary
 from jqcli.application.archive_workers import CircuitBreaker, WorkerPool
 from jqcli.application.enrichment import EnrichmentQueue
@@ -82,7 +83,7 @@ class _Run:
         self.lister_done = not options.walk_list
         self.breaker = CircuitBreaker(options.breaker_threshold)
         self.saved = _comparable(self.state)
-        self.tried: Dict[int, set] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}  # fetched once this run
+        self.tried: Dict[int, Set[str]] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}  # fetched once this run
         self.last_report = 0.0
         self.last_flush = clock_now = case.clock.monotonic()
         self.started = clock_now
@@ -354,25 +355,12 @@ class _Run:
             if kind in ("detail", "stats", "page"):
                 self._handle(kind, payload)
 
-    # -- store damage ----------------------------------------------------------------------------
     def _check_store(self) -> None:
-        """A store holding fewer posts than its state recorded (or with unreadable lines) lost posts:
-        forget the coverage and the imported seeds, so that this run reads them again."""
-        expected = self.state.get("store_posts")
-        found = len(self.archive)
-        lost = isinstance(expected, int) and not isinstance(expected, bool) and found < expected
-        if not lost and not self.options.damaged_lines:
-            return
-        damage: Dict[str, Any] = {"found_posts": found, "unreadable_lines": self.options.damaged_lines}
-        if lost:
-            damage["expected_posts"] = expected
-        if self.options.walk_list:
-            damage["action"] = "已清除状态中的覆盖范围和种子导入记录:本次从第 1 页重新读取列表并重新导入种子,补回丢失的帖子"
-        else:
-            damage["action"] = "已清除种子导入记录:本次重新导入种子;不在种子里的帖子需用翻列表的阶段补回"
-        self.state.pop("coverage", None)
-        self.state.pop("seeds", None)
-        self.summary.store_damage = damage
+        damage = store_damage(self.state, len(self.archive), self.options.damaged_lines, self.options.walk_list)
+        if damage is not None:
+            self.state.pop("coverage", None)  # read the list again, so that lost posts come back
+            self.state.pop("seeds", None)  # and import the seeds again
+            self.summary.store_damage = damage
 
 
 def _comparable(state: Mapping[str, Any]) -> Dict[str, Any]:

@@ -75,7 +75,9 @@ class Coverage:
             return False
         if self.bottom == END:
             return True
-        return bool(self.segments) and self.bottom is not None and until is not None and not is_older(until, self.bottom)
+        if not self.segments or self.bottom is None or until is None:
+            return False
+        return not is_older(until, self.bottom)
 
     @property
     def newest(self) -> str:
