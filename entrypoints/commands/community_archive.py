@@ -160,7 +160,7 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
             "store_posts": len(archive),
             "pending_detail": 0 if options.skip_detail else len(archive.pending(NEEDS_DETAIL)),
             "pending_stats": 0 if options.skip_stats else len(archive.pending(NEEDS_STATS)),
-            "complete": coverage.complete(options.until) and not summary.list_error,
+            "complete": coverage.complete(options.until) and not (summary.list_error or summary.site_down),
             "torn_bytes_repaired": torn,
             **damage,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -144,7 +145,7 @@ def test_unreadable_middle_lines_are_backed_up_before_compaction_drops_them(tmp_
     store = JsonlPostArchive(str(path)).open()
     assert store.corrupt_lines == 2 and len(store) == 3
     backup = store.corrupt_backup
-    assert backup.startswith(str(path) + ".corrupt-") and open(backup, encoding="utf-8").read() == "".join(damaged)
+    assert backup.startswith(str(path) + ".corrupt-") and Path(backup).read_text(encoding="utf-8") == "".join(damaged)
     store.close()
     assert len(lines(path)) == 3  # dropped from the store, but kept in the backup
 

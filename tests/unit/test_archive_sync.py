@@ -170,7 +170,9 @@ def test_answers_that_are_not_outages_do_not_open_the_breaker() -> None:
 def test_http_5xx_counts_as_an_outage() -> None:
     feed, archive, state = backlog(30)
     feed.down = ApiError("聚宽返回 HTTP 503", details={"status": 503})
-    summary = sync(feed, archive, state, walk_list=False, retries=0, breaker_threshold=3, detail_workers=1, stats_workers=1)
+    summary = sync(
+        feed, archive, state, walk_list=False, retries=0, breaker_threshold=3, detail_workers=1, stats_workers=1
+    )
     assert summary.site_down is not None and summary.site_down["last_error"]["details"]["status"] == 503
     assert len(feed.calls) <= 3 + 4  # three failures, then at most what was already handed out
 
