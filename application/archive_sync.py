@@ -102,7 +102,7 @@ class _Run:
             self._writer_loop(pools)
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP turned into KeyboardInterrupt by the CLI
             self.stop.set()
-            self._drain_inbox()
+            self._drain_inbox(pages=False)  # the interrupt may have cut a page's posts short: no later coverage
             self._checkpoint()
             details = dict(self.progress(), hint="进度已保存;再次运行同一命令会从断点继续")
             raise Interrupted("已中断;已保存的进度下次运行会继续", details=details) from None
@@ -345,14 +345,15 @@ class _Run:
         self.case.state.save(self.state)
         self.saved = comparable
 
-    def _drain_inbox(self) -> None:
+    def _drain_inbox(self, *, pages: bool = True) -> None:
         """Store the results that already arrived (requests still in flight are not waited for)."""
+        kinds = ("detail", "stats", "page") if pages else ("detail", "stats")
         while True:
             try:
                 kind, payload = self.inbox.get_nowait()
             except queue.Empty:
                 return
-            if kind in ("detail", "stats", "page"):
+            if kind in kinds:
                 self._handle(kind, payload)
 
     def _check_store(self) -> None:
