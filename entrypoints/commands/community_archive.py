@@ -68,6 +68,12 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
 
 def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
     """Options that would be ignored by the chosen phase are refused: nothing is written where the user did not say."""
+    for option in ("store", "state", "list_out", "enriched_out"):
+        if getattr(args, option) == "":
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"{flag} 不能为空", details={"option": flag}, hint=f"给 {flag} 一个文件路径,或不传它用默认值"
+            )
     if args.store is not None and args.phase != "sync":
         raise UsageError(
             f"--store 只用于 --phase sync(统一归档);--phase {args.phase} 写入 --list-out / --enriched-out",

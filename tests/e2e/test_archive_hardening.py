@@ -211,6 +211,8 @@ def test_store_options_that_a_phase_would_ignore_are_usage_errors(jq, tmp_path) 
     assert result.code == 3 and result.error["code"] == "usage_error" and "--phase sync" in result.error["message"]
     result = jq("community", "archive", "--phase", "all", "--state", "s.json", cwd=str(tmp_path))
     assert result.code == 3 and result.error["code"] == "usage_error"
+    result = jq("community", "archive", "--phase", "sync", "--store", "", cwd=str(tmp_path))
+    assert result.code == 3 and "--store" in result.error["message"]
     assert not (tmp_path / "data").exists() and not (tmp_path / "x.jsonl").exists()
 
 
