@@ -205,7 +205,8 @@ class _Run:
 
     # -- seeds -----------------------------------------------------------------------------------
     def _import_seeds(self) -> None:
-        imported = dict(self.state.get("seeds") or {})
+        known = self.state.get("seeds")
+        imported = dict(known) if isinstance(known, Mapping) else {}  # a hand-edited state is read leniently
         for seed in self.options.seeds:
             if imported.get(seed.path) == seed.identity:
                 continue  # imported once already

@@ -241,3 +241,11 @@ def test_wrongly_typed_seed_fields_are_read_leniently() -> None:
     seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [bad])
     summary = sync(feed, archive, state, seeds=(seed,))
     assert summary.seeded == 1 and len(archive) == 3 and complete(archive)
+
+
+def test_a_wrongly_typed_state_is_read_leniently() -> None:
+    feed, archive, state = FakeFeed(12), FakePostArchive(), FakeState()
+    state.data = {"seeds": ["x"], "coverage": "all", "store_posts": "many"}
+    seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [])
+    summary = sync(feed, archive, state, seeds=(seed,))
+    assert summary.posts_added == 12 and summary.store_damage is None and state.data["seeds"] == {"old.jsonl": "v1"}
