@@ -24,7 +24,8 @@ class SyncOptions:
     walk_list: bool = True
     page_size: int = 50
     until: Optional[str] = None
-    max_pages: Optional[int] = None
+    max_pages: Optional[int] = None  # the spec's 最多抓到指定页: no page beyond this number is read
+    page_budget: Optional[int] = None  # at most this many pages that bring posts not stored yet, per run
     page_sleep: float = 0.0
     list_type: int = 1
     detail_workers: int = 4
@@ -37,6 +38,8 @@ class SyncOptions:
     retry_sleep: float = 1.0
     seeds: Tuple[SeedFile, ...] = ()
     checkpoint_seconds: float = 1.0
+    breaker_threshold: int = 5  # consecutive site-down failures that stop the run
+    damaged_lines: int = 0  # unreadable lines the store found when it was opened (posts may be lost)
 
 
 @attrs.define
@@ -54,6 +57,8 @@ class SyncSummary:
     requests: int = 0
     stopped_by: str = ""
     list_error: Optional[Dict[str, Any]] = None
+    site_down: Optional[Dict[str, Any]] = None  # the circuit breaker stopped the run
+    store_damage: Optional[Dict[str, Any]] = None  # the store lost posts; what this run does about it
 
     def as_dict(self) -> Dict[str, Any]:
         data = attrs.asdict(self)

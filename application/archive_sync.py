@@ -17,18 +17,20 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
 
 import attrs
 
+from jqcli.application.archive_damage import store_damage
 from jqcli.application.archive_options import SyncOptions, SyncSummary
+from jqcli.application.archive_workers import CircuitBreaker, WorkerPool
 from jqcli.application.enrichment import EnrichmentQueue
 from jqcli.application.ports import Clock, CommunityFeed, PostArchive, SyncStateStore
 from jqcli.domain.archive import (
     NEEDS_DETAIL,
     NEEDS_STATS,
     backtest_id,
+    clean_record,
     detail_fragment,
     failure,
     is_legacy,
@@ -79,37 +81,43 @@ class _Run:
             {NEEDS_DETAIL: options.max_detail, NEEDS_STATS: options.max_stats},
         )
         self.lister_done = not options.walk_list
+        self.breaker = CircuitBreaker(options.breaker_threshold)
+        self.saved = _comparable(self.state)
+        self.tried: Dict[int, Set[str]] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}  # fetched once this run
         self.last_report = 0.0
         self.last_flush = clock_now = case.clock.monotonic()
         self.started = clock_now
 
     # -- orchestration ---------------------------------------------------------------------------
     def execute(self) -> SyncSummary:
-        self._import_seeds()
-        pools = {
-            NEEDS_DETAIL: ThreadPoolExecutor(max(1, self.options.detail_workers), thread_name_prefix="jq-detail"),
-            NEEDS_STATS: ThreadPoolExecutor(max(1, self.options.stats_workers), thread_name_prefix="jq-stats"),
-        }
-        self._fill_backlog()
-        lister = threading.Thread(target=self._lister, name="jq-list", daemon=True)
+        pools: Dict[int, WorkerPool] = {}
         try:
+            self._check_store()
+            self._import_seeds()
+            pools[NEEDS_DETAIL] = WorkerPool(self.options.detail_workers, "jq-detail")
+            pools[NEEDS_STATS] = WorkerPool(self.options.stats_workers, "jq-stats")
+            self._fill_backlog()
             if self.options.walk_list:
-                lister.start()
+                threading.Thread(target=self._lister, name="jq-list", daemon=True).start()
             self._writer_loop(pools)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP turned into KeyboardInterrupt by the CLI
             self.stop.set()
-            self._drain_after_stop(pools)
+            self._drain_inbox(pages=False)  # the interrupt may have cut a page's posts short: no later coverage
             self._checkpoint()
-            raise Interrupted("已中断(Ctrl-C);已保存的进度下次运行会继续", details=self.summary.as_dict()) from None
+            details = dict(self.progress(), hint="进度已保存;再次运行同一命令会从断点继续")
+            raise Interrupted("已中断;已保存的进度下次运行会继续", details=details) from None
         finally:
             self.stop.set()
             for pool in pools.values():
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.close()  # requests still on the wire are abandoned, never waited for
+        if self.breaker.opened is not None:
+            self.summary.site_down = dict(self.breaker.opened)
+        self._drain_inbox()
         self._checkpoint()
         return self.summary
 
-    def _writer_loop(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
-        while True:
+    def _writer_loop(self, pools: Dict[int, WorkerPool]) -> None:
+        while not self.stop.is_set():
             self._submit(pools)
             if self.lister_done and not self.queue.has_work():
                 break
@@ -136,6 +144,8 @@ class _Run:
             self.summary.stopped_by = reason
             self.summary.list_error = error
             self.lister_done = True
+            if error is not None:
+                self.stop.set()  # the site failed the walk: pending details/stats wait for the next run
         elif kind in ("detail", "stats"):
             self._store_enrichment(kind, *payload)
 
@@ -147,6 +157,7 @@ class _Run:
             page_size=options.page_size,
             until=options.until,
             max_pages=options.max_pages,
+            page_budget=options.page_budget,
         )
         query = LatestQuery(page_size=options.page_size, list_type=options.list_type)
         page_number: Optional[int] = 1
@@ -163,6 +174,7 @@ class _Run:
             if self.stop.is_set() and page_number is not None:
                 reason = "interrupted"
         except JqcliError as exc:
+            self.breaker.failure(exc)
             reason, error = "error", {"code": exc.code, "message": exc.message, "details": exc.details}
         except Exception as exc:  # noqa: BLE001 - reported to the writer, which re-raises nothing
             reason, error = "error", {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
@@ -193,13 +205,14 @@ class _Run:
 
     # -- seeds -----------------------------------------------------------------------------------
     def _import_seeds(self) -> None:
-        imported = dict(self.state.get("seeds") or {})
+        known = self.state.get("seeds")
+        imported = dict(known) if isinstance(known, Mapping) else {}  # a hand-edited state is read leniently
         for seed in self.options.seeds:
             if imported.get(seed.path) == seed.identity:
                 continue  # imported once already
             for raw in seed.records():
                 if isinstance(raw, Mapping) and raw.get("id"):
-                    self._import_record(seed_record(raw))
+                    self._import_record(seed_record(clean_record(raw)[0]))
             self.archive.flush()
             imported[seed.path] = seed.identity
             self.state["seeds"] = imported
@@ -224,18 +237,19 @@ class _Run:
         for flag in (NEEDS_DETAIL, NEEDS_STATS):
             self.queue.extend(flag, self.archive.pending(flag))
 
-    def _submit(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
+    def _submit(self, pools: Dict[int, WorkerPool]) -> None:
         for flag, pool in pools.items():
             key = self.queue.take(flag)
             while key is not None:
                 task = self._task_for(flag, key)
                 if task is not None:
                     self.queue.start(flag, key)
-                    future: Future[None] = pool.submit(task)
-                    future.add_done_callback(lambda f: f.exception())
+                    pool.submit(task)
                 key = self.queue.take(flag)
 
     def _task_for(self, flag: int, key: str) -> Optional[Callable[[], None]]:
+        if key in self.tried[flag]:
+            return None  # answered once this run (a failure is retried by the next run)
         if flag == NEEDS_DETAIL:
             return lambda: self._fetch("detail", key, lambda: self.case.feed.post_detail(key))
         record = self.archive.get(key)
@@ -253,12 +267,21 @@ class _Run:
                 break
             try:
                 result = call()
+                self.breaker.success()
                 self.inbox.put((kind, (key, result, None, attempt + 1)))
                 return
             except JqcliError as exc:
                 error = exc
             except Exception as exc:  # noqa: BLE001 - a worker must always answer the writer
                 error = JqcliError(f"{type(exc).__name__}: {exc}")
+            if self.breaker.failure(error):
+                self.stop.set()  # the site is down: stop the run instead of trying every pending post
+                self.inbox.put(("wake", None))
+                error = Interrupted("站点不可用,已停止")
+                break
+            if self.stop.is_set():
+                error = Interrupted("已中断")
+                break
             if attempt < self.options.retries:
                 self.clock.sleep(self.options.retry_sleep * (attempt + 1))
         self.inbox.put((kind, (key, None, error, self.options.retries + 1)))
@@ -269,6 +292,7 @@ class _Run:
         self.summary.requests += attempts
         if isinstance(error, Interrupted):
             return
+        self.tried[flag].add(key)
         old = self.archive.get(key)
         now = format_timestamp(self.clock.now())
         if error is None and kind == "detail":
@@ -312,17 +336,34 @@ class _Run:
         self._save_state()
 
     def _save_state(self) -> None:
+        """Save the state if it changed (a run that changes nothing writes no file)."""
         self.state["version"] = STATE_VERSION
+        self.state["store_posts"] = len(self.archive)  # durable: every caller flushed the archive first
+        comparable = _comparable(self.state)
+        if comparable == self.saved:
+            return
         self.state["updated_at"] = format_timestamp(self.clock.now())
         self.case.state.save(self.state)
+        self.saved = comparable
 
-    def _drain_after_stop(self, pools: Dict[int, ThreadPoolExecutor]) -> None:
-        for pool in pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
+    def _drain_inbox(self, *, pages: bool = True) -> None:
+        """Store the results that already arrived (requests still in flight are not waited for)."""
+        kinds = ("detail", "stats", "page") if pages else ("detail", "stats")
         while True:
             try:
                 kind, payload = self.inbox.get_nowait()
             except queue.Empty:
                 return
-            if kind in ("detail", "stats", "page"):
+            if kind in kinds:
                 self._handle(kind, payload)
+
+    def _check_store(self) -> None:
+        damage = store_damage(self.state, len(self.archive), self.options.damaged_lines, self.options.walk_list)
+        if damage is not None:
+            self.state.pop("coverage", None)  # read the list again, so that lost posts come back
+            self.state.pop("seeds", None)  # and import the seeds again
+            self.summary.store_damage = damage
+
+
+def _comparable(state: Mapping[str, Any]) -> Dict[str, Any]:
+    return {key: value for key, value in state.items() if key != "updated_at"}

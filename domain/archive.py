@@ -203,8 +203,10 @@ def _merge_errors(result: dict[str, Any], new: Mapping[str, Any]) -> None:
 
 
 def _merge_extras(result: dict[str, Any], new: Mapping[str, Any]) -> None:
-    legacy = list(result.get("legacy_ids") or [])
-    for legacy_id in new.get("legacy_ids") or ():
+    known = result.get("legacy_ids")
+    legacy = list(known) if isinstance(known, list) else []
+    incoming = new.get("legacy_ids")
+    for legacy_id in incoming if isinstance(incoming, list) else ():
         if legacy_id not in legacy and legacy_id != result.get("id"):
             legacy.append(legacy_id)
     if legacy:
@@ -217,8 +219,8 @@ def failure(
     """A ``detail_error``/``stats_error`` fragment: kept until a fetch succeeds, never "done"."""
     attempts = 1
     earlier = previous.get(f"{source}_error") if previous else None
-    if isinstance(earlier, Mapping):
-        attempts += int(earlier.get("attempts") or 0)
+    if isinstance(earlier, Mapping) and _is_number(earlier.get("attempts")):
+        attempts += int(earlier["attempts"])
     return {"id": key, f"{source}_error": {"code": code, "message": message, "attempts": attempts, "at": at}}
 
 
@@ -328,6 +330,70 @@ def seed_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(stats, Mapping) and stats and not record.get("stats_fetched_at"):
         record["stats_fetched_at"] = str(record.get("detail_fetched_at") or record.get("list_fetched_at") or "")
     return record
+
+
+# --------------------------------------------------------------------------------------------
+# Reading stored lines leniently
+# --------------------------------------------------------------------------------------------
+
+MAPPING_FIELDS = ("author", "backtest", "research", "file", "detail_error", "stats_error")
+TEXT_FIELDS = ("title", "published_at", "updated_at", "last_active_at", "last_reply_at", *FETCHED_AT.values())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def clean_record(raw: Mapping[str, Any]) -> Tuple[dict[str, Any], Tuple[str, ...]]:
+    """A stored or seeded line with wrongly typed fields repaired: the record, and the fields fixed.
+
+    A field of the wrong type (``"legacy_ids": 5``, ``"author": "x"``, ``"published_at": []``)
+    is coerced when the meaning is clear (a number as text, ids as strings) and dropped
+    otherwise, so that one hand-edited line never makes every later sync fail.
+    """
+    record = dict(raw)
+    fixed: list[str] = []
+    if _is_number(record.get("id")):
+        record["id"] = str(record["id"])
+    ids = record.get("legacy_ids")
+    if "legacy_ids" in record and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        kept = [str(i) for i in ids if isinstance(i, str) or _is_number(i)] if isinstance(ids, list) else []
+        if kept:
+            record["legacy_ids"] = kept
+        else:
+            del record["legacy_ids"]
+        fixed.append("legacy_ids")
+    for key in MAPPING_FIELDS:
+        if record.get(key) is not None and not isinstance(record[key], Mapping):
+            del record[key]
+            fixed.append(key)
+    for key in TEXT_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            if _is_number(value):
+                record[key] = str(value)
+            else:
+                del record[key]
+            fixed.append(key)
+    if "tags" in record and record["tags"] is not None and not isinstance(record["tags"], list):
+        del record["tags"]
+        fixed.append("tags")
+    backtest = record.get("backtest")
+    if isinstance(backtest, Mapping):
+        inner = dict(backtest)
+        if inner.get("stats") is not None and not isinstance(inner["stats"], Mapping):
+            del inner["stats"]
+            fixed.append("backtest.stats")
+        if inner.get("id") is not None and not isinstance(inner["id"], str):
+            inner["id"] = str(inner["id"]) if _is_number(inner["id"]) else ""
+            fixed.append("backtest.id")
+        record["backtest"] = inner
+    for key in ("detail_error", "stats_error"):
+        error = record.get(key)
+        if isinstance(error, Mapping) and "attempts" in error and not _is_number(error["attempts"]):
+            record[key] = dict(error, attempts=0)
+            fixed.append(f"{key}.attempts")
+    return record, tuple(fixed)
 
 
 def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:

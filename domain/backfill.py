@@ -11,7 +11,10 @@ times, newest first.  A run always starts at page 1 and walks down:
   then checks the page it lands on: if that page starts below the covered
   range, it steps back one page at a time, so that the jump never leaves a gap;
 - it stops at the list's end, at ``--until``, when the stored coverage already
-  reaches the bottom, at ``--max-pages``, or when interrupted: whatever it
+  reaches the bottom, at ``--max-pages`` (a cap on the page *number*: the spec's
+  最多抓到指定页), when ``--page-budget`` pages that brought posts not stored
+  yet were read (pages re-read inside stored coverage do not count, so every
+  run with a budget reaches new ground), or when interrupted: whatever it
   covered so far is saved as a segment, so the next run resumes there (the
   resumable backfill cursor) instead of stopping at the newest stored post.
 
@@ -66,6 +69,16 @@ class Coverage:
         bottom = data.get("bottom")
         return cls(tuple(segments), bottom if isinstance(bottom, str) else None)
 
+    def complete(self, until: Optional[str] = None) -> bool:
+        """Whether the store holds the whole list from the newest post down to ``until`` (or the end)."""
+        if len(self.segments) > 1:
+            return False
+        if self.bottom == END:
+            return True
+        if not self.segments or self.bottom is None or until is None:
+            return False
+        return not is_older(until, self.bottom)
+
     @property
     def newest(self) -> str:
         return self.segments[0].high if self.segments else ""
@@ -84,17 +97,28 @@ REASON_END = "end"
 REASON_UNTIL = "until"
 REASON_CAUGHT_UP = "caught_up"
 REASON_MAX_PAGES = "max_pages"
+REASON_PAGE_BUDGET = "page_budget"
 
 
 class ListWalk:
     """One run's walk down the list (mutable; the rules are in ``observe``)."""
 
     def __init__(
-        self, coverage: Coverage, *, page_size: int, until: Optional[str] = None, max_pages: Optional[int] = None
+        self,
+        coverage: Coverage,
+        *,
+        page_size: int,
+        until: Optional[str] = None,
+        max_pages: Optional[int] = None,
+        page_budget: Optional[int] = None,
     ) -> None:
         self.page_size = page_size
         self.until = until
         self.max_pages = max_pages
+        self.page_budget = page_budget
+        self.stored = tuple(coverage.segments)  # as the run found them (for the page budget)
+        self.fresh_pages = 0  # pages that brought posts outside the stored segments
+        self.fresh = False  # the page being observed brought such posts
         self.rest = list(coverage.segments)  # stored segments not joined yet (newest first)
         # ``bottom`` belongs to the lowest stored segment; without segments it says nothing.
         self.bottom = coverage.bottom if coverage.segments else None
@@ -113,6 +137,7 @@ class ListWalk:
     def observe(self, page: PostPage) -> Step:
         """Account for ``page`` (the page number this walk asked for) and say where to go next."""
         self.pages += 1
+        self.fresh = False
         if self._shifted_up(page):
             return self._next(page.page - 1, ())  # posts slid up onto the page already read: re-read it
         if page.total_count is not None:
@@ -142,6 +167,8 @@ class ListWalk:
                 return self._finish(tuple(keep), REASON_UNTIL, bottom=self._until_bottom())
             self._extend(t, self._below(page, index))
             keep.append(post)
+            if not self.fresh and not any(not is_older(t, s.low) and not is_older(s.high, t) for s in self.stored):
+                self.fresh = True
             # Strictly older than a stored segment's top: posts published in the same second
             # as that top after it was stored would otherwise be jumped over.
             while self.rest and is_older(t, self.rest[0].high):
@@ -207,9 +234,15 @@ class ListWalk:
 
     def _next(self, page: int, posts: Tuple[Post, ...], verify: bool = False) -> Step:
         self.verifying = verify
-        if self.max_pages is not None and self.pages >= self.max_pages:
+        if self.fresh:
+            self.fresh_pages += 1
+            self.fresh = False
+        if self.max_pages is not None and page > self.max_pages:
             self.reason = REASON_MAX_PAGES
             return Step(posts, None, REASON_MAX_PAGES)
+        if self.page_budget is not None and self.fresh_pages >= self.page_budget:
+            self.reason = REASON_PAGE_BUDGET
+            return Step(posts, None, REASON_PAGE_BUDGET)
         return Step(posts, max(1, page))
 
     def _finish(self, posts: Tuple[Post, ...], reason: str, bottom: Optional[str] = None) -> Step:

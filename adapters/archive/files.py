@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Iterator, Mapping, Optional
+import re
+from typing import Any, Iterator, List, Mapping, Optional
 
-from jqcli.adapters.filesystem import atomic_write_bytes
+from jqcli.adapters.filesystem import atomic_write_bytes, refuse_non_regular
 from jqcli.domain.errors import FileError
 
 
@@ -22,11 +23,24 @@ def ensure_parent(path: str) -> None:
         raise FileError(f"无法创建目录: {folder}", details={"path": folder, "reason": reason}) from exc
 
 
+def require_regular(path: str, what: str) -> None:
+    """Refuse an existing ``path`` that is not a regular file (a folder, FIFO, device…) as a file_error."""
+    refuse_non_regular(path, what=what)
+
+
+def real_path(path: str) -> str:
+    """The file ``path`` names, symlinks resolved (one store has one real path, hence one lock)."""
+    return os.path.realpath(os.path.abspath(path))
+
+
 class StoreLock:
-    """An exclusive, non-blocking lock on ``<store>.lock`` (released by the OS if the process dies)."""
+    """An exclusive, non-blocking lock on ``<real store path>.lock`` (released by the OS if the process dies).
+
+    Keyed by the real file: the same store reached through a symlink (or ``..``) takes the same lock.
+    """
 
     def __init__(self, store_path: str) -> None:
-        self.path = store_path + ".lock"
+        self.path = real_path(store_path) + ".lock"
         self._fd: Optional[int] = None
 
     def acquire(self) -> None:
@@ -69,6 +83,7 @@ class JsonSyncState:
         self.path = path
 
     def load(self) -> Mapping[str, Any]:
+        refuse_non_regular(self.path, what="状态文件")  # a FIFO would block the open, a device never end
         try:
             with open(self.path, "rb") as handle:
                 raw = handle.read()
@@ -85,6 +100,7 @@ class JsonSyncState:
         return data if isinstance(data, dict) else {}
 
     def save(self, state: Mapping[str, Any]) -> None:
+        refuse_non_regular(self.path, what="状态文件")
         ensure_parent(self.path)
         atomic_write_bytes(self.path, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o644)
 
@@ -93,6 +109,53 @@ class JsonSyncState:
             os.unlink(self.path)
         except FileNotFoundError:
             return
+
+    def remove_stale_temps(self) -> List[str]:
+        """Delete temp files that a killed ``save`` of *this* state file left behind (see ``atomic_write_bytes``).
+
+        Only names ``.<state name>.<pid>.<8 hex>.tmp`` next to it, and only when that pid is not running.
+        """
+        return remove_stale_temps(self.path, r"[0-9a-f]{8}")
+
+
+def remove_stale_temps(path: str, tail: str) -> List[str]:
+    """Delete ``.<basename>.<pid>.<tail>.tmp`` files next to ``path`` whose process is gone; the names removed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(rf"\.{re.escape(os.path.basename(path))}\.(\d+)\.{tail}\.tmp")
+    removed: List[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise FileError(f"无法删除残留的临时文件: {name}", details={"path": folder, "reason": reason}) from exc
+        removed.append(name)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        return True  # os.kill would terminate it there: keep the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists (another user's) or unknowable: keep the file
+    return True
 
 
 def seed_identity(path: str) -> str:
@@ -107,6 +170,7 @@ def seed_identity(path: str) -> str:
 
 def read_jsonl(path: str) -> Iterator[Mapping[str, Any]]:
     """Every JSON object line of ``path``; a torn or junk line is skipped."""
+    refuse_non_regular(path, what="文件")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the with below; the error must be ours
     except OSError as exc:

@@ -13,8 +13,14 @@ Crash safety (a ``kill -9`` at any moment):
 Memory: only ``id → (offset, length, published_at, flags)`` and a 64-bit
 natural-key hash per post stay in memory; a record is read back with ``pread``.
 A sidecar ``<store>.idx`` caches that index so that opening a large store is
-cheap; it is trusted only for the exact file it describes and the bytes after it
-are scanned.
+cheap; it is trusted only for the exact file it describes (inode, device, mtime,
+tail digest) and the bytes after it are scanned; it is rewritten only when the
+store changed.
+Damage: a complete line that cannot be read (not JSON, no ``id``) is copied to
+``<store>.corrupt-<time>`` when the store is opened, before compaction drops it;
+a line with wrongly typed fields is read leniently (``clean_record``) and counted.
+The store is always its real file: a symlink is followed (the lock, the temp files
+and the rename all use the target), so two names for one store share one lock.
 """
 
 from __future__ import annotations
@@ -22,15 +28,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from jqcli.adapters.archive.files import StoreLock, ensure_parent
-from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir, refuse_non_regular
-from jqcli.domain.archive import natural_key, needs
+from jqcli.adapters.archive.files import StoreLock, ensure_parent, real_path, remove_stale_temps, require_regular
+from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir
+from jqcli.domain.archive import clean_record, natural_key, needs
 from jqcli.domain.errors import FileError
 
 Entry = Tuple[int, int, str, int]  # offset, length, published_at, needs-flags
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 
 def _nat_hash(record: Mapping[str, Any]) -> int:
@@ -48,45 +55,58 @@ class JsonlPostArchive:
     """Implements ``PostArchive`` (single writer, guarded by ``<store>.lock``)."""
 
     def __init__(self, path: str, *, lock: bool = True) -> None:
-        self.path = path
+        self.named = path
+        self.path = real_path(path)
         self.index: Dict[str, Entry] = {}
         self.natural: Dict[int, str] = {}
         self.lines = 0  # lines in the file (superseded ones included)
         self.torn_bytes = 0
-        self.corrupt_lines = 0
+        self.corrupt_lines = 0  # unreadable complete lines found when opened
+        self.corrupt_backup = ""  # where they were copied
+        self.repaired_lines = 0  # lines read leniently (wrongly typed fields)
+        self.repaired_fields: Set[str] = set()
+        self.removed_temps: List[str] = []
         self.appended = 0
         self._lock = StoreLock(path) if lock else None
         self._fd: Optional[int] = None
         self._size = 0
         self._dirty = False
+        self._sidecar_current = False  # the sidecar on disk describes the file exactly
+        self._corrupt: List[bytes] = []
 
     # -- opening -------------------------------------------------------------------------------
     def open(self) -> JsonlPostArchive:
-        refuse_non_regular(self.path, what="存档")  # a folder, device or FIFO is never opened as the store
+        # a folder, device or FIFO is never opened as the store (nor a link to one)
+        require_regular(self.named, "存档")
+        require_regular(self.path, "存档")
         ensure_parent(self.path)
         if self._lock:
             self._lock.acquire()
         try:
             self._cleanup_temp()
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
+            flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+            try:
+                self._fd = os.open(self.path, flags, 0o644)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise FileError(f"无法打开存档: {self.named}", details={"path": self.named, "reason": reason}) from exc
             start = self._load_sidecar()
             self._scan(start)
+            self._back_up_corrupt()
         except BaseException:
             self.close(compact=False)
             raise
         return self
 
     def _cleanup_temp(self) -> None:
-        folder = os.path.dirname(os.path.abspath(self.path))
-        prefix = f".{os.path.basename(self.path)}."
-        for name in os.listdir(folder):
-            if name.startswith(prefix) and name.endswith(".tmp"):
-                os.unlink(os.path.join(folder, name))  # a compaction killed midway
+        """Temp files of this store that a killed compaction or sidecar write left (never another file's)."""
+        self.removed_temps = remove_stale_temps(self.path, "compact")
+        self.removed_temps += remove_stale_temps(self.path + ".idx", "[0-9a-f]{8}")
 
     def _identity(self) -> Dict[str, Any]:
         assert self._fd is not None
         info = os.fstat(self._fd)
-        return {"inode": info.st_ino, "device": info.st_dev}
+        return {"inode": info.st_ino, "device": info.st_dev, "mtime_ns": info.st_mtime_ns}
 
     def _load_sidecar(self) -> int:
         try:
@@ -106,7 +126,9 @@ class JsonlPostArchive:
             self.index[key] = (offset, length, published, flags)
             if nat:
                 self.natural[nat] = key
-        self.lines = int(data.get("lines") or len(self.index))
+        lines = data.get("lines")
+        self.lines = lines if isinstance(lines, int) else len(self.index)
+        self._sidecar_current = size == file_size
         return size
 
     def _tail_digest(self, size: int) -> str:
@@ -128,9 +150,14 @@ class JsonlPostArchive:
                     record = json.loads(raw.decode("utf-8"))
                 except (ValueError, UnicodeDecodeError):
                     record = None
-                if not isinstance(record, dict) or not record.get("id"):
+                if not isinstance(record, dict) or not isinstance(record.get("id"), (str, int)) or not record["id"]:
                     self.corrupt_lines += 1
+                    self._corrupt.append(raw)
                 else:
+                    record, fixed = clean_record(record)
+                    if fixed:
+                        self.repaired_lines += 1
+                        self.repaired_fields.update(fixed)
                     self._index_line(record, offset, len(raw))
                 offset += len(raw)
                 good = offset
@@ -139,11 +166,33 @@ class JsonlPostArchive:
             self.torn_bytes = size - good
             os.ftruncate(self._fd, good)
             os.fsync(self._fd)
+            self._sidecar_current = False
         self._size = good
+
+    def _back_up_corrupt(self) -> None:
+        """Copy the unreadable lines aside before anything (compaction) can drop them."""
+        if not self._corrupt:
+            return
+        backup = f"{self.path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        try:
+            with open(backup, "ab") as out:
+                out.write(b"".join(self._corrupt))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise FileError(
+                f"存档有 {self.corrupt_lines} 行无法读取,且无法备份它们: {backup}",
+                details={"path": backup, "reason": reason, "corrupt_lines": self.corrupt_lines},
+                hint="先修复目录权限或磁盘空间;在备份成功前不会改写存档",
+            ) from exc
+        self.corrupt_backup = backup
+        self._corrupt = []
 
     def _index_line(self, record: Mapping[str, Any], offset: int, length: int) -> None:
         key = str(record["id"])
-        for old in record.get("legacy_ids") or ():
+        legacy = record.get("legacy_ids")
+        for old in legacy if isinstance(legacy, list) else ():
             if old != key and self.index.pop(str(old), None) is not None:
                 self._dirty = True
         if key in self.index:
@@ -167,7 +216,15 @@ class JsonlPostArchive:
             return None
         assert self._fd is not None
         raw = os.pread(self._fd, entry[1], entry[0])
-        return json.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise FileError(
+                f"存档在运行中被改动,无法读取: {self.named}",
+                details={"path": self.named, "id": key},
+                hint="确认没有其他程序在改写它,然后重新运行",
+            ) from exc
+        return clean_record(record)[0] if isinstance(record, dict) else None
 
     def find_natural(self, natural: str) -> Optional[str]:
         if not natural:
@@ -185,16 +242,19 @@ class JsonlPostArchive:
         body = dict(record)
         stale = [old for old in replaces if old != body.get("id")]
         if stale:
-            body["legacy_ids"] = sorted(set(list(body.get("legacy_ids") or []) + stale))
+            known = body.get("legacy_ids")
+            body["legacy_ids"] = sorted(set((known if isinstance(known, list) else []) + stale))
         data = _dumps(body)
+        self._sidecar_current = False
         try:
             written = os.write(self._fd, data)
             while written < len(data):  # a regular file rarely writes short; finish the line
                 written += os.write(self._fd, data[written:])
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)  # O_APPEND: where this line ended, whatever came before
         except OSError as exc:
             raise FileError(f"无法写入存档: {self.path}", details={"reason": exc.strerror or str(exc)}) from exc
-        self._index_line(body, self._size, len(data))
-        self._size += len(data)
+        self._index_line(body, end - len(data), len(data))
+        self._size = end
         self.appended += 1
         return True
 
@@ -217,7 +277,8 @@ class JsonlPostArchive:
                 os.fsync(self._fd)
                 if compact and (self._dirty or self.corrupt_lines or self.lines != len(self.index)):
                     self.compact()
-                self._write_sidecar()
+                if not self._sidecar_current:
+                    self._write_sidecar()
         finally:
             if self._fd is not None:
                 os.close(self._fd)
@@ -247,8 +308,12 @@ class JsonlPostArchive:
         os.close(self._fd)
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0))
         self.index, self._size, self.lines, self._dirty, self.corrupt_lines = fresh, offset, len(fresh), False, 0
+        self._sidecar_current = False
 
     def _write_sidecar(self) -> None:
+        if self.corrupt_lines:
+            self._remove_sidecar()  # a sidecar would hide the unreadable lines from the next open
+            return
         reverse = {key: nat for nat, key in self.natural.items()}
         entries = [[key, *entry, reverse.get(key, 0)] for key, entry in self.index.items()]
         data = {
@@ -262,7 +327,15 @@ class JsonlPostArchive:
         try:
             atomic_write_bytes(self.path + ".idx", json.dumps(data, separators=(",", ":")).encode("utf-8"), mode=0o644)
         except FileError:
-            return  # the sidecar is only a cache
+            self._remove_sidecar()  # the sidecar is only a cache; a stale one must not stay
+            return
+        self._sidecar_current = True
+
+    def _remove_sidecar(self) -> None:
+        try:
+            os.unlink(self.path + ".idx")
+        except OSError:
+            return  # not there; a stale one is rejected by its identity check anyway
 
     def remove_files(self) -> None:
         """Delete the store and its sidecar (``--force``); the lock file stays."""

@@ -79,11 +79,13 @@ def _register_archive(sub) -> None:  # type: ignore[no-untyped-def]
         help="增量归档社区帖子(列表 + 详情 + 回测指标),可断点续跑",
         description="把社区帖子归档为 canonical JSONL(每篇一行,以 uniqueKey 为键)。\n"
         "--phase sync:统一增量同步(列表、详情、回测指标合并到 --store);list/enrich/all:旧的两阶段模式。\n"
-        "中断(Ctrl-C、崩溃、--max-pages)后再次运行会从状态文件的游标继续补齐,不会留下空洞;\n"
-        "同一个存档同一时间只能有一个归档进程(锁文件 <store>.lock)。",
+        "中断(Ctrl-C、SIGTERM、崩溃、--page-budget)后再次运行会从状态文件的游标继续补齐,不会留下空洞;\n"
+        "--max-pages N 是页码上限(最多抓到第 N 页),--page-budget N 是每次运行读取新内容页数的预算;\n"
+        "站点连续失败(网络错误、超时、5xx)或列表翻页失败时停止本次运行、保存进度并以 network_error 等退出;\n"
+        "同一个存档同一时间只能有一个归档进程(锁文件 <存档真实路径>.lock,符号链接指向同一文件时共用)。",
     )
     archive.add_argument("--phase", choices=("sync", "list", "enrich", "all"), default="all", help="阶段(默认 all)")
-    archive.add_argument("--store", default="data/community_posts_archive.jsonl", help="统一归档 JSONL")
+    archive.add_argument("--store", help="统一归档 JSONL(只用于 --phase sync;默认 data/community_posts_archive.jsonl)")
     archive.add_argument("--state", help="状态文件(默认由输出文件名推出,如 <store>.state.json)")
     archive.add_argument(
         "--seed", action="append", default=[], metavar="PATH", help="导入旧 JSONL(可传多次,只导入一次)"
@@ -92,7 +94,13 @@ def _register_archive(sub) -> None:  # type: ignore[no-untyped-def]
     archive.add_argument("--enriched-out", default="data/community_posts.enriched.jsonl", help="enrich 阶段输出")
     archive.add_argument("--page-size", type=positive_int, default=50, help="列表每页条数(默认 50)")
     archive.add_argument("--until", metavar="DATE|DATETIME", help="抓到该发布时间以前停止")
-    archive.add_argument("--max-pages", type=positive_int, help="本次最多读取的列表页数")
+    archive.add_argument("--max-pages", type=positive_int, metavar="N", help="最多抓到第 N 页(页码上限,不读更后面的页)")
+    archive.add_argument(
+        "--page-budget",
+        type=positive_int,
+        metavar="N",
+        help="本次运行最多读取 N 个带来新帖子的列表页(重读已归档范围的页不计),下次运行接着往下补",
+    )
     archive.add_argument("--page-sleep", type=non_negative_float, default=0.0, metavar="SECONDS", help="列表翻页间隔")
     archive.add_argument("--backtest-workers", type=positive_int, default=4, help="回测指标并发数(默认 4)")
     archive.add_argument("--detail-workers", type=positive_int, default=4, help="文章详情并发数(默认 4)")

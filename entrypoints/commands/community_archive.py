@@ -8,8 +8,11 @@
   (no list paging, no details), as the old two-phase script did;
 - ``all``: ``list`` then ``enrich``.
 The summary goes to stdout as JSON; progress to stderr on a TTY.  A list walk
-that failed still saves everything it did, prints the summary, then exits with
-the error's code.
+that failed, or a site that is down (the circuit breaker), still saves everything
+it did, prints the summary, then exits with the error's code (network_error for
+the breaker).  Damage found in the store (unreadable lines, lines with wrongly
+typed fields, fewer posts than the state recorded) is warned about on stderr and
+reported in the summary.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError
+from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError, NetworkError, UsageError
 
 STATE_SUFFIX = ".state.json"
+DEFAULT_STORE = "data/community_posts_archive.jsonl"
+RESUME_HINT = "进度已保存;再次运行同一命令会从断点继续"
 
 
 def default_state(output: str) -> str:
@@ -38,9 +43,11 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
     sys.setswitchinterval(0.0005)
     args = ctx.args
     phase = args.phase
+    _check_combination(args)
     if phase == "sync":
         seeds = list(args.seed) + [p for p in (args.list_out, args.enriched_out) if os.path.isfile(p)]
-        return _finish(ctx, {"phase": "sync", **_run_phase(ctx, args.store, args.state, seeds=seeds)})
+        store = args.store or DEFAULT_STORE
+        return _finish(ctx, {"phase": "sync", **_run_phase(ctx, store, args.state, seeds=seeds)})
     results: Dict[str, Any] = {"phase": phase}
     if phase in ("list", "all"):
         list_state = args.state if phase == "list" and args.state else None
@@ -59,6 +66,30 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
     return _finish(ctx, results)
 
 
+def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
+    """Options that would be ignored by the chosen phase are refused: nothing is written where the user did not say."""
+    for option in ("store", "state", "list_out", "enriched_out"):
+        if getattr(args, option) == "":
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"{flag} 不能为空", details={"option": flag}, hint=f"给 {flag} 一个文件路径,或不传它用默认值"
+            )
+    if args.store is not None and args.phase != "sync":
+        raise UsageError(
+            f"--store 只用于 --phase sync(统一归档);--phase {args.phase} 写入 --list-out / --enriched-out",
+            details={"phase": args.phase, "store": args.store},
+            hint="统一归档请加 --phase sync;两阶段模式请用 --list-out / --enriched-out 指定输出文件",
+        )
+    if args.state and args.phase == "all":
+        raise UsageError(
+            "--phase all 有两个阶段,各自的状态文件由输出文件名推出,不能共用一个 --state",
+            details={"phase": "all", "state": args.state},
+            hint="分别运行 --phase list --state … 和 --phase enrich --state …,或去掉 --state",
+        )
+    if args.page_budget is not None and args.phase == "enrich":
+        raise UsageError("--page-budget 只用于翻列表的阶段(sync、list、all)", details={"phase": "enrich"})
+
+
 def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def]
     from jqcli.adapters.archive.files import read_jsonl, seed_identity
     from jqcli.application.archive_options import SeedFile, SyncOptions
@@ -72,6 +103,7 @@ def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def
         "page_size": args.page_size,
         "until": parse_until(args.until),
         "max_pages": args.max_pages,
+        "page_budget": args.page_budget,
         "page_sleep": args.page_sleep,
         "list_type": args.list_type,
         "detail_workers": args.detail_workers,
@@ -90,11 +122,15 @@ def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def
 
 
 def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    import attrs
+
+    from jqcli.adapters.archive.files import require_regular
     from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS
     from jqcli.domain.backfill import Coverage
 
     state_path = state_path or default_state(store_path)
-    options = _options(ctx, [s for s in seeds if os.path.abspath(s) != os.path.abspath(store_path)], **overrides)
+    require_regular(state_path, "状态文件")
+    options = _options(ctx, [s for s in seeds if os.path.realpath(s) != os.path.realpath(store_path)], **overrides)
     archive = ctx.services.post_archive(store_path)
     state = ctx.services.sync_state(state_path)
     case = ctx.services.sync_community(archive, state)  # wired (and imported) first: the clock times the sync
@@ -107,13 +143,19 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
             state.remove()
             archive = ctx.services.post_archive(store_path).open()
             case = ctx.services.sync_community(archive, state)
+        removed = archive.removed_temps + state.remove_stale_temps()  # under the lock: no writer of ours is alive
+        damage = _warn_damage(ctx, archive)
         if not ctx.args.resume:
             saved = dict(state.load())
-            saved.pop("coverage", None)
-            state.save(saved)
+            if saved.pop("coverage", None) is not None:
+                state.save(saved)
         torn = archive.torn_bytes
+        options = attrs.evolve(options, damaged_lines=archive.corrupt_lines)
         try:
             summary = case.run(options, report=lambda p: ctx.progress(_progress_line(p)))
+        except JqcliError as exc:  # interrupted: say where the progress is
+            exc.details.update(store=store_path, state=state_path)
+            raise
         finally:
             ctx.end_progress()
         coverage = Coverage.from_dict(state.load().get("coverage"))
@@ -124,13 +166,48 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
             "store_posts": len(archive),
             "pending_detail": 0 if options.skip_detail else len(archive.pending(NEEDS_DETAIL)),
             "pending_stats": 0 if options.skip_stats else len(archive.pending(NEEDS_STATS)),
-            "complete": len(coverage.segments) <= 1 and coverage.bottom is not None,
+            "complete": coverage.complete(options.until) and not (summary.list_error or summary.site_down),
             "torn_bytes_repaired": torn,
+            **damage,
         }
+        if removed:
+            result["temp_files_removed"] = removed
+        if summary.store_damage:
+            ctx.warn(f"存档的帖子比状态文件记录的少或有损坏行:{summary.store_damage['action']}")
+        note = _stop_note(summary.stopped_by, options)
+        if note:
+            result["note"] = note
     finally:
         archive.close()
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def _warn_damage(ctx, archive) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Unreadable lines (backed up) and leniently read lines: warned on stderr, reported in the summary."""
+    found: Dict[str, Any] = {}
+    if archive.corrupt_lines:
+        found.update(corrupt_lines=archive.corrupt_lines, corrupt_backup=archive.corrupt_backup)
+        ctx.warn(
+            f"存档有 {archive.corrupt_lines} 行无法读取,已原样备份到 {archive.corrupt_backup};"
+            "整理存档时会去掉这些行,本次运行会重新抓取可能丢失的帖子"
+        )
+    if archive.repaired_lines:
+        fields = sorted(archive.repaired_fields)
+        found.update(repaired_lines=archive.repaired_lines, repaired_fields=fields)
+        ctx.warn(f"存档有 {archive.repaired_lines} 行的字段类型不对({', '.join(fields)}),已按缺失处理后继续")
+    return found
+
+
+def _stop_note(stopped_by: str, options) -> str:  # type: ignore[no-untyped-def]
+    if stopped_by == "max_pages":
+        return (
+            f"已到 --max-pages {options.max_pages} 的页码上限:比第 {options.max_pages} 页更早的帖子"
+            "需提高 --max-pages(或去掉它)才能读到"
+        )
+    if stopped_by == "page_budget":
+        return f"本次已读满 --page-budget {options.page_budget} 页新内容;再次运行会从断点继续往下补"
+    return ""
 
 
 def _progress_line(p: Dict[str, Any]) -> str:
@@ -153,16 +230,38 @@ def _finish(ctx, results: Dict[str, Any]):  # type: ignore[no-untyped-def]
 
 def _first_error(results: Dict[str, Any]) -> Optional[JqcliError]:
     for part in (results, results.get("list"), results.get("enrich")):
-        if isinstance(part, dict) and isinstance(part.get("list_error"), dict):
-            info = part["list_error"]
-            return _error_for(info)
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("list_error"), dict):
+            return _error_for(part["list_error"], part)
+        if isinstance(part.get("site_down"), dict):
+            return _site_down_error(part)
     return None
 
 
-def _error_for(info: Dict[str, Any]) -> JqcliError:
+def _resume_details(part: Dict[str, Any]) -> Dict[str, Any]:
+    keys = ("store", "state", "pending_detail", "pending_stats", "store_posts")
+    return {key: part[key] for key in keys if key in part}
+
+
+def _error_for(info: Dict[str, Any], part: Dict[str, Any]) -> JqcliError:
     classes: Dict[str, Tuple[type, ...]] = {cls.code: (cls,) for cls in ERROR_CLASSES}
     cls = classes.get(str(info.get("code")), (ApiError,))[0]
     details = dict(info.get("details") or {})
-    details.setdefault("hint", "已保存的进度不会丢失,修复后再次运行会从断点继续")
+    details.update(_resume_details(part))
+    details.setdefault("hint", "已保存的进度不会丢失,修复后再次运行会从断点继续;未补齐的详情/指标下次运行继续")
     error: JqcliError = cls(f"归档列表翻页失败: {info.get('message')}", details=details)
     return error
+
+
+def _site_down_error(part: Dict[str, Any]) -> JqcliError:
+    info = part["site_down"]
+    details: Dict[str, Any] = dict(info)
+    details.update(_resume_details(part))
+    details["hint"] = f"站点恢复后再次运行同一命令即可继续;{RESUME_HINT}"
+    pending = int(part.get("pending_detail") or 0) + int(part.get("pending_stats") or 0)
+    return NetworkError(
+        f"聚宽连续 {info.get('consecutive_failures')} 次请求失败(网络错误、超时或 5xx),已停止本次归档;"
+        f"还有 {pending} 个详情/指标待补",
+        details=details,
+    )

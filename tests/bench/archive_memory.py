@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import bench_python, use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import start_sandbox_server  # noqa: E402
 
 RSS_TARGET_MB = 150.0
@@ -48,7 +48,7 @@ def run(args: list, env: dict, cwd: str, stdin: str = "") -> tuple:
     """(stdout JSON, peak RSS in MB, wall seconds) of one jqcli process (it reports its own ru_maxrss)."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", PEAK_PROBE, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd
+        [bench_python(), "-c", PEAK_PROBE, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -101,7 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     total = 1000 if args.smoke else 34000
     sizes = (400, 1000) if args.smoke else (1000, 10000, 34000)
     with tempfile.TemporaryDirectory() as home:

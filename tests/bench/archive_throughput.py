@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import jqcli_executable, start_sandbox_server  # noqa: E402
 
 TARGET = 0.85
@@ -72,7 +72,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the median run is shown")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     posts = 120 if args.smoke else args.posts
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JQCLI_")}

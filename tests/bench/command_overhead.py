@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import bench_python, use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import cli_login, jqcli_executable, start_sandbox_server  # noqa: E402
 from tests.support.siteclient import SiteClient  # noqa: E402
 
@@ -157,7 +157,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     runs = 2 if args.smoke else args.runs
     with tempfile.TemporaryDirectory() as home:
         started = time.perf_counter()
@@ -170,10 +170,10 @@ def main() -> int:
             env.pop("JQCLI_API_BASE", None)
             base = cli_login(server, env, home)
             version = [jqcli_executable(), "--version"]
-            libraries = [sys.executable, "-c", "import urllib3, html5lib, attrs"]
+            libraries = [bench_python(), "-c", "import urllib3, html5lib, attrs"]
             # (name, command, rows expected, the one-request row a multi-page row is compared with)
             cases = [
-                ("python -c pass (floor)", [sys.executable, "-c", "pass"], None, None),
+                ("python -c pass (floor)", [bench_python(), "-c", "pass"], None, None),
                 ("jqcli --version (floor)", version, None, None),
                 ("import urllib3+html5lib+attrs (floor)", libraries, None, None),
                 ("strategy show <id>", [*base, "strategy", "show", strategy_id], None, None),

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.command_overhead import start_populated  # noqa: E402
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import cli_login  # noqa: E402
 
 TARGET_RATIO = 1.25
@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     sizes, runs = ((20, 60), 1) if args.smoke else ((50, 200, 1000), args.runs)
     results = [measure(count, runs) for count in sizes]
     print(f"{'strategies':>10} {'rows':>6} {'requests':>9} {'wall ms':>8} {'client ms':>10} {'client ms/page':>15}")

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.command_overhead import INSTANT_RUNS, start_populated  # noqa: E402
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import cli_login, start_sandbox_server  # noqa: E402
 
 TARGET_SPEEDUP = 1.5
@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     runs, count, latency = (1, 40, 5.0) if args.smoke else (args.runs, 200, args.latency_ms)
     with tempfile.TemporaryDirectory() as home:
         state = os.path.join(home, "bench.sqlite3")

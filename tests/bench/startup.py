@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.bytecode import compile_sources  # noqa: E402
+from tests.support.bytecode import bench_python, use_installed_copy  # noqa: E402
 from tests.support.sandbox_proc import jqcli_executable as jqcli  # noqa: E402
 
 TARGET_RATIO = 3.0
@@ -42,11 +42,11 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     runs = 3 if args.smoke else args.runs
-    compile_sources()
+    use_installed_copy(smoke=args.smoke)
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
         cases = [
-            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("python -c pass", [bench_python(), "-c", "pass"]),
             ("jqcli --help", [jqcli(), "--help"]),
             ("jqcli --version", [jqcli(), "--version"]),
             ("jqcli --format json auth status", [jqcli(), "--format", "json", "auth", "status"]),

@@ -14,8 +14,8 @@ from typing import Optional
 
 
 def jqcli_executable() -> str:
-    """The installed console script next to the running interpreter."""
-    candidate = Path(sys.executable).with_name("jqcli")
+    """The installed console script next to the running interpreter (or the benchmarks' installed copy)."""
+    candidate = Path(os.environ.get("JQCLI_BENCH_PYTHON") or sys.executable).with_name("jqcli")
     return str(candidate) if candidate.exists() else "jqcli"
 
 

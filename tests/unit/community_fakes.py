@@ -44,6 +44,7 @@ class FakeFeed:
         self.fail_pages: Dict[int, Exception] = {}
         self.fail_detail: Dict[str, Exception] = {}
         self.stats_missing: set = set()
+        self.down: Optional[Exception] = None  # every request raises it (the site is down)
         self.calls: List[tuple] = []
         self.lock = threading.Lock()
 
@@ -53,6 +54,8 @@ class FakeFeed:
     def list_page(self, query: LatestQuery, page: int) -> PostPage:
         with self.lock:
             self.calls.append(("list", page))
+        if self.down is not None:
+            raise self.down
         if page in self.fail_pages:
             raise self.fail_pages[page]
         combined = self.pinned + self.posts
@@ -62,6 +65,8 @@ class FakeFeed:
     def post_detail(self, post_key: str) -> PostDetail:
         with self.lock:
             self.calls.append(("detail", post_key))
+        if self.down is not None:
+            raise self.down
         if post_key in self.fail_detail:
             raise self.fail_detail[post_key]
         post = next((p for p in self.pinned + self.posts if p.id == post_key), None)
@@ -83,6 +88,8 @@ class FakeFeed:
     def backtest_stats(self, backtest_id: str) -> Optional[Mapping[str, object]]:
         with self.lock:
             self.calls.append(("stats", backtest_id))
+        if self.down is not None:
+            raise self.down
         if backtest_id in self.stats_missing:
             return None
         return {"sharpe": 1.5, "algorithm_return": 0.2, "annual_algo_return": 0.3, "excess_return_sharpe": "1"}

@@ -56,12 +56,16 @@ def run(
     *,
     size: int,
     max_pages: Optional[int] = None,
+    page_budget: Optional[int] = None,
     until: Optional[str] = None,
     churn=None,
+    requested: Optional[list] = None,
 ) -> tuple:
-    walk = ListWalk(coverage, page_size=size, until=until, max_pages=max_pages)
+    walk = ListWalk(coverage, page_size=size, until=until, max_pages=max_pages, page_budget=page_budget)
     page = 1
     for _ in range(10_000):
+        if requested is not None:
+            requested.append(page)
         step = walk.observe(site.page(page, size))
         store.update(p.id for p in step.posts)
         if step.next_page is None:
@@ -92,8 +96,8 @@ def test_noop_run_reads_one_page_and_is_caught_up() -> None:
 
 def test_interrupted_run_resumes_below_instead_of_stopping_at_newest() -> None:
     site, store = FakeList(1000), set()
-    coverage, reason, _ = run(site, Coverage(), store, size=50, max_pages=3)
-    assert reason == "max_pages" and len(store) < 200
+    coverage, reason, _ = run(site, Coverage(), store, size=50, page_budget=3)
+    assert reason == "page_budget" and len(store) < 200
     site.publish(30)
     coverage, reason, pages = run(site, coverage, store, size=50)
     assert reason == "end" and ordinary_ids(site) <= store
@@ -124,11 +128,50 @@ def test_coverage_round_trips_through_its_dict() -> None:
     assert Coverage.from_dict({"segments": [{"high": ""}], "bottom": 3}) == Coverage()
 
 
+def test_max_pages_caps_the_page_number_and_says_so() -> None:
+    site, store = FakeList(300), set()
+    pages: list = []
+    coverage, reason, _ = run(site, Coverage(), store, size=20, max_pages=3, requested=pages)
+    assert reason == "max_pages" and max(pages) == 3 and len(store) == 60
+    for _ in range(3):  # new posts are picked up on the pages under the cap, nothing beyond it is read
+        site.publish(25)
+        pages = []
+        coverage, reason, _ = run(site, coverage, store, size=20, max_pages=3, requested=pages)
+        assert reason == "max_pages" and max(pages) <= 3
+        assert {p.id for p in site.posts[:60]} <= store
+    pages = []
+    _, reason, _ = run(site, coverage, store, size=20, max_pages=1, requested=pages)
+    assert pages == [1] and reason == "max_pages"
+
+
+def test_every_run_with_a_page_budget_reaches_new_pages() -> None:
+    site, store = FakeList(400), set()
+    coverage = Coverage()
+    for budget in (1, 1, 2, 1, 2):
+        before = len(store)
+        coverage, reason, _ = run(site, coverage, store, size=20, page_budget=budget)
+        assert reason == "page_budget" and len(store) >= before + 20 * budget - 2, (budget, before, len(store))
+    assert len(store) >= 7 * 20 - 5
+
+
+def test_complete_only_when_the_bottom_reaches_the_requested_until() -> None:
+    site, store = FakeList(300), set()
+    late, early = site.posts[40].published_at, site.posts[250].published_at
+    coverage, reason, _ = run(site, Coverage(), store, size=20, until=late)
+    assert reason == "until" and coverage.complete(late) and not coverage.complete(None)
+    coverage, reason, _ = run(site, coverage, store, size=20, until=early, max_pages=2)
+    assert reason == "max_pages" and not coverage.complete(early)
+    coverage, reason, _ = run(site, coverage, store, size=20, until=early)
+    assert coverage.complete(early) and not coverage.complete(None)
+    coverage, _, _ = run(site, coverage, store, size=20)
+    assert coverage.complete(None) and coverage.complete(early)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     count=st.integers(0, 400),
     size=st.integers(3, 60),
-    interruptions=st.lists(st.integers(1, 6), max_size=5),
+    interruptions=st.lists(st.tuples(st.booleans(), st.integers(1, 6)), max_size=5),
     seed=st.integers(0, 10_000),
     publish_between=st.integers(0, 40),
     delete_between=st.integers(0, 10),
@@ -146,8 +189,9 @@ def test_interrupted_runs_with_a_shifting_list_end_gap_free(
             site.delete(1)
 
     coverage = Coverage()
-    for max_pages in interruptions:
-        coverage, _, _ = run(site, coverage, store, size=size, max_pages=max_pages, churn=churn)
+    for as_cap, limit in interruptions:  # stopped by the page-number cap or by the per-run budget
+        limits = {"max_pages": limit} if as_cap else {"page_budget": limit}
+        coverage, _, _ = run(site, coverage, store, size=size, churn=churn, **limits)
         site.publish(rng.randint(0, publish_between))
         site.delete(rng.randint(0, delete_between))
     coverage, reason, _ = run(site, coverage, store, size=size)

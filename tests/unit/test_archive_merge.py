@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from jqcli.domain.archive import (
     NEEDS_DETAIL,
     NEEDS_STATS,
+    clean_record,
     detail_fragment,
     failure,
     is_legacy,
@@ -105,3 +106,31 @@ def test_merge_keeps_the_value_of_the_fresher_source_in_any_order(a_at, b_at, a_
         winner = a_views if a_at > b_at else b_views
         assert one["view_count"] == two["view_count"] == winner
     assert one.get("list_fetched_at", "") == two.get("list_fetched_at", "") == max(a_at, b_at)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = ("legacy_ids", "author", "backtest", "published_at", "title", "tags", "detail_error", "stats_error")
+
+
+def test_wrongly_typed_fields_are_coerced_or_dropped() -> None:
+    bad = {"id": 7, "legacy_ids": 5, "author": "x", "published_at": 20200101, "tags": "a,b"}
+    record, fixed = clean_record(bad)
+    assert record == {"id": "7", "published_at": "20200101"}
+    assert set(fixed) == {"legacy_ids", "author", "published_at", "tags"}
+    assert clean_record({"id": "a", "legacy_ids": ["x", 3, None]})[0]["legacy_ids"] == ["x", "3"]
+    good = merge(None, list_fragment(make_post(1).item, T1))
+    assert clean_record(good) == (good, ())
+
+
+@given(st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=6))
+def test_any_json_in_the_known_fields_never_breaks_the_record_rules(fields) -> None:
+    record, _ = clean_record({"id": "uk1", **fields})
+    fresh = list_fragment(make_post(1).item, T2)
+    merged = merge(record, dict(fresh, id="uk1", legacy_ids=["old"]))
+    needs(merged)
+    failure("uk1", "detail", message="m", code="c", at=T3, previous=record)
+    assert merged["id"] == "uk1" and "old" in merged["legacy_ids"]

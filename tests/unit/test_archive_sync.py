@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from jqcli.application.archive_options import SeedFile, SyncOptions
 from jqcli.application.archive_sync import SyncCommunity
 from jqcli.domain.archive import has_stats
-from jqcli.domain.errors import NetworkError, NotAuthenticated
+from jqcli.domain.errors import ApiError, Interrupted, NetworkError, NotAuthenticated
 from tests.unit.community_fakes import FakeClock, FakeFeed, FakePostArchive, FakeState, make_post
 
 
@@ -13,6 +17,14 @@ def sync(feed, archive, state, **options):
     options.setdefault("page_size", 10)
     options.setdefault("retry_sleep", 0)
     return SyncCommunity(feed, archive, state, FakeClock()).run(SyncOptions(**options))
+
+
+class SteppingClock(FakeClock):
+    """Time moves a second per reading, so that progress reports happen."""
+
+    def monotonic(self) -> float:
+        self.t += 1
+        return self.t
 
 
 def complete(archive) -> bool:
@@ -121,3 +133,119 @@ def test_legacy_seed_after_the_live_post_merges_into_it_without_overwriting_fres
     assert set(archive.records) == {"uk00001", "uk00002", "uk00003"}
     merged = archive.records["uk00002"]
     assert merged["view_count"] == 2 and merged["legacy_ids"] == ["rotating-old-id"] and summary.seeded == 1
+
+
+# -- circuit breaker, interrupts, damage, no-op runs (issue 10) ---------------------------------
+
+
+def backlog(count: int):
+    """A store holding ``count`` posts with neither detail nor stats yet, and its state."""
+    feed, archive, state = FakeFeed(count), FakePostArchive(), FakeState()
+    sync(feed, archive, state, skip_detail=True, skip_stats=True)
+    feed.calls[:] = []
+    return feed, archive, state
+
+
+def test_site_down_for_details_opens_the_breaker_instead_of_trying_every_post() -> None:
+    feed, archive, state = backlog(40)
+    feed.down = NetworkError("连接超时")
+    summary = sync(feed, archive, state, walk_list=False, retries=2, breaker_threshold=5)
+    fetches = [call for call in feed.calls if call[0] in ("detail", "stats")]
+    # Five failed attempts open it; at most the requests already handed out (2 × 4 workers per kind) run after.
+    assert 5 <= len(fetches) <= 5 + 16, len(fetches)  # before: 40 posts × 3 attempts, details and stats
+    assert summary.site_down is not None and summary.site_down["consecutive_failures"] == 5
+    assert summary.site_down["last_error"]["code"] == "network_error"
+    assert state.data["store_posts"] == 40 and "coverage" in state.data  # progress saved
+    assert all("detail_error" not in r or r["detail_error"]["attempts"] == 1 for r in archive.records.values())
+
+
+def test_answers_that_are_not_outages_do_not_open_the_breaker() -> None:
+    feed, archive, state = backlog(12)
+    for post in feed.posts:
+        feed.fail_detail[post.id] = NotAuthenticated("聚宽要求登录")  # the site answered
+    summary = sync(feed, archive, state, retries=0, breaker_threshold=2)
+    assert summary.site_down is None and summary.detail_failures == 12
+
+
+def test_http_5xx_counts_as_an_outage() -> None:
+    feed, archive, state = backlog(30)
+    feed.down = ApiError("聚宽返回 HTTP 503", details={"status": 503})
+    summary = sync(
+        feed, archive, state, walk_list=False, retries=0, breaker_threshold=3, detail_workers=1, stats_workers=1
+    )
+    assert summary.site_down is not None and summary.site_down["last_error"]["details"]["status"] == 503
+    assert len(feed.calls) <= 3 + 4  # three failures, then at most what was already handed out
+
+
+def test_a_failed_list_walk_stops_the_pending_details() -> None:
+    feed, archive, state = backlog(100)
+    feed.fail_pages[1] = NetworkError("连接被拒绝")
+    summary = sync(feed, archive, state, detail_workers=1, stats_workers=1)
+    assert summary.stopped_by == "error" and summary.list_error["code"] == "network_error"
+    details = [call for call in feed.calls if call[0] == "detail"]
+    assert len(details) < 30, len(details)  # before: every one of the 100 pending posts
+
+
+def test_ctrl_c_saves_progress_and_raises_one_interrupted_with_resume_details(caplog) -> None:
+    feed, archive, state = FakeFeed(60), FakePostArchive(), FakeState()
+    seen = []
+
+    def report(progress) -> None:
+        seen.append(progress)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # what the CLI's SIGINT/SIGTERM/SIGHUP handling raises
+
+    case = SyncCommunity(feed, archive, state, SteppingClock())
+    with pytest.raises(Interrupted) as caught:
+        case.run(SyncOptions(page_size=10, retry_sleep=0), report=report)
+    details = caught.value.details
+    assert {"pending_detail", "pending_stats", "store_posts", "hint"} <= set(details)
+    assert state.data["store_posts"] == len(archive) > 0 and state.data["coverage"]["segments"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no CancelledError tracebacks
+    final = sync(feed, archive, state)
+    assert final.stopped_by in ("end", "caught_up") and complete(archive) and len(archive) == 60
+
+
+def test_a_store_with_fewer_posts_than_its_state_reads_the_list_again() -> None:
+    feed, archive, state = FakeFeed(57), FakePostArchive(), FakeState()
+    sync(feed, archive, state)
+    assert state.data["store_posts"] == 57
+    for key in list(archive.records)[10:30]:
+        del archive.records[key]  # the store lost 20 posts; the state still says complete
+    summary = sync(feed, archive, state)
+    assert summary.store_damage is not None and summary.store_damage["expected_posts"] == 57
+    assert summary.store_damage["found_posts"] == 37 and summary.posts_added == 20
+    assert len(archive) == 57 and complete(archive)
+
+
+def test_unreadable_lines_also_make_the_run_read_the_list_again() -> None:
+    feed, archive, state = FakeFeed(25), FakePostArchive(), FakeState()
+    sync(feed, archive, state)
+    del archive.records["uk00003"]
+    state.data.pop("store_posts")  # a state written before the count was recorded
+    summary = sync(feed, archive, state, damaged_lines=1)
+    assert summary.store_damage["unreadable_lines"] == 1 and summary.posts_added == 1 and len(archive) == 25
+
+
+def test_a_sync_that_changes_nothing_writes_no_state() -> None:
+    feed, archive, state = FakeFeed(45), FakePostArchive(), FakeState()
+    sync(feed, archive, state)
+    saves, puts = state.saves, archive.puts
+    summary = sync(feed, archive, state)
+    assert summary.posts_added == 0 and state.saves == saves and archive.puts == puts
+
+
+def test_wrongly_typed_seed_fields_are_read_leniently() -> None:
+    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    bad = dict(make_post(2).item, legacy_ids=5, author="x", detail_error={"attempts": "many"})
+    seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [bad])
+    summary = sync(feed, archive, state, seeds=(seed,))
+    assert summary.seeded == 1 and len(archive) == 3 and complete(archive)
+
+
+def test_a_wrongly_typed_state_is_read_leniently() -> None:
+    feed, archive, state = FakeFeed(12), FakePostArchive(), FakeState()
+    state.data = {"seeds": ["x"], "coverage": "all", "store_posts": "many"}
+    seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [])
+    summary = sync(feed, archive, state, seeds=(seed,))
+    assert summary.posts_added == 12 and summary.store_damage is None and state.data["seeds"] == {"old.jsonl": "v1"}
