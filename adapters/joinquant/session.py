@@ -39,6 +39,8 @@ Params = Union[Mapping[str, object], Sequence[Tuple[str, object]], None]
 EXPIRED_MESSAGE = "未登录或登录已过期,请重新登录"
 EXPIRED_HINT = "运行 jqcli auth login,或用 auth import-cookie 导入新的 cookie"
 USER_AGENT = "Mozilla/5.0 (compatible; jqcli/0.1; +https://www.joinquant.com)"
+RETRY_BUDGET_FACTOR = 2  # a GET with its retries and waits ends within 2 × timeout
+MIN_ATTEMPT_SHARE = 0.25  # a retry is only made when a quarter of a timeout (≥ 0.5 s) of the budget is left
 
 
 @attrs.frozen
@@ -80,6 +82,7 @@ class JoinQuantSession:
         sleep: Callable[[float], None] = time.sleep,
         log: object = None,
         rng: Optional[random.Random] = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self.transport = transport
@@ -89,6 +92,7 @@ class JoinQuantSession:
         self._sleep = sleep
         self._log = log or NullLog()
         self._rng = rng or random.Random()
+        self._clock = clock
         self._allowed = allow_custom_api_base or credentials_allowed(self.api_base)
 
     # -- public helpers ----------------------------------------------------------------------
@@ -219,29 +223,53 @@ class JoinQuantSession:
         return tuple(headers)
 
     def _send(self, request: HttpRequest) -> HttpResponse:
+        """Send with the retry rules; ``timeout`` bounds each attempt, ``2 × timeout`` all of them.
+
+        An attempt that ran out of time is not retried (the site hangs or trickles); other
+        connection failures and 429/502/503/504 answers to GETs are, unless the retry (with
+        its backoff or Retry-After wait) would end past the budget.
+        """
         idempotent = request.method in ("GET", "HEAD")
+        budget_end = self._clock() + self.timeout * RETRY_BUDGET_FACTOR
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = self.transport.send(request, timeout=self.timeout)
+                response = self.transport.send(request, timeout=self._attempt_timeout(budget_end, attempt))
             except NetworkError as exc:
                 self._log_request(request, "error", started, attempt)
                 if not idempotent:
                     exc.details.setdefault("hint", "写操作不会自动重试;请先确认它是否已在站点上生效,再决定是否重试")
                     raise
-                if attempt > self.retry.max_retries:
+                delay = self.retry.backoff(attempt, self._rng)
+                if exc.details.get("timed_out") or not self._may_retry(attempt, delay, budget_end):
                     exc.details["attempts"] = attempt
                     raise
-                self._sleep(self.retry.backoff(attempt, self._rng))
+                self._sleep(delay)
                 continue
             self._log_request(request, response.status, started, attempt)
             self.jar.update_from(response.header_list("Set-Cookie"))
-            if idempotent and response.status in self.retry.statuses and attempt <= self.retry.max_retries:
-                self._sleep(self._delay(response, attempt))
-                continue
+            if idempotent and response.status in self.retry.statuses:
+                delay = self._delay(response, attempt)
+                if self._may_retry(attempt, delay, budget_end):
+                    self._sleep(delay)
+                    continue
             return response
+
+    def _attempt_timeout(self, budget_end: float, attempt: int) -> float:
+        if attempt == 1:
+            return self.timeout
+        return max(self._min_attempt(), min(self.timeout, budget_end - self._clock()))
+
+    def _min_attempt(self) -> float:
+        return min(self.timeout, max(0.5, self.timeout * MIN_ATTEMPT_SHARE))
+
+    def _may_retry(self, attempt: int, delay: float, budget_end: float) -> bool:
+        """Another attempt is allowed, and it can start (after ``delay``) with time left for it."""
+        if attempt > self.retry.max_retries:
+            return False
+        return self._clock() + delay + self._min_attempt() <= budget_end
 
     def _delay(self, response: HttpResponse, attempt: int) -> float:
         retry_after = parse_retry_after(response.header("Retry-After"))
