@@ -13,7 +13,7 @@ import importlib
 import re
 
 from jqcli.domain.errors import UsageError
-from jqcli.entrypoints.argtypes import positive_float
+from jqcli.entrypoints.argtypes import timeout_seconds
 from jqcli.entrypoints.commands import GROUPS
 
 PROG = "jqcli"
@@ -90,10 +90,10 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--debug", action="store_true", help="在 stderr 记录每个请求(已脱敏),出错时打印 traceback")
     group.add_argument(
         "--timeout",
-        type=positive_float,
+        type=timeout_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"单个请求的超时秒数(默认 {DEFAULT_TIMEOUT:g})",
+        help=f"每个请求的总时限秒数(0 < t ≤ 3600,默认 {DEFAULT_TIMEOUT:g})",
     )
     group.add_argument(
         "--allow-custom-api-base",

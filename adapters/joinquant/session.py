@@ -20,15 +20,18 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Callable, Optional, Sequence, Tuple, Union
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import attrs
 
 from jqcli.adapters.joinquant.cookies import CookieJar
 from jqcli.adapters.joinquant.debuglog import NullLog, redact_query
 from jqcli.adapters.joinquant.expiry import (
+    THROTTLE_HINT,
+    THROTTLE_MESSAGE,
     is_geo_blocked,
     is_login_page,
+    is_throttled,
     json_says_expired,
     redirect_to_login,
 )
@@ -147,7 +150,11 @@ class JoinQuantSession:
     ) -> HttpResponse:
         """POST a urlencoded form once (never retried)."""
         body = urlencode(_pairs(form)).encode("utf-8")
-        return self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
+        response = self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
+        if response.status == 200 and not response.body.lstrip().startswith(b"{") and is_login_page(decode(response)):
+            # the write did not happen: the site rendered its login page instead (a dead session)
+            raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
+        return response
 
     def post_json(
         self, path: str, form: Params, params: Params = None, *, referer: str = "", auth: str = "required"
@@ -168,6 +175,8 @@ class JoinQuantSession:
             raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
         if is_geo_blocked(text):
             raise ApiError("聚宽拒绝了当前地区的访问(当前地区暂不支持访问)", details={"path": path})
+        if is_throttled(text):
+            raise ApiError(THROTTLE_MESSAGE, details={"path": path, "throttled": True}, hint=THROTTLE_HINT)
         raise ApiError(
             "聚宽返回的不是预期的 JSON",
             details={
@@ -207,7 +216,7 @@ class JoinQuantSession:
         if xhr:
             headers.append(("X-Requested-With", "XMLHttpRequest"))
         if referer:
-            headers.append(("Referer", referer if referer.startswith("http") else self.api_base + referer))
+            headers.append(("Referer", header_url(referer if referer.startswith("http") else self.api_base + referer)))
         if has_body:
             headers.append(("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"))
         if self.jar and self._allowed:
@@ -336,6 +345,11 @@ def parse_retry_after(value: str) -> Optional[float]:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def header_url(url: str) -> str:
+    """A URL safe for a header: non-ASCII and control characters percent-encoded (UTF-8), the rest kept."""
+    return quote(url, safe="!#$%&'()*+,/:;=?@[]~")
 
 
 def decode(response: HttpResponse) -> str:
