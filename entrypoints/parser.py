@@ -62,6 +62,14 @@ class JqArgumentParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
 
+    def _get_values(self, action, arg_strings):  # type: ignore[no-untyped-def]
+        # ``--name=--``: argparse (before 3.13) drops the "--" and hands the handler an empty list
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(
             translate_argparse_message(message),

@@ -106,7 +106,7 @@ class JoinQuantSession:
     def url(self, path: str, params: Params = None) -> str:
         url = path if path.startswith(("http://", "https://")) else self.api_base + path
         if params:
-            url += ("&" if "?" in url else "?") + urlencode(_pairs(params))
+            url += ("&" if "?" in url else "?") + form_encode(params)
         return url
 
     def get_text(
@@ -149,7 +149,7 @@ class JoinQuantSession:
         auth: str = "required",
     ) -> HttpResponse:
         """POST a urlencoded form once (never retried)."""
-        body = urlencode(_pairs(form)).encode("utf-8")
+        body = form_encode(form).encode("ascii")
         response = self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
         if response.status == 200 and not response.body.lstrip().startswith(b"{") and is_login_page(decode(response)):
             # the write did not happen: the site rendered its login page instead (a dead session)
@@ -347,9 +347,35 @@ def parse_retry_after(value: str) -> Optional[float]:
         return None
 
 
+def form_encode(params: Params) -> str:
+    """``application/x-www-form-urlencoded`` in UTF-8; text that is not valid Unicode is a usage error.
+
+    Undecodable bytes on the command line reach Python as lone surrogates (``\\udcff``); they
+    have no UTF-8 form, so nothing sensible can be sent for them.
+    """
+    pairs = _pairs(params)
+    try:
+        return urlencode(pairs)
+    except UnicodeEncodeError:
+        bad = [key for key, value in pairs if not _encodable(key) or not _encodable(value)]
+        raise UsageError(
+            "参数含有无法按 UTF-8 编码的字节(命令行或文件里的文字不是有效的 UTF-8)",
+            details={"fields": bad},
+            hint="检查终端/脚本的编码,传入 UTF-8 文字",
+        ) from None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def header_url(url: str) -> str:
     """A URL safe for a header: non-ASCII and control characters percent-encoded (UTF-8), the rest kept."""
-    return quote(url, safe="!#$%&'()*+,/:;=?@[]~")
+    return quote(url, safe="!#$%&'()*+,/:;=?@[]~", errors="surrogateescape")
 
 
 def decode(response: HttpResponse) -> str:
