@@ -67,3 +67,12 @@ def test_an_error_page_echoing_the_request_is_an_api_error(jq) -> None:
     assert result.code == 4, result
     assert result.error["code"] == "api_error" and result.error["details"]["status"] == 500
     assert server.requests and server.requests[0][2].get("Cookie") == COOKIE
+
+
+def test_the_archive_stops_at_the_cap_on_a_50_mib_list_page(jq, tmp_path) -> None:
+    store = tmp_path / "posts.jsonl"
+    with FaultServer("oversize-nolength", oversize_bytes=50 * MiB) as server:
+        result = run_against(jq, server, "community", "archive", "--store", str(store), "--phase", "sync", timeout="60")
+    assert result.code == 4, result
+    assert "响应过大" in result.error["message"]
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400 * 1024  # was 1.2 GB
