@@ -26,6 +26,14 @@ def redirect_to_login(response: HttpResponse) -> bool:
     return False
 
 
+def redirect_to_not_found(response: HttpResponse) -> bool:
+    """A 3xx to the site's 404 page (``/default/index/404``, where it sends paths that name nothing)."""
+    if 300 <= response.status < 400:
+        path = response.header("Location").split("?", 1)[0].rstrip("/")
+        return path.endswith("/404")
+    return False
+
+
 def is_login_page(text: str) -> bool:
     """HTML that is the login page itself (rendered instead of the page asked for)."""
     head = text[:20000]

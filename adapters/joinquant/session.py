@@ -34,6 +34,7 @@ from jqcli.adapters.joinquant.expiry import (
     is_throttled,
     json_says_expired,
     redirect_to_login,
+    redirect_to_not_found,
 )
 from jqcli.application.ports import HttpRequest, HttpResponse, HttpTransport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
@@ -305,7 +306,7 @@ class JoinQuantSession:
             raise NotAuthenticated(
                 EXPIRED_MESSAGE, details={"path": path, "status": status, "shape": "http"}, hint=EXPIRED_HINT
             )
-        if status == 404:
+        if status == 404 or redirect_to_not_found(response):
             raise NotFound(f"聚宽返回 404:{path} 不存在", details={"path": path, "status": status})
         if status == 429:
             raise ApiError(

@@ -256,3 +256,9 @@ def test_one_of_two_same_named_strategies_is_deleted_by_id_in_the_rotating_sandb
     assert len(left) == 1
     shown = sandbox_cli(tmp_path, "strategy", "show", left[0]["id"], "--code")
     assert shown.json["code"] == "second = 2\n"
+
+
+def test_a_redirect_to_the_sites_404_page_is_not_found(stub) -> None:
+    stub.route("GET", "/algorithm/backtest/detail", Answer(302, b"", headers=[("Location", "/default/index/404")]))
+    out = cli(stub, "backtest", "show", "55544646")
+    assert out.code == 2 and one_json_error(out)["code"] == "not_found", out
