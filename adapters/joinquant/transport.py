@@ -105,10 +105,12 @@ class Urllib3Transport:
         while True:
             try:
                 chunk = response.read(CHUNK, decode_content=True)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - after the watchdog shut the socket, any read error is the deadline
                 if watchdog.fired or "Timeout" in type(exc).__name__ or "timed out" in str(exc):
                     raise _deadline_error(request, timeout, size) from exc
-                raise _network_error(exc, request, timeout) from exc
+                if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
+                    raise _network_error(exc, request, timeout) from exc
+                raise
             if watchdog.fired:  # the socket was shut at the deadline: what came is not the whole body
                 raise _deadline_error(request, timeout, size + len(chunk))
             if not chunk:
@@ -147,9 +149,14 @@ class _Watchdog:
             connection = getattr(self._response, "connection", None) or getattr(self._response, "_connection", None)
             sock = getattr(connection, "sock", None)
             if sock is not None:
+                # the plain socket's shutdown, also under TLS: ``SSLSocket.shutdown`` would drop its SSL
+                # object while the reading thread still uses it
                 try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
+                    if isinstance(sock, socket.socket):
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                    else:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except (OSError, AttributeError):
                     return  # already closed: the blocked read has returned anyway
 
     def stop(self) -> bool:
