@@ -262,3 +262,17 @@ def test_a_redirect_to_the_sites_404_page_is_not_found(stub) -> None:
     stub.route("GET", "/algorithm/backtest/detail", Answer(302, b"", headers=[("Location", "/default/index/404")]))
     out = cli(stub, "backtest", "show", "55544646")
     assert out.code == 2 and one_json_error(out)["code"] == "not_found", out
+
+
+def test_undecodable_bytes_in_an_argument_are_a_usage_error_before_anything_is_sent(stub) -> None:
+    # ``jqcli backtest logs $'\xff'``: Python hands the byte over as the lone surrogate "\udcff"
+    out = cli(stub, "backtest", "logs", "\udcff")
+    assert out.code == 3, out
+    assert one_json_error(out)["code"] == "usage_error"
+    assert stub.requests == []
+
+
+def test_name_equals_double_dash_is_the_name_not_a_crash(stub) -> None:
+    stub.route("GET", "/algorithm/index/edit", html("<html><body>no form</body></html>"))
+    out = cli(stub, "strategy", "edit", "--name=--", "f" * 32)
+    assert out.code == 4 and one_json_error(out)["code"] == "api_error", out
