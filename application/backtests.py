@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import attrs
 
@@ -50,10 +50,10 @@ def with_run_id(
     The data endpoints may answer another kind of id with an empty payload or with a refusal
     (「回测不存在或访问受限」); an expired session is never retried.
     """
-    refusal: Optional[ApiError] = None
+    refusal: Optional[Union[ApiError, NotFound]] = None
     try:
         first: Optional[T] = call(given)
-    except ApiError as exc:
+    except (ApiError, NotFound) as exc:  # another kind of id may be refused as 「回测不存在」
         refusal, first = exc, None
     if first is not None and ready(first):
         return given, first
@@ -260,6 +260,11 @@ def merge_result(merged: Mapping[str, object], page: Mapping[str, object]) -> Di
     return out
 
 
+def counted_lines(lines: Sequence[str]) -> int:
+    """How far the log cursor moves: the site's ``offset`` counts only non-empty lines (protocol.md §9.1)."""
+    return sum(1 for line in lines if line.strip())
+
+
 @attrs.frozen
 class LogsOutcome:
     id: str
@@ -293,11 +298,11 @@ class BacktestLogs:
         )
         pages, lines = [page], list(page.lines)
         while read_all and page.lines and not page.max and len(pages) < max_pages:
-            page = self.backtests.log(resolved, offset=offset + len(lines))
+            page = self.backtests.log(resolved, offset=offset + counted_lines(lines))
             pages.append(page)
             lines.extend(page.lines)
         return LogsOutcome(
-            backtest_id, resolved, "log", offset, offset + len(lines), page.state, any(p.max for p in pages),
+            backtest_id, resolved, "log", offset, offset + counted_lines(lines), page.state, any(p.max for p in pages),
             tuple(lines), tuple(p.response for p in pages), truncated=read_all and bool(page.lines) and not page.max,
         )  # fmt: skip
 

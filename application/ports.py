@@ -68,7 +68,7 @@ class HttpTransport(Protocol):
     """
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        """Send ``request``, waiting at most ``timeout`` seconds for connect and each read."""
+        """Send ``request``; connecting, the headers and the whole body together take at most ``timeout`` seconds."""
         ...
 
     def close(self) -> None:

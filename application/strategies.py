@@ -2,8 +2,9 @@
 
 A target is an id (32 hex; any id the site ever issued keeps opening the
 strategy) or a name.  Names resolve against a fresh list and must be unique.
-Writes that need the list's row id (delete) re-resolve it right before
-writing, because row ids rotate per response (protocol.md §1.6).
+A delete resolves its operation id right before writing, because list ids
+rotate per response (protocol.md §1.6): an id through its own editor page, a
+name through a fresh list.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import List, Mapping, Optional
 import attrs
 
 from jqcli.application.ports import StrategyGateway
-from jqcli.domain.errors import NotFound, UsageError
+from jqcli.domain.errors import UsageError
 from jqcli.domain.strategy import (
     DEFAULT_CODE,
     SavedStrategy,
@@ -21,7 +22,6 @@ from jqcli.domain.strategy import (
     StrategyDetail,
     limit_items,
     looks_like_id,
-    row_with_id,
     rows_named,
     single_by_name,
     sort_strategies,
@@ -37,29 +37,6 @@ def resolve_edit_id(strategies: StrategyGateway, target: str, *, action: str) ->
     if looks_like_id(target):
         return target
     return str(single_by_name(strategies.list_strategies(), target, action=action).id)
-
-
-def resolve_row(strategies: StrategyGateway, target: str, *, action: str) -> Strategy:
-    """The current list row of ``target`` (for writes that need the row id).
-
-    A rotated id is mapped to its strategy through the editor page, then to the one row of
-    that name; two rows of one name are refused, never guessed.
-    """
-    rows = strategies.list_strategies()
-    if not looks_like_id(target):
-        return single_by_name(rows, target, action=action)
-    row = row_with_id(rows, target)
-    if row is not None:
-        return row
-    detail = strategies.get_strategy(target)
-    try:
-        return single_by_name(rows, detail.name, action=action)
-    except NotFound:
-        raise NotFound(
-            f"策略列表中找不到「{detail.name}」(id {target}),列表可能尚未更新",
-            details={"id": target, "name": detail.name},
-            hint="稍后重试",
-        ) from None
 
 
 def current_id(strategies: StrategyGateway, name: str, fallback: str) -> str:
@@ -127,11 +104,24 @@ class DeletedStrategy:
 
 @attrs.frozen
 class DeleteStrategy:
-    """``strategy rm``: delete one strategy by its freshly resolved row id."""
+    """``strategy rm``: delete one strategy by an operation id resolved right before the write.
+
+    A name resolves against a fresh list and must be unique.  An id resolves through its own
+    editor page (``edit?algorithmId=<id>``, which every id ever issued opens): the page's
+    ``algorithm[algorithmId]`` names exactly that strategy, so one of two same-named
+    strategies can be deleted by id even though list ids rotate on every response.
+    """
 
     strategies: StrategyGateway
 
     def execute(self, target: str) -> DeletedStrategy:
-        row = resolve_row(self.strategies, target.strip(), action="删除")
+        target = target.strip()
+        if not target:
+            raise UsageError("缺少策略 id 或名称")
+        if looks_like_id(target):
+            detail = self.strategies.get_strategy(target)
+            response = self.strategies.delete_strategy(detail.save_id)
+            return DeletedStrategy(id=target, internal_id=detail.save_id, name=detail.name, response=response)
+        row = single_by_name(self.strategies.list_strategies(), target, action="删除")
         response = self.strategies.delete_strategy(row.internal_id)
         return DeletedStrategy(id=row.id, internal_id=row.internal_id, name=row.name, response=response)

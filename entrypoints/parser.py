@@ -13,7 +13,7 @@ import importlib
 import re
 
 from jqcli.domain.errors import UsageError
-from jqcli.entrypoints.argtypes import positive_float
+from jqcli.entrypoints.argtypes import timeout_seconds
 from jqcli.entrypoints.commands import GROUPS
 
 PROG = "jqcli"
@@ -62,6 +62,14 @@ class JqArgumentParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
 
+    def _get_values(self, action, arg_strings):  # type: ignore[no-untyped-def]
+        # ``--name=--``: argparse (before 3.13) drops the "--" and hands the handler an empty list
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(
             translate_argparse_message(message),
@@ -97,10 +105,10 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--debug", action="store_true", help="在 stderr 记录每个请求(已脱敏),出错时打印 traceback")
     group.add_argument(
         "--timeout",
-        type=positive_float,
+        type=timeout_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"单个请求的超时秒数(默认 {DEFAULT_TIMEOUT:g})",
+        help=f"每个请求的总时限秒数(0 < t ≤ 3600,默认 {DEFAULT_TIMEOUT:g})",
     )
     group.add_argument(
         "--allow-custom-api-base",

@@ -92,6 +92,12 @@ def _raise_for_login_failure(payload: dict) -> None:
         )
     if "频繁" in message:
         raise ApiError(f"登录过于频繁:{message}", details=details, hint="稍等几分钟再试")
+    if "繁忙" in message or "稍后" in message:  # 「系统繁忙，请稍后重试」 says nothing about the password
+        raise ApiError(
+            f"聚宽系统繁忙,登录没有完成:{message}",
+            details={**details, "busy": True},
+            hint="这是聚宽的临时状态,与账号密码无关;稍后再运行 jqcli auth login",
+        )
     if code in ("20000", "10000") or "密码" in message:
         raise NotAuthenticated(
             f"登录失败:{message or '用户名或密码错误'}",

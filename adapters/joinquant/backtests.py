@@ -138,20 +138,20 @@ class JoinQuantBacktestGateway:
 
     def source(self, backtest_id: str) -> str:
         payload = self.session.get_json(SOURCE_PATH, {"backtestId": backtest_id})
-        data = require_success(payload, action="读取回测源码", details={"id": backtest_id})
+        data = _require(payload, action="读取回测源码", details={"id": backtest_id})
         if not isinstance(data, dict) or not isinstance(data.get("source"), str):
             raise ApiError("回测源码响应缺少 data.source", details={"id": backtest_id, "response": payload})
         return data["source"]
 
     def stats(self, backtest_id: str) -> Dict[str, object]:
         payload = self.session.get_json(STATS_PATH, {"backtestId": backtest_id}, auth="optional")
-        require_success(payload, action="读取回测指标", details={"id": backtest_id})
+        _require(payload, action="读取回测指标", details={"id": backtest_id})
         return payload
 
     def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Dict[str, object]:
         params = {"backtestId": backtest_id, "offset": offset, "userRecordOffset": user_record_offset}
         payload = self.session.get_json(RESULT_PATH, params, auth="optional")
-        require_success(payload, action="读取回测收益曲线", details={"id": backtest_id})
+        _require(payload, action="读取回测收益曲线", details={"id": backtest_id})
         return payload
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
@@ -165,14 +165,33 @@ class JoinQuantBacktestGateway:
     def delete(self, list_id: str, mode: Mode) -> Dict[str, object]:
         form = [("backtestId", list_id), ("algorithmId", ""), ("ajax", "1")]
         payload = self.session.post_json(DEL_PATH, form, {"type": mode.wire_type}, referer=LIST_PATHS[mode.name])
-        require_success(
-            payload, action="删除回测记录", details={"list_id": list_id, "mode": mode.name, "response": payload}
-        )
+        _require(payload, action="删除回测记录", details={"list_id": list_id, "mode": mode.name, "response": payload})
         return payload
 
 
+# How the site (and the sandbox) answer an id that names no backtest of this account:
+# code 20000 with 「回测不存在或访问受限」 (data endpoints) or 「回测不存在或已删除」 (/backtest/del).
+MISSING_MARKERS = ("不存在", "已删除", "已被删除")
+
+
+def _require(payload: Mapping[str, object], *, action: str, details: Dict[str, object]) -> Any:
+    """``require_success``, with the site's "no such backtest" refusal as ``NotFound``."""
+    try:
+        return require_success(payload, action=action, details=details)
+    except ApiError as exc:
+        msg = str(exc.details.get("msg") or "")
+        if any(marker in msg for marker in MISSING_MARKERS):
+            target = details.get("id") or details.get("list_id")
+            raise NotFound(
+                f"{action}失败:回测 {target} 不存在(或不属于当前账号)",
+                details=exc.details,
+                hint="用 jqcli backtest ls <策略> 查看现有回测的 id",
+            ) from None
+        raise
+
+
 def _log_page(payload: Mapping[str, object], action: str, backtest_id: str) -> LogPage:
-    data = require_success(payload, action=action, details={"id": backtest_id})
+    data = _require(payload, action=action, details={"id": backtest_id})
     if data in (None, [], ""):
         return LogPage(lines=(), response=payload)
     if not isinstance(data, dict) or not isinstance(data.get("logArr") or [], list):

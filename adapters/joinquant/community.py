@@ -180,7 +180,8 @@ def normalize_reply(raw: Mapping[str, Any]) -> dict[str, object]:
         "backtest": {
             "id": _s(raw, "backtestId"),
             "name": _s(raw, "backtestName"),
-            "overall_return": lenient_float(raw.get("overallReturn")) if _s(raw, "backtestId") else None,
+            # float(overallReturn) or null (protocol.md §6.4): the site sends "0" for a reply without a backtest
+            "overall_return": lenient_float(raw.get("overallReturn")),
         },
         "parent_reply_id": _s(raw, "pReplyId"),
         "original_reply_id": _s(raw, "oReplyId"),

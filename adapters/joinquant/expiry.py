@@ -26,6 +26,14 @@ def redirect_to_login(response: HttpResponse) -> bool:
     return False
 
 
+def redirect_to_not_found(response: HttpResponse) -> bool:
+    """A 3xx to the site's 404 page (``/default/index/404``, where it sends paths that name nothing)."""
+    if 300 <= response.status < 400:
+        path = response.header("Location").split("?", 1)[0].rstrip("/")
+        return path.endswith("/404")
+    return False
+
+
 def is_login_page(text: str) -> bool:
     """HTML that is the login page itself (rendered instead of the page asked for)."""
     head = text[:20000]
@@ -58,3 +66,18 @@ def json_says_expired(payload: object) -> bool:
 
 def is_geo_blocked(text: str) -> bool:
     return GEO_BLOCK_MARKER in text[:20000]
+
+
+# The site's frequency protection (protocol.md §1.8): 「操作太频繁了~」 as a page or a JSON ``msg``.
+THROTTLE_MARKERS = ("操作太频繁", "操作过于频繁", "访问太频繁", "访问过于频繁", "请求过于频繁")
+THROTTLE_MESSAGE = "聚宽提示操作太频繁,暂时拒绝了请求"
+THROTTLE_HINT = "等几分钟再试;读取列表时可设置 JQCLI_PAGE_WORKERS=1 逐页读取,降低请求频率"
+
+
+def is_throttled(text: str) -> bool:
+    """A page or message that is the frequency-protection notice (textarea contents never count)."""
+    head = text[:20000]
+    if not any(marker in head for marker in THROTTLE_MARKERS):
+        return False
+    visible = _TEXTAREA.sub("", head)
+    return any(marker in visible for marker in THROTTLE_MARKERS)

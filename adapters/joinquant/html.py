@@ -148,8 +148,18 @@ def max_page(root: Element, path_suffix: str) -> int:
     return best
 
 
-def missing(what: str, path: str, **details: object) -> ApiError:
-    """The error for a page without its expected elements (never an empty result)."""
+def missing(what: str, path: str, *, page: str = "", **details: object) -> ApiError:
+    """The error for a page without its expected elements (never an empty result).
+
+    When ``page`` is the site's frequency-protection notice or its geo-block page, the error
+    says that instead of "the page structure changed".
+    """
+    from jqcli.adapters.joinquant.expiry import THROTTLE_HINT, THROTTLE_MESSAGE, is_geo_blocked, is_throttled
+
+    if page and is_throttled(page):
+        return ApiError(THROTTLE_MESSAGE, details={"path": path, "throttled": True, **details}, hint=THROTTLE_HINT)
+    if page and is_geo_blocked(page):
+        return ApiError("聚宽拒绝了当前地区的访问(当前地区暂不支持访问)", details={"path": path, **details})
     return ApiError(
         f"聚宽页面缺少预期元素({what}),页面结构可能已改版",
         details={"path": path, "missing": what, **details},

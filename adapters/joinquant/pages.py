@@ -68,7 +68,7 @@ def _count(text: str) -> Optional[object]:
 def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> StrategyListPage:
     root = parse_html(cut_list_page(html, table_id="algo_table", row_class="algorithm_list", list_path=LIST_PATH))
     if by_id(root, "algo_table") is None:
-        raise missing("#algo_table", LIST_PATH, folder_id=folder_id)
+        raise missing("#algo_table", LIST_PATH, page=html, folder_id=folder_id)
     strategies, folders = [], []
     for row in by_class(root, "algorithm_list", tag="tr"):
         tds = [text_of(td) for td in cells(row)] + [""] * 7
@@ -140,9 +140,9 @@ def parse_editor(html: str, *, edit_id: str) -> EditorPage:
     saved = by_id(root, "algorithmId")
     save_id = fields.get("algorithm[algorithmId]") or (attr(saved, "value") if saved is not None else "")
     if "algorithm[code]" not in fields:
-        raise missing("源码编辑框 textarea[name=algorithm[code]]", EDIT_PATH, id=edit_id)
+        raise missing("源码编辑框 textarea[name=algorithm[code]]", EDIT_PATH, page=html, id=edit_id)
     if not save_id:
-        raise missing("保存 id input[name=algorithm[algorithmId]]", EDIT_PATH, id=edit_id)
+        raise missing("保存 id input[name=algorithm[algorithmId]]", EDIT_PATH, page=html, id=edit_id)
     last = by_id(root, "backtestId")
     title = by_id(root, "title-box")
     name = fields.get("algorithm[name]") or (attr(title, "value") or text_of(title) if title is not None else "")
@@ -172,7 +172,7 @@ def _dates(text: str) -> Tuple[str, str]:
 def parse_backtest_list(html: str, *, path: str) -> Tuple[List[BacktestRow], int]:
     root = parse_html(cut_list_page(html, table_id="backtest-feed-table", row_class="backtest-tr", list_path=path))
     if by_id(root, "backtest-feed-table") is None:
-        raise missing("#backtest-feed-table", path)
+        raise missing("#backtest-feed-table", path, page=html)
     rows = []
     for tr in by_class(root, "backtest-tr", tag="tr"):
         tds = [text_of(td) for td in cells(tr)]
@@ -224,13 +224,13 @@ def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
         inner = data.get("backtest") if isinstance(data, dict) else None
         if isinstance(inner, dict) and inner.get("backtestId"):
             return BacktestDetail(id=backtest_id, run_id=str(inner["backtestId"]))
-        raise missing("data.backtest.backtestId", DETAIL_PATH, id=backtest_id)
+        raise missing("data.backtest.backtestId", DETAIL_PATH, page=text, id=backtest_id)
     root = parse_html(drop_scripts(text))
     run = by_id(root, "backtestId")
     code = by_id(root, "code")
     title = by_id(root, "title-box")
     if run is None and code is None and title is None:
-        raise missing("#backtestId / #code / #title-box", DETAIL_PATH, id=backtest_id)
+        raise missing("#backtestId / #code / #title-box", DETAIL_PATH, page=text, id=backtest_id)
     source = code if code is not None and attr(code, "_backtestid") else next(by_class(root, "source-code"), None)
 
     def value(element_id: str) -> str:

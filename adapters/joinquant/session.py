@@ -20,17 +20,21 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Callable, Optional, Sequence, Tuple, Union
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import attrs
 
 from jqcli.adapters.joinquant.cookies import CookieJar
 from jqcli.adapters.joinquant.debuglog import NullLog, redact_query
 from jqcli.adapters.joinquant.expiry import (
+    THROTTLE_HINT,
+    THROTTLE_MESSAGE,
     is_geo_blocked,
     is_login_page,
+    is_throttled,
     json_says_expired,
     redirect_to_login,
+    redirect_to_not_found,
 )
 from jqcli.application.ports import HttpRequest, HttpResponse, HttpTransport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
@@ -41,6 +45,8 @@ Params = Union[Mapping[str, object], Sequence[Tuple[str, object]], None]
 EXPIRED_MESSAGE = "未登录或登录已过期,请重新登录"
 EXPIRED_HINT = "运行 jqcli auth login,或用 auth import-cookie 导入新的 cookie"
 USER_AGENT = "Mozilla/5.0 (compatible; jqcli/0.1; +https://www.joinquant.com)"
+RETRY_BUDGET_FACTOR = 2  # a GET with its retries and waits ends within 2 × timeout
+MIN_ATTEMPT_SHARE = 0.25  # a retry is only made when a quarter of a timeout (≥ 0.5 s) of the budget is left
 
 
 @attrs.frozen
@@ -86,6 +92,7 @@ class JoinQuantSession:
         sleep: Callable[[float], None] = time.sleep,
         log: object = None,
         rng: Optional[random.Random] = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         try:
             self.site = parse_site(api_base)
@@ -99,6 +106,7 @@ class JoinQuantSession:
         self._sleep = sleep
         self._log = log or NullLog()
         self._rng = rng or random.Random()
+        self._clock = clock
         self._allowed = allow_custom_api_base or credentials_allowed(self.api_base)
 
     # -- public helpers ----------------------------------------------------------------------
@@ -112,7 +120,7 @@ class JoinQuantSession:
         else:  # a relative path always starts the path part: nothing of it can reach the host part
             url = self.api_base + (path if path.startswith("/") else "/" + path)
         if params:
-            url += ("&" if "?" in url else "?") + urlencode(_pairs(params))
+            url += ("&" if "?" in url else "?") + form_encode(params)
         return url
 
     def get_text(
@@ -155,8 +163,12 @@ class JoinQuantSession:
         auth: str = "required",
     ) -> HttpResponse:
         """POST a urlencoded form once (never retried)."""
-        body = urlencode(_pairs(form)).encode("utf-8")
-        return self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
+        body = form_encode(form).encode("ascii")
+        response = self.request("POST", path, params=params, body=body, referer=referer, xhr=xhr, auth=auth)
+        if response.status == 200 and not response.body.lstrip().startswith(b"{") and is_login_page(decode(response)):
+            # the write did not happen: the site rendered its login page instead (a dead session)
+            raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
+        return response
 
     def post_json(
         self, path: str, form: Params, params: Params = None, *, referer: str = "", auth: str = "required"
@@ -177,6 +189,8 @@ class JoinQuantSession:
             raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
         if is_geo_blocked(text):
             raise ApiError("聚宽拒绝了当前地区的访问(当前地区暂不支持访问)", details={"path": path})
+        if is_throttled(text):
+            raise ApiError(THROTTLE_MESSAGE, details={"path": path, "throttled": True}, hint=THROTTLE_HINT)
         raise ApiError(
             "聚宽返回的不是预期的 JSON",
             details={
@@ -218,7 +232,7 @@ class JoinQuantSession:
         if xhr:
             headers.append(("X-Requested-With", "XMLHttpRequest"))
         if referer:
-            headers.append(("Referer", referer if referer.startswith("http") else self.api_base + referer))
+            headers.append(("Referer", header_url(referer if referer.startswith("http") else self.api_base + referer)))
         if has_body:
             headers.append(("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"))
         if self.jar and self._allowed:
@@ -234,29 +248,53 @@ class JoinQuantSession:
         return tuple(headers)
 
     def _send(self, request: HttpRequest) -> HttpResponse:
+        """Send with the retry rules; ``timeout`` bounds each attempt, ``2 × timeout`` all of them.
+
+        An attempt that ran out of time is not retried (the site hangs or trickles); other
+        connection failures and 429/502/503/504 answers to GETs are, unless the retry (with
+        its backoff or Retry-After wait) would end past the budget.
+        """
         idempotent = request.method in ("GET", "HEAD")
+        budget_end = self._clock() + self.timeout * RETRY_BUDGET_FACTOR
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = self.transport.send(request, timeout=self.timeout)
+                response = self.transport.send(request, timeout=self._attempt_timeout(budget_end, attempt))
             except NetworkError as exc:
                 self._log_request(request, "error", started, attempt)
                 if not idempotent:
                     exc.details.setdefault("hint", "写操作不会自动重试;请先确认它是否已在站点上生效,再决定是否重试")
                     raise
-                if attempt > self.retry.max_retries:
+                delay = self.retry.backoff(attempt, self._rng)
+                if exc.details.get("timed_out") or not self._may_retry(attempt, delay, budget_end):
                     exc.details["attempts"] = attempt
                     raise
-                self._sleep(self.retry.backoff(attempt, self._rng))
+                self._sleep(delay)
                 continue
             self._log_request(request, response.status, started, attempt)
             self.jar.update_from(response.header_list("Set-Cookie"))
-            if idempotent and response.status in self.retry.statuses and attempt <= self.retry.max_retries:
-                self._sleep(self._delay(response, attempt))
-                continue
+            if idempotent and response.status in self.retry.statuses:
+                delay = self._delay(response, attempt)
+                if self._may_retry(attempt, delay, budget_end):
+                    self._sleep(delay)
+                    continue
             return response
+
+    def _attempt_timeout(self, budget_end: float, attempt: int) -> float:
+        if attempt == 1:
+            return self.timeout
+        return max(self._min_attempt(), min(self.timeout, budget_end - self._clock()))
+
+    def _min_attempt(self) -> float:
+        return min(self.timeout, max(0.5, self.timeout * MIN_ATTEMPT_SHARE))
+
+    def _may_retry(self, attempt: int, delay: float, budget_end: float) -> bool:
+        """Another attempt is allowed, and it can start (after ``delay``) with time left for it."""
+        if attempt > self.retry.max_retries:
+            return False
+        return self._clock() + delay + self._min_attempt() <= budget_end
 
     def _delay(self, response: HttpResponse, attempt: int) -> float:
         retry_after = parse_retry_after(response.header("Retry-After"))
@@ -290,7 +328,7 @@ class JoinQuantSession:
             raise NotAuthenticated(
                 EXPIRED_MESSAGE, details={"path": path, "status": status, "shape": "http"}, hint=EXPIRED_HINT
             )
-        if status == 404:
+        if status == 404 or redirect_to_not_found(response):
             raise NotFound(f"聚宽返回 404:{path} 不存在", details={"path": path, "status": status})
         if status == 429:
             raise ApiError(
@@ -330,6 +368,37 @@ def parse_retry_after(value: str) -> Optional[float]:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def form_encode(params: Params) -> str:
+    """``application/x-www-form-urlencoded`` in UTF-8; text that is not valid Unicode is a usage error.
+
+    Undecodable bytes on the command line reach Python as lone surrogates (``\\udcff``); they
+    have no UTF-8 form, so nothing sensible can be sent for them.
+    """
+    pairs = _pairs(params)
+    try:
+        return urlencode(pairs)
+    except UnicodeEncodeError:
+        bad = [key for key, value in pairs if not _encodable(key) or not _encodable(value)]
+        raise UsageError(
+            "参数含有无法按 UTF-8 编码的字节(命令行或文件里的文字不是有效的 UTF-8)",
+            details={"fields": bad},
+            hint="检查终端/脚本的编码,传入 UTF-8 文字",
+        ) from None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def header_url(url: str) -> str:
+    """A URL safe for a header: non-ASCII and control characters percent-encoded (UTF-8), the rest kept."""
+    return quote(url, safe="!#$%&'()*+,/:;=?@[]~", errors="surrogateescape")
 
 
 def decode(response: HttpResponse) -> str:

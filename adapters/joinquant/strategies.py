@@ -106,7 +106,9 @@ class JoinQuantStrategyGateway:
         return parse_strategy_list(html, folder_id=folder_id)
 
     def get_strategy(self, strategy_id: str) -> StrategyDetail:
-        return load_editor(self.session, strategy_id).detail
+        page = load_editor(self.session, strategy_id)
+        self._list_token = page.token or self._list_token  # the session's page token, for a following delete
+        return page.detail
 
     # -- writes (one POST each, never retried) ---------------------------------------------------
     def create_strategy(self, name: str, code: str) -> SavedStrategy:
@@ -144,6 +146,7 @@ class JoinQuantStrategyGateway:
         )
 
     def delete_strategy(self, internal_id: str) -> Dict[str, object]:
+        """Delete by operation id: a list row's ``_algorithmId`` or the editor form's ``algorithm[algorithmId]``."""
         form = [("algorithmId", internal_id), ("ajax", "1")]
         if self._list_token:
             form.append(("token", self._list_token))

@@ -4,14 +4,26 @@ It sends exactly one request per call: no redirects followed, no retries
 (retrying is the session's decision and only for idempotent GETs).  Every
 urllib3 failure, and a body shorter than its Content-Length, becomes a
 ``NetworkError``.  Only urllib3 API common to 1.26 and 2.x is used.
+
+``timeout`` bounds the whole exchange, not each socket read: connecting,
+waiting for the headers and reading the body must all end within ``timeout``
+seconds of the call, so a body trickling in byte by byte still ends on time
+(``NetworkError`` with ``details.timed_out``).  The body is read in chunks
+and never held beyond ``max_body`` bytes (``ApiError`` 「响应过大」).
 """
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
+from typing import Callable, Optional
 
 from jqcli.application.ports import HttpRequest, HttpResponse
-from jqcli.domain.errors import NetworkError
+from jqcli.domain.errors import ApiError, NetworkError
+
+DEFAULT_MAX_BODY = 32 * 1024 * 1024  # no page or JSON answer of the site comes near this
+CHUNK = 64 * 1024
 
 _POOL = None
 _POOL_LOCK = threading.Lock()
@@ -31,7 +43,14 @@ def shared_pool_manager(maxsize: int = 16):  # type: ignore[no-untyped-def]
 class Urllib3Transport:
     """Implements the ``HttpTransport`` port with urllib3."""
 
-    def __init__(self, *, maxsize: int = 16, private: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        maxsize: int = 16,
+        private: bool = False,
+        max_body: int = DEFAULT_MAX_BODY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if private:  # e.g. for recording tests: connections not shared with other transports
             import urllib3
 
@@ -39,10 +58,14 @@ class Urllib3Transport:
         else:
             self._pool = shared_pool_manager(maxsize)
         self._private = private
+        self.max_body = max_body
+        self._clock = clock
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        """One exchange that ends within ``timeout`` seconds (connect, headers and body together)."""
         import urllib3
 
+        deadline = self._clock() + timeout
         try:
             response = self._pool.request(
                 request.method,
@@ -51,18 +74,51 @@ class Urllib3Transport:
                 headers=dict(request.headers),
                 redirect=False,
                 retries=False,
-                timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                preload_content=True,
+                timeout=urllib3.Timeout(total=timeout, connect=timeout, read=timeout),
+                preload_content=False,
                 decode_content=True,
             )
         except urllib3.exceptions.HTTPError as exc:
-            raise NetworkError(
-                _describe(exc), details={"url": _strip_query(request.url), "reason": type(exc).__name__}
-            ) from exc
+            raise _network_error(exc, request, timeout) from exc
+        watchdog = _Watchdog(response, max(0.0, deadline - self._clock()))
+        try:
+            body = self._read_body(response, request, watchdog, timeout)
+        except BaseException:
+            watchdog.stop()
+            _discard(response)
+            raise
+        if not watchdog.stop():  # it fired right after the last byte: the socket is already shut
+            _discard(response)
+        else:
+            response.release_conn()
         headers = tuple((key, value) for key in response.headers for value in response.headers.getlist(key))
-        body = response.data or b""
         _check_length(response.headers, body, request)
         return HttpResponse(status=response.status, headers=headers, body=body, url=request.url)
+
+    def _read_body(self, response, request: HttpRequest, watchdog: _Watchdog, timeout: float) -> bytes:  # type: ignore[no-untyped-def]
+        import urllib3
+
+        declared = _declared_length(response.headers)
+        if declared is not None and declared > self.max_body and not response.headers.get("Content-Encoding"):
+            raise _too_large(request, self.max_body, declared)
+        chunks, size = [], 0
+        while True:
+            try:
+                chunk = response.read(CHUNK, decode_content=True)
+            except Exception as exc:  # noqa: BLE001 - after the watchdog shut the socket, any read error is the deadline
+                if watchdog.fired or "Timeout" in type(exc).__name__ or "timed out" in str(exc):
+                    raise _deadline_error(request, timeout, size) from exc
+                if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
+                    raise _network_error(exc, request, timeout) from exc
+                raise
+            if watchdog.fired:  # the socket was shut at the deadline: what came is not the whole body
+                raise _deadline_error(request, timeout, size + len(chunk))
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_body:
+                raise _too_large(request, self.max_body, declared)
+            chunks.append(chunk)
 
     def close(self) -> None:
         """Close a private pool; the shared one lives for the whole process."""
@@ -70,15 +126,105 @@ class Urllib3Transport:
             self._pool.clear()
 
 
-def _check_length(headers, body: bytes, request: HttpRequest) -> None:  # type: ignore[no-untyped-def]
-    declared = headers.get("Content-Length")
-    if declared is None or headers.get("Content-Encoding") or request.method == "HEAD":
-        return
+class _Watchdog:
+    """Shuts the response's socket at the deadline, so a read blocked on a trickling body returns.
+
+    Every socket read is also bounded by urllib3's read timeout; the watchdog bounds their sum.
+    """
+
+    def __init__(self, response, seconds: float) -> None:  # type: ignore[no-untyped-def]
+        self._response = response
+        self._lock = threading.Lock()
+        self._done = False
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            connection = getattr(self._response, "connection", None) or getattr(self._response, "_connection", None)
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                # the plain socket's shutdown, also under TLS: ``SSLSocket.shutdown`` would drop its SSL
+                # object while the reading thread still uses it
+                try:
+                    if isinstance(sock, socket.socket):
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                    else:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except (OSError, AttributeError):
+                    return  # already closed: the blocked read has returned anyway
+
+    def stop(self) -> bool:
+        """Disarm; False when it had already fired."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        return not self.fired
+
+
+def _discard(response) -> None:  # type: ignore[no-untyped-def]
+    """Drop a half-read connection: it must never go back to the pool."""
+    connection = getattr(response, "connection", None) or getattr(response, "_connection", None)
     try:
-        expected = int(declared)
+        response.close()
+        if connection is not None:
+            connection.close()
+    finally:
+        response.release_conn()
+
+
+def _declared_length(headers) -> Optional[int]:  # type: ignore[no-untyped-def]
+    value = headers.get("Content-Length")
+    if value is None:
+        return None
+    try:
+        return int(value)
     except ValueError:
+        return None
+
+
+def _too_large(request: HttpRequest, limit: int, declared: Optional[int]) -> ApiError:
+    details: dict = {"url": _strip_query(request.url), "limit_bytes": limit}
+    if declared is not None:
+        details["content_length"] = declared
+    return ApiError(
+        f"响应过大(超过 {limit // (1024 * 1024)} MiB),已停止读取",
+        details=details,
+        hint="聚宽的页面和接口不会返回这么大的响应;检查 --api-base 指向的服务器",
+    )
+
+
+def _deadline_error(request: HttpRequest, timeout: float, received: int) -> NetworkError:
+    return NetworkError(
+        f"请求超时(超过 --timeout {timeout:g} 秒仍未收完响应)",
+        details={
+            "url": _strip_query(request.url),
+            "reason": "deadline",
+            "timed_out": True,
+            "timeout_seconds": timeout,
+            "received_bytes": received,
+        },
+    )
+
+
+def _network_error(exc: Exception, request: HttpRequest, timeout: float) -> NetworkError:
+    name = type(exc).__name__
+    details: dict = {"url": _strip_query(request.url), "reason": name}
+    if "Timeout" in name:
+        details.update(timed_out=True, timeout_seconds=timeout)
+    return NetworkError(_describe(exc), details=details)
+
+
+def _check_length(headers, body: bytes, request: HttpRequest) -> None:  # type: ignore[no-untyped-def]
+    if headers.get("Content-Encoding") or request.method == "HEAD":
         return
-    if len(body) < expected:
+    expected = _declared_length(headers)
+    if expected is not None and len(body) < expected:
         raise NetworkError(
             "响应被截断(连接提前关闭)",
             details={

@@ -12,7 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
+from jqcli.adapters.joinquant.expiry import THROTTLE_HINT, THROTTLE_MESSAGE, is_throttled
 from jqcli.domain.errors import ApiError
+
+BUSY_MARKER = "繁忙"  # 「系统繁忙，请稍后重试」: transient (protocol.md §1.3)
+BUSY_HINT = "这是聚宽的临时状态,稍后再试"
 
 _converter = None
 
@@ -105,4 +109,10 @@ def require_success(payload: Any, *, action: str, details: Optional[dict] = None
         message = str(payload.get("msg") or "").strip() or f"code {payload.get('code')}"
     else:
         message = "响应不是 JSON 对象"
+    if is_throttled(message):
+        raise ApiError(
+            f"{action}失败:{THROTTLE_MESSAGE}({message})", details={**info, "throttled": True}, hint=THROTTLE_HINT
+        )
+    if BUSY_MARKER in message:
+        raise ApiError(f"{action}失败:聚宽系统繁忙({message})", details={**info, "busy": True}, hint=BUSY_HINT)
     raise ApiError(f"{action}失败:{message}", details=info)

@@ -5,7 +5,7 @@ Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
-from jqcli.entrypoints.argtypes import iso_date, non_negative_int, positive_float, positive_int
+from jqcli.entrypoints.argtypes import amount, iso_date, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.codeio import add_code_options, read_code
 from jqcli.entrypoints.parser import add_subcommands
 
@@ -25,7 +25,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     run.add_argument("strategy", metavar="STRATEGY", nargs="?", default="", help=STRATEGY_HELP)
     run.add_argument("--start", type=iso_date, required=True, metavar="YYYY-MM-DD", help="开始日期(必填)")
     run.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD", help="结束日期(默认前一个工作日)")
-    run.add_argument("--capital", type=positive_float, metavar="AMOUNT", help="初始资金")
+    run.add_argument("--capital", type=amount, metavar="AMOUNT", help="初始资金")
     run.add_argument("--freq", choices=("day", "minute"), default="day", help="回测频率(默认 day)")
     run.add_argument("--compile", action="store_true", help="编译运行模式(进入 buildList)")
     run.add_argument("--use-credit", action="store_true", help="免费时长不足时同意消耗积分(发送 useCredit=1)")
@@ -224,7 +224,7 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
     return _readable(
         {
             "id": ctx.args.backtest_id,
-            "list_id": "",
+            "list_id": d.run_id or ctx.args.backtest_id,  # the detail page's #backtestId (protocol.md §6.3)
             "strategy_id": d.strategy_id,
             "status": view.status,
             "start_date": d.start_date,

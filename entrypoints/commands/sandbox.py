@@ -8,7 +8,7 @@ import sys
 import threading
 
 from jqcli.domain.errors import UsageError
-from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, positive_int
+from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, port_number, positive_int, seed
 from jqcli.entrypoints.parser import add_subcommands
 
 
@@ -26,10 +26,10 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         "例: status=0.1,reset=0.05,truncate=0.05,r429=0.05:2,expire=0.01,missing=0.02,latency=20",
     )
     serve.add_argument("--host", default="127.0.0.1", help="监听地址(默认 127.0.0.1)")
-    serve.add_argument("--port", type=non_negative_int, default=8000, help="端口(默认 8000;0 = 随机空闲端口)")
+    serve.add_argument("--port", type=port_number, default=8000, help="端口(默认 8000;0 = 随机空闲端口)")
     serve.add_argument("--state", metavar="PATH", help="状态文件(默认 $XDG_DATA_HOME/jqcli/sandbox/serve.sqlite3)")
     serve.add_argument("--posts", type=non_negative_int, default=1000, help="首次生成的社区帖子数(默认 1000)")
-    serve.add_argument("--seed", type=int, default=0, help="数据与故障的随机种子(默认 0)")
+    serve.add_argument("--seed", type=seed, default=0, help="数据与故障的随机种子(默认 0)")
     serve.add_argument("--latency-ms", type=non_negative_float, default=0.0, help="每个请求额外延迟的毫秒数")
     serve.add_argument("--faults", default="", metavar="SPEC", help="故障注入规格,见上")
     serve.add_argument("--no-rotate-ids", action="store_true", help="关闭 id 轮换(每个对象始终同一 id)")

@@ -71,3 +71,15 @@ def test_expired_cookie_editor_is_not_authenticated(jq_recorder) -> None:
     gateway = JoinQuantStrategyGateway(jq_recorder("PHPSESSID=expired0000; token=expired0000"), page_workers=1)
     with pytest.raises(NotAuthenticated):
         gateway.get_strategy("0" * 32)
+
+
+def test_delete_one_of_two_same_named_strategies_by_its_editor_pages_operation_id(strategies) -> None:
+    # strategy rm <id>: the given id opens its own editor page; the form's algorithm[algorithmId] is what /del gets
+    first = strategies.create_strategy("契约-同名", "first = 1\n")
+    strategies.create_strategy("契约-同名", "second = 2\n")
+    detail = strategies.get_strategy(first.id)
+    response = strategies.delete_strategy(detail.save_id)
+    assert str(response.get("code")) == "00000"
+    left = [row for row in strategies.list_strategies() if row.name == "契约-同名"]
+    assert len(left) == 1
+    assert strategies.get_strategy(left[0].id).code == "second = 2\n"

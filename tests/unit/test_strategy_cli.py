@@ -99,16 +99,21 @@ def test_new_without_a_new_id_stops_instead_of_guessing(stub) -> None:
     assert out.code == 4 and not stub.hits("/algorithm/index/save")
 
 
-def test_rm_sends_row_id_with_xhr_and_list_referer(stub) -> None:
-    stub.route("GET", "/algorithm/index/list", html(LIST_HTML.replace("page=2", "page=1").replace("page=3", "page=1")))
+def test_rm_by_id_sends_the_editor_pages_operation_id_with_xhr_and_list_referer(stub) -> None:
+    # ids rotate on the live site: the given id opens its own editor page, whose form names the strategy
+    stub.route("GET", "/algorithm/index/edit", html(editor_html("x = 1\n")))
     stub.route("POST", "/algorithm/index/del", js({"code": "00000", "status": "0"}))
     out = cli(stub, "strategy", "rm", EDIT, "--yes")
     assert out.code == 0, out
+    assert stub.hits("/algorithm/index/edit")[0].path.endswith(f"algorithmId={EDIT}")
+    assert not stub.hits("/algorithm/index/list")  # never resolved by name
     hit = stub.hits("/algorithm/index/del")[0]
-    assert form_of(hit)["algorithmId"] == "c8546c1d149c650ec420bbee2fe12637"
+    assert form_of(hit)["algorithmId"] == "2b579058c142e5ecb58627a128ae2645"  # algorithm[algorithmId]
+    assert form_of(hit)["token"] == "abc123"
     assert hit.headers["X-Requested-With"] == "XMLHttpRequest" and hit.headers["Referer"].endswith(
         "/algorithm/index/list"
     )
+    assert out.json["id"] == EDIT and out.json["internal_id"] == "2b579058c142e5ecb58627a128ae2645"
 
 
 def single_page_list_without_folder() -> str:
@@ -143,7 +148,7 @@ def test_rm_without_yes_needs_confirmation_and_sends_nothing(stub) -> None:
 
 
 def test_rm_refused_by_site_is_api_error(stub) -> None:
-    stub.route("GET", "/algorithm/index/list", html(LIST_HTML.replace("page=2", "page=1").replace("page=3", "page=1")))
+    stub.route("GET", "/algorithm/index/edit", html(editor_html("x = 1\n")))
     stub.route("POST", "/algorithm/index/del", js({"status": "2", "code": "20000", "msg": "不合法请求"}))
     out = cli(stub, "strategy", "rm", EDIT, "-y")
     assert out.code == 4 and "不合法请求" in out.error["message"]

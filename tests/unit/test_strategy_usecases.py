@@ -78,24 +78,40 @@ def test_edit_by_ambiguous_name_refuses_listing_candidates(gw) -> None:
     assert gw.saves == []
 
 
-def test_rm_resolves_rotated_id_to_current_row(gw) -> None:
+def test_rm_resolves_rotated_id_through_its_editor_page(gw) -> None:
     key = gw.add("gone")
     gw.add("stays")
     stale = gw.list_strategies()[0].id
     gw.list_strategies()
+    calls = gw.list_calls
     deleted = DeleteStrategy(gw).execute(stale)
-    assert gw.deleted == [key] and deleted.name == "gone"
+    assert gw.deleted == [key] and deleted.name == "gone" and deleted.id == stale
+    assert gw.list_calls == calls  # resolved by its own editor page, not by name
     assert [r["name"] for r in gw.records.values()] == ["stays"]
 
 
-def test_rm_refuses_when_two_rows_share_the_name(gw) -> None:
+def test_rm_by_id_deletes_exactly_one_of_two_same_named_strategies(gw) -> None:
+    first = gw.add("twin")
+    second = gw.add("twin")
+    stale = [row.id for row in gw.list_strategies() if gw.alias[row.id] == second][0]
+    gw.list_strategies()  # ids rotate: the given id matches no current row
+    DeleteStrategy(gw).execute(stale)
+    assert gw.deleted == [second] and list(gw.records) == [first]
+
+
+def test_rm_by_name_refuses_when_two_rows_share_the_name(gw) -> None:
     gw.add("twin")
     gw.add("twin")
-    stale = gw.list_strategies()[0].id
     with pytest.raises(UsageError) as info:
-        DeleteStrategy(gw).execute(stale)
+        DeleteStrategy(gw).execute("twin")
     assert {c["name"] for c in info.value.details["candidates"]} == {"twin"}
     assert "hint" in info.value.details
+    assert gw.deleted == []
+
+
+def test_rm_of_an_unknown_id_is_not_found(gw) -> None:
+    with pytest.raises(NotFound):
+        DeleteStrategy(gw).execute("f" * 32)
     assert gw.deleted == []
 
 
