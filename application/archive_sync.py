@@ -85,6 +85,7 @@ class _Run:
         self.saved = _comparable(self.state)
         self.tried: Dict[int, Set[str]] = {NEEDS_DETAIL: set(), NEEDS_STATS: set()}  # fetched once this run
         self.last_report = 0.0
+        self.coverage: Optional[Coverage] = None  # of the last list page stored, saved at the next checkpoint
         self.last_flush = clock_now = case.clock.monotonic()
         self.started = clock_now
 
@@ -133,9 +134,9 @@ class _Run:
             posts, coverage = payload
             for post in posts:
                 self._store_list_post(post)
-            self.archive.flush()  # the coverage below may only be saved once its posts are durable
-            self.state["coverage"] = coverage.to_dict()
-            self._save_state()
+            # Every post of the page is in the store, not yet durable: the coverage is saved by the next
+            # checkpoint, after the flush that makes them so (one flush per second at most, not per page).
+            self.coverage = coverage
             self.summary.pages += 1
             self.summary.requests += 1
             self.pages_in_flight.release()
@@ -144,6 +145,7 @@ class _Run:
             self.summary.stopped_by = reason
             self.summary.list_error = error
             self.lister_done = True
+            self._checkpoint()
             if error is not None:
                 self.stop.set()  # the site failed the walk: pending details/stats wait for the next run
         elif kind in ("detail", "stats"):
@@ -318,7 +320,7 @@ class _Run:
     def _maybe_checkpoint(self) -> None:
         now = self.clock.monotonic()
         if now - self.last_flush >= self.options.checkpoint_seconds:
-            self.archive.flush()
+            self._checkpoint()
             self.last_flush = now
         if now - self.last_report >= 0.2:
             self.last_report = now
@@ -332,7 +334,10 @@ class _Run:
         return data
 
     def _checkpoint(self) -> None:
+        """Make the stored posts durable, then save the coverage they complete (in that order)."""
         self.archive.flush()
+        if self.coverage is not None:
+            self.state["coverage"] = self.coverage.to_dict()
         self._save_state()
 
     def _save_state(self) -> None:

@@ -89,8 +89,16 @@ WRITERS: Mapping[str, Tuple[str, ...]] = {
 }
 
 
+# Each writable path split once ("a.b" → ("a", "b")), and the paths each source writes, in table order.
+_PARTS: Mapping[str, Tuple[str, str]] = {path: (path.partition(".")[0], path.partition(".")[2]) for path in WRITERS}
+_WRITTEN_BY: Mapping[str, Tuple[Tuple[str, str, str], ...]] = {
+    source: tuple((path, *_PARTS[path]) for path, writers in WRITERS.items() if source in writers)
+    for source in FETCHED_AT
+}
+
+
 def _get(record: Mapping[str, Any], path: str) -> Any:
-    head, _, tail = path.partition(".")
+    head, tail = _PARTS.get(path) or (path.partition(".")[0], path.partition(".")[2])
     value = record.get(head)
     if not tail:
         return value
@@ -98,7 +106,7 @@ def _get(record: Mapping[str, Any], path: str) -> Any:
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:
-    head, _, tail = path.partition(".")
+    head, tail = _PARTS.get(path) or (path.partition(".")[0], path.partition(".")[2])
     if not tail:
         record[head] = value
         return
@@ -111,12 +119,24 @@ def _set(record: dict[str, Any], path: str, value: Any) -> None:
 def fragment(source: str, fetched_at: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of ``values`` that ``source`` may write, stamped with ``fetched_at``."""
     out: dict[str, Any] = {"id": values.get("id"), FETCHED_AT[source]: fetched_at}
-    for path, writers in WRITERS.items():
-        if source in writers:
-            value = _get(values, path)
-            if value is not None:
-                _set(out, path, value)
+    _copy_paths(values, out, _WRITTEN_BY[source])
     return out
+
+
+def _copy_paths(source: Mapping[str, Any], out: dict[str, Any], paths: Iterable[Tuple[str, str, str]]) -> None:
+    """Copy every non-None value at ``paths`` from ``source`` into ``out`` (nested objects rebuilt, as ``_set``)."""
+    for _, head, tail in paths:
+        value = source.get(head)
+        if tail:
+            value = value.get(tail) if isinstance(value, Mapping) else None
+            if value is None:
+                continue
+            inner = out.get(head)
+            inner = dict(inner) if isinstance(inner, Mapping) else {}
+            inner[tail] = value
+            out[head] = inner
+        elif value is not None:
+            out[head] = value
 
 
 def list_fragment(item: Mapping[str, Any], fetched_at: str) -> dict[str, Any]:
@@ -149,6 +169,33 @@ def merge(old: Optional[Mapping[str, Any]], new: Mapping[str, Any]) -> dict[str,
     ``new`` only if, for the source that wrote it there, ``new`` is at least as
     fresh as every source in ``old`` that may write the same field.
     """
+    if not old:
+        return _merge_into_nothing(new)
+    return _merge_general(old, new)
+
+
+_ALL_PATHS: Tuple[Tuple[str, str, str], ...] = tuple((path, *_PARTS[path]) for path in WRITERS)
+
+
+def _merge_into_nothing(new: Mapping[str, Any]) -> dict[str, Any]:
+    """``merge(None, new)`` without the freshness comparisons, which nothing can lose against.
+
+    The fast path of a first sync, where every list post is new (a property test holds it equal to the
+    general rule).
+    """
+    result: dict[str, Any] = {}
+    _copy_paths(new, result, _ALL_PATHS)
+    for key in FETCHED_AT.values():
+        stamp = new.get(key)
+        if stamp:
+            result[key] = str(stamp)
+    _merge_errors(result, new)
+    _merge_extras(result, new)
+    result["id"] = new.get("id") or result.get("id")
+    return _ordered(result)
+
+
+def _merge_general(old: Optional[Mapping[str, Any]], new: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = dict(old or {})
     old_at, new_at = _sources_of(old or {}), _sources_of(new)
     for path, writers in WRITERS.items():

@@ -37,6 +37,7 @@ from jqcli.domain.archive import clean_record, natural_key, needs
 from jqcli.domain.errors import FileError
 
 Entry = Tuple[int, int, str, int]  # offset, length, published_at, needs-flags
+PENDING_LIMIT = 4 << 20  # bytes of unwritten lines that are written without waiting for a flush
 INDEX_VERSION = 2
 
 
@@ -69,7 +70,11 @@ class JsonlPostArchive:
         self.appended = 0
         self._lock = StoreLock(path) if lock else None
         self._fd: Optional[int] = None
-        self._size = 0
+        self._size = 0  # the store's length including the lines still in ``_pending``
+        # Lines put since the last flush, written with one system call when the writer flushes (once per
+        # list page at most, never per record).  ``_written`` is where they start in the file.
+        self._pending = bytearray()
+        self._written = 0
         self._dirty = False
         self._sidecar_current = False  # the sidecar on disk describes the file exactly
         self._corrupt: List[bytes] = []
@@ -215,7 +220,11 @@ class JsonlPostArchive:
         if entry is None:
             return None
         assert self._fd is not None
-        raw = os.pread(self._fd, entry[1], entry[0])
+        offset, length = entry[0], entry[1]
+        if self._pending and offset >= self._written:
+            raw = bytes(self._pending[offset - self._written : offset - self._written + length])
+        else:
+            raw = os.pread(self._fd, length, offset)
         try:
             record = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
@@ -246,17 +255,38 @@ class JsonlPostArchive:
             body["legacy_ids"] = sorted(set((known if isinstance(known, list) else []) + stale))
         data = _dumps(body)
         self._sidecar_current = False
+        if not self._pending:
+            self._written = self._size
+        self._pending += data
+        self._index_line(body, self._size, len(data))
+        self._size += len(data)
+        self.appended += 1
+        if len(self._pending) >= PENDING_LIMIT:
+            self._write_pending()
+        return True
+
+    def _write_pending(self) -> None:
+        """Append the pending lines to the file (no fsync).
+
+        The file is opened ``O_APPEND`` and locked against other writers, so its size after a write says
+        exactly how much of the buffer reached it, even when a signal cut the loop between two writes.
+        """
+        if not self._pending or self._fd is None:
+            return
         try:
-            written = os.write(self._fd, data)
-            while written < len(data):  # a regular file rarely writes short; finish the line
-                written += os.write(self._fd, data[written:])
-            end = os.lseek(self._fd, 0, os.SEEK_CUR)  # O_APPEND: where this line ended, whatever came before
+            try:
+                while self._pending:
+                    written = os.write(self._fd, self._pending)
+                    del self._pending[:written]
+                    self._written += written
+            finally:
+                end = os.fstat(self._fd).st_size
+                done = end - self._written
+                if done > 0:  # written before an interrupt landed between the write and the bookkeeping
+                    del self._pending[:done]
+                    self._written = end
         except OSError as exc:
             raise FileError(f"无法写入存档: {self.path}", details={"reason": exc.strerror or str(exc)}) from exc
-        self._index_line(body, end - len(data), len(data))
-        self._size = end
-        self.appended += 1
-        return True
 
     def pending(self, flag: int, limit: Optional[int] = None) -> List[str]:
         keys = [key for key, entry in self.index.items() if entry[3] & flag]
@@ -269,11 +299,13 @@ class JsonlPostArchive:
 
     def flush(self) -> None:
         if self._fd is not None:
+            self._write_pending()
             os.fsync(self._fd)
 
     def close(self, *, compact: bool = True) -> None:
         try:
             if self._fd is not None:
+                self._write_pending()
                 os.fsync(self._fd)
                 if compact and (self._dirty or self.corrupt_lines or self.lines != len(self.index)):
                     self.compact()
@@ -290,6 +322,7 @@ class JsonlPostArchive:
     def compact(self) -> None:
         """Rewrite to one line per post, newest first, atomically (temp + fsync + rename)."""
         assert self._fd is not None
+        self._write_pending()
         folder = os.path.dirname(os.path.abspath(self.path))
         tmp = os.path.join(folder, f".{os.path.basename(self.path)}.{os.getpid()}.compact.tmp")
         order = sorted(self.index, key=lambda k: self.index[k][2], reverse=True)

@@ -134,3 +134,42 @@ def test_any_json_in_the_known_fields_never_breaks_the_record_rules(fields) -> N
     needs(merged)
     failure("uk1", "detail", message="m", code="c", at=T3, previous=record)
     assert merged["id"] == "uk1" and "old" in merged["legacy_ids"]
+
+
+_VALUES = st.one_of(
+    st.none(), st.integers(-5, 5), st.text(max_size=4), st.booleans(), st.lists(st.integers(0, 3), max_size=2)
+)
+_NESTED = st.dictionaries(st.sampled_from(["id", "name", "pic_url", "stats", "clone_count", "x"]), _VALUES, max_size=4)
+_RECORDS = st.fixed_dictionaries(
+    {"id": st.sampled_from(["uk1", "uk2", ""])},
+    optional={
+        "title": _VALUES,
+        "post_id": _VALUES,
+        "content": _VALUES,
+        "published_at": st.sampled_from([T1, T2, ""]),
+        "list_fetched_at": st.sampled_from([T1, T2, "", None]),
+        "detail_fetched_at": st.sampled_from([T1, T3, "", None]),
+        "stats_fetched_at": st.sampled_from([T2, "", None]),
+        "author": st.one_of(_NESTED, _VALUES),
+        "backtest": st.one_of(_NESTED, _VALUES),
+        "detail_error": st.one_of(st.none(), st.just({"code": "api_error", "attempts": 1})),
+        "stats_error": st.one_of(st.none(), st.just({"code": "x", "attempts": 2})),
+        "legacy_ids": st.one_of(st.none(), st.lists(st.sampled_from(["a", "b", "uk1"]), max_size=3)),
+        "unknown": _VALUES,
+    },
+)
+
+
+@given(_RECORDS)
+def test_the_first_merge_fast_path_equals_the_general_rule(new) -> None:
+    from jqcli.domain.archive import _merge_general
+
+    assert merge(None, new) == _merge_general(None, new)
+    assert list(merge({}, new)) == list(_merge_general({}, new))  # the key order of the JSONL line too
+
+
+@given(st.builds(lambda n, t: list_fragment(make_post(n).item, t), st.integers(1, 500), st.sampled_from([T1, T2])))
+def test_a_list_fragment_of_a_new_post_merges_like_the_general_rule(fragment) -> None:
+    from jqcli.domain.archive import _merge_general
+
+    assert merge(None, fragment) == _merge_general(None, fragment)

@@ -228,3 +228,41 @@ def test_closing_a_store_that_did_not_change_writes_nothing(tmp_path) -> None:
     again.close()
     after = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if not p.name.endswith(".lock")}
     assert after == before and set(os.listdir(tmp_path)) == names
+
+
+def test_puts_reach_the_file_at_the_flush_and_are_readable_before(tmp_path) -> None:
+    path = str(tmp_path / "b.jsonl")
+    store = JsonlPostArchive(path).open()
+    for n in range(1, 6):
+        store.put(record(n))
+    assert os.path.getsize(path) == 0  # one write per flush, not per record
+    assert store.get("uk00003")["title"] == "帖子 3"  # read back from the pending lines
+    store.flush()
+    assert [line["id"] for line in lines(path)] == [f"uk{n:05d}" for n in range(1, 6)]
+    store.put(record(3, title="新标题"))
+    assert store.get("uk00003")["title"] == "新标题" and store.get("uk00001")["title"] == "帖子 1"
+    store.close()
+    again = JsonlPostArchive(path).open()
+    assert len(again) == 5 and again.get("uk00003")["title"] == "新标题"
+    again.close()
+
+
+def test_an_interrupt_inside_the_flush_neither_loses_nor_repeats_a_line(tmp_path, monkeypatch) -> None:
+    path = str(tmp_path / "c.jsonl")
+    store = JsonlPostArchive(path).open()
+    for n in range(1, 4):
+        store.put(record(n))
+    real_write = os.write
+
+    def write_then_interrupt(fd, data):
+        written = real_write(fd, bytes(data[:40]))
+        monkeypatch.setattr(os, "write", real_write)
+        raise KeyboardInterrupt(written)  # a signal landing after the bytes reached the file
+
+    monkeypatch.setattr(os, "write", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        store.flush()
+    store.flush()  # the drain after Ctrl-C flushes again
+    assert [line["id"] for line in lines(path)] == ["uk00001", "uk00002", "uk00003"]
+    assert store.get("uk00002")["title"] == "帖子 2"
+    store.close()

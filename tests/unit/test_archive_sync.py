@@ -249,3 +249,41 @@ def test_a_wrongly_typed_state_is_read_leniently() -> None:
     seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [])
     summary = sync(feed, archive, state, seeds=(seed,))
     assert summary.posts_added == 12 and summary.store_damage is None and state.data["seeds"] == {"old.jsonl": "v1"}
+
+
+class DurableArchive(FakePostArchive):
+    """Remembers which posts a flush has made durable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable: set = set()
+
+    def flush(self) -> None:
+        super().flush()
+        self.durable = set(self.records)
+
+
+class CheckedState(FakeState):
+    """Checks, at every save, that the posts its coverage claims are durable in the archive."""
+
+    def __init__(self, archive: DurableArchive, feed: FakeFeed) -> None:
+        super().__init__()
+        self.archive, self.feed, self.checked = archive, feed, 0
+
+    def save(self, state) -> None:
+        for segment in (state.get("coverage") or {}).get("segments", ()):
+            claimed = {p.id for p in self.feed.posts if segment["low"] <= p.item["published_at"] <= segment["high"]}
+            assert claimed <= self.archive.durable, sorted(claimed - self.archive.durable)[:5]
+            self.checked += 1
+        super().save(state)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 1.0, 5.0])
+def test_the_saved_coverage_never_claims_posts_that_are_not_durable(seconds) -> None:
+    feed = FakeFeed(95)
+    archive = DurableArchive()
+    state = CheckedState(archive, feed)
+    options = SyncOptions(page_size=10, retry_sleep=0, checkpoint_seconds=seconds, skip_detail=True, skip_stats=True)
+    summary = SyncCommunity(feed, archive, state, SteppingClock()).run(options)
+    assert summary.pages == 11 and len(archive.records) == 95 and state.checked > 0  # the 11th page is empty
+    assert archive.flushed <= summary.pages + 3  # one per page at most (+ list end, seeds, close), never per record
