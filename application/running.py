@@ -84,6 +84,15 @@ def resume_ids(build: BuildResult, request: BacktestRequest, run_id: str = "") -
     }
 
 
+def _stopped_waiting(ids: Dict[str, object], waited: float) -> Interrupted:
+    """The interrupt of a run that exists: every id to pick it up again, and the command to do so."""
+    return Interrupted(
+        "已中断,停止等待;回测仍在聚宽上继续运行",
+        details={**ids, "backtest_id": ids["id"], "waited_seconds": round(waited, 1)},
+        hint=f"稍后用 {ids['resume']} 查看结果",
+    )
+
+
 @attrs.frozen
 class RunBacktest:
     """Start a formal backtest or a compile run; optionally push code first and wait for the end."""
@@ -101,18 +110,21 @@ class RunBacktest:
         progress: Optional[Progress] = None,
     ) -> RunOutcome:
         request, pushed = self._target(request, push)
+        build: Optional[BuildResult] = None
         try:
             build = self.backtests.build(request)
-        except KeyboardInterrupt:
-            raise Interrupted(
-                "已中断(Ctrl-C):创建回测的请求可能已经生效",
-                details={"strategy_id": request.strategy_id, "mode": request.mode.name},
-                hint=f"用 jqcli backtest ls {request.strategy_id} 确认是否已创建,不要直接重试",
-            ) from None
-        outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
-        if wait is None:
-            return outcome
-        return self._wait(outcome, wait, progress or (lambda text: None))
+            outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
+            if wait is None:
+                return outcome
+            return self._wait(outcome, wait, progress or (lambda text: None))
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP turned into KeyboardInterrupt by the CLI
+            if build is None:
+                raise Interrupted(
+                    "已中断:创建回测的请求可能已经生效",
+                    details={"strategy_id": request.strategy_id, "mode": request.mode.name},
+                    hint=f"用 jqcli backtest ls {request.strategy_id} 确认是否已创建,不要直接重试",
+                ) from None
+            raise _stopped_waiting(resume_ids(build, request), 0.0) from None
 
     # -- the strategy to run --------------------------------------------------------------------
     def _target(self, request: BacktestRequest, push: Optional[PushCode]) -> Tuple[BacktestRequest, Optional[Pushed]]:
@@ -148,11 +160,7 @@ class RunBacktest:
             return self._poll(attrs.evolve(outcome, run_id=run_id, waited=True), policy, progress, started)
         except KeyboardInterrupt:
             ids = resume_ids(outcome.build, outcome.request, run_id)
-            raise Interrupted(
-                "已停止等待(Ctrl-C);回测仍在聚宽上继续运行",
-                details={**ids, "waited_seconds": round(self.clock.monotonic() - started, 1)},
-                hint=f"稍后用 {ids['resume']} 查看结果",
-            ) from None
+            raise _stopped_waiting(ids, self.clock.monotonic() - started) from None
         except JqcliError as exc:
             for key, value in resume_ids(outcome.build, outcome.request, run_id).items():
                 exc.details.setdefault(key if key != "id" else "backtest_id", value)

@@ -9,6 +9,7 @@ the exit status from ``exit_codes``.  A traceback is printed only with
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import redirect_stdout
 
@@ -18,9 +19,40 @@ from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
 from jqcli.entrypoints.render import Result, render_error, render_result
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM/SIGHUP, raised in the main thread so that every Ctrl-C path (resume ids, saved progress) runs."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def install_stop_signal_handlers() -> None:
+    """Treat SIGTERM and SIGHUP like Ctrl-C: a ``KeyboardInterrupt`` (``Terminated``) in the main thread.
+
+    Only the signals that exist on the platform (Windows has no SIGHUP), and only from the main thread.
+    A signal the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored.
+    """
+    for name in _STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            continue
+        signal.signal(signum, _raise_terminated)
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     _prefer_utf8_streams()
+    install_stop_signal_handlers()
     return run(
         list(sys.argv[1:] if argv is None else argv),
         Stdio(sys.stdin, sys.stdout, sys.stderr),
@@ -48,10 +80,12 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
         return EXIT_OK
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else 0
+    except Interrupted as exc:
+        return _fail(stdio, _with_signal(exc, exc.__context__), fmt, debug)
     except JqcliError as exc:
         return _fail(stdio, exc, fmt, debug)
-    except KeyboardInterrupt:
-        return _fail(stdio, Interrupted("已中断(Ctrl-C)"), fmt, debug)
+    except KeyboardInterrupt as exc:
+        return _fail(stdio, _with_signal(Interrupted(_interrupt_message(exc)), exc), fmt, debug)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
@@ -66,6 +100,21 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
     finally:
         if ctx is not None:
             ctx.close()
+
+
+def _interrupt_message(exc: BaseException) -> str:
+    if isinstance(exc, Terminated):
+        return f"已中断(收到 {exc.signal_name})"
+    return "已中断(Ctrl-C)"
+
+
+def _with_signal(error: Interrupted, cause: BaseException | None) -> Interrupted:
+    """Name the signal in ``details.signal`` (SIGINT for Ctrl-C, SIGTERM, SIGHUP)."""
+    while cause is not None and not isinstance(cause, KeyboardInterrupt):
+        cause = cause.__context__
+    name = cause.signal_name if isinstance(cause, Terminated) else "SIGINT"
+    error.details.setdefault("signal", name)
+    return error
 
 
 def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool) -> int:

@@ -112,3 +112,30 @@ def test_groups_table_modules_all_register() -> None:
 
     for name, help_text, module in commands.GROUPS:
         assert help_text and callable(importlib.import_module(module).register), name
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_stop_signals_are_interrupts_with_the_signal_named(monkeypatch, tmp_path, name) -> None:
+    from jqcli.entrypoints.cli import Terminated
+
+    def terminated(ctx):
+        raise Terminated(name)
+
+    monkeypatch.setattr("jqcli.entrypoints.commands.auth.status_command", terminated)
+    outcome = run_cli(["--format", "json", "auth", "status"], env={"HOME": str(tmp_path)})
+    assert outcome.code == 130 and outcome.error["code"] == "interrupted"
+    assert outcome.error["details"]["signal"] == name and name in outcome.error["message"]
+
+
+def test_main_turns_sigterm_and_sighup_into_keyboard_interrupt(monkeypatch) -> None:
+    import signal
+
+    from jqcli.entrypoints import cli
+
+    installed = {}
+    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.SIG_DFL)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.setdefault(signum, handler))
+    cli.install_stop_signal_handlers()
+    assert set(installed) == {signal.SIGTERM, signal.SIGHUP}
+    with pytest.raises(KeyboardInterrupt):
+        installed[signal.SIGTERM](signal.SIGTERM, None)
