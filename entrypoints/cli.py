@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 from jqcli.domain.errors import InternalError, Interrupted, JqcliError
 from jqcli.entrypoints.context import Context, Stdio
 from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
-from jqcli.entrypoints.render import Result, render_error, render_result
+from jqcli.entrypoints.render import Result, render_error, render_result, terminal_width
 
 
 class Terminated(KeyboardInterrupt):
@@ -67,25 +67,26 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
     debug = "--debug" in argv
     ctx: Context | None = None
     try:
-        from jqcli.entrypoints.parser import build_parser
+        from jqcli.entrypoints.parser import build_parser, hoist_global_options
 
         parser = build_parser(argv)
         with redirect_stdout(stdio.stdout):  # --help / --version print to sys.stdout
-            args = parser.parse_args(argv)
+            args = parser.parse_args(hoist_global_options(parser, argv))
         fmt, debug = args.format, args.debug
         ctx = Context(args, stdio, environ, cwd)
         result = args.handler(ctx)
         if result is not None:
-            _write(stdio.stdout, render_result(result if isinstance(result, Result) else Result(result), fmt))
+            view = result if isinstance(result, Result) else Result(result)
+            _write(stdio.stdout, render_result(view, fmt, width=terminal_width(stdio.stdout, environ)))
         return EXIT_OK
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else 0
     except Interrupted as exc:
-        return _fail(stdio, _with_signal(exc, exc.__context__), fmt, debug)
+        return _fail(stdio, _with_signal(exc, exc.__context__), fmt, debug, environ)
     except JqcliError as exc:
-        return _fail(stdio, exc, fmt, debug)
+        return _fail(stdio, exc, fmt, debug, environ)
     except KeyboardInterrupt as exc:
-        return _fail(stdio, _with_signal(Interrupted(_interrupt_message(exc)), exc), fmt, debug)
+        return _fail(stdio, _with_signal(Interrupted(_interrupt_message(exc)), exc), fmt, debug, environ)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
@@ -96,7 +97,7 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
             hint="这是 jqcli 的缺陷;加 --debug 查看 traceback 并报告",
         )
         error.__cause__ = exc
-        return _fail(stdio, error, fmt, debug)
+        return _fail(stdio, error, fmt, debug, environ)
     finally:
         if ctx is not None:
             ctx.close()
@@ -117,14 +118,15 @@ def _with_signal(error: Interrupted, cause: BaseException | None) -> Interrupted
     return error
 
 
-def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool) -> int:
+def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool, environ: dict[str, str]) -> int:
     if debug:
         import traceback
 
         cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
         traceback.print_exception(type(cause), cause, cause.__traceback__, file=stdio.stderr)
     try:
-        _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt))
+        width = terminal_width(stdio.stderr, environ)
+        _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt, width=width))
     except BrokenPipeError:
         return exit_code_for(exc.code)  # stderr closed by the reader: the status still tells the story
     return exit_code_for(exc.code)

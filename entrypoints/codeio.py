@@ -12,11 +12,14 @@ import os
 from typing import Optional
 
 from jqcli.domain.errors import FileError, UsageError
+from jqcli.entrypoints.parser import complete_path
+
+MAX_CODE_BYTES = 8 * 1024 * 1024  # far above any strategy; /dev/zero or a huge file is refused, not read
 
 
 def add_code_options(parser, *, what: str = "源码") -> None:  # type: ignore[no-untyped-def]
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--file", metavar="PATH", help=f"从 UTF-8 文件读取{what}")
+    complete_path(group.add_argument("--file", metavar="PATH", help=f"从 UTF-8 文件读取{what}"))
     group.add_argument("--code-stdin", action="store_true", help=f"从 stdin 读取{what}(UTF-8)")
 
 
@@ -25,21 +28,53 @@ def read_code(ctx) -> Optional[str]:  # type: ignore[no-untyped-def]
     args = ctx.args
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise FileError(f"无法读取源码文件 {args.file}: {exc.strerror or exc}", details={"path": path}) from None
-        return _decode(raw, args.file)
+        return _require_code(_decode(_read_code_file(path, args.file), args.file), f"--file {args.file}")
     if getattr(args, "code_stdin", False):
         stream = ctx.stdio.stdin
         buffer = getattr(stream, "buffer", None)
-        raw = buffer.read() if buffer is not None else stream.read()
+        raw = buffer.read(MAX_CODE_BYTES + 1) if buffer is not None else stream.read(MAX_CODE_BYTES + 1)
+        if len(raw) > MAX_CODE_BYTES:
+            raise FileError(f"stdin 的源码超过 {MAX_CODE_BYTES // (1024 * 1024)} MiB,已拒绝", details={"path": "stdin"})
         text = _decode(raw, "stdin") if isinstance(raw, bytes) else raw
-        if not text.strip():
-            raise UsageError("--code-stdin 没有读到源码")
-        return text
+        return _require_code(text, "--code-stdin")
     return None
+
+
+def _require_code(text: str, origin: str) -> str:
+    """Empty or whitespace-only code is refused from every source: saving it would wipe the strategy."""
+    if not text.strip():
+        raise UsageError(
+            f"{origin} 没有读到源码(为空或只有空白)", hint="检查文件内容;不想改源码时不要传 --file/--code-stdin"
+        )
+    return text
+
+
+def _read_code_file(path: str, shown: str) -> bytes:
+    """The file's bytes: a regular file of at most ``MAX_CODE_BYTES`` (no FIFO, device or folder)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise FileError(f"无法读取源码文件 {shown}: {exc.strerror or exc}", details={"path": path}) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "目录" if stat.S_ISDIR(info.st_mode) else "设备、FIFO 或其他非普通文件"
+            raise FileError(f"源码文件 {shown} 是{kind},只能读取普通文件", details={"path": path})
+        if info.st_size > MAX_CODE_BYTES:
+            raise FileError(
+                f"源码文件 {shown} 太大({info.st_size} 字节,上限 {MAX_CODE_BYTES} 字节)", details={"path": path}
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_CODE_BYTES + 1)
+    except OSError as exc:
+        raise FileError(f"无法读取源码文件 {shown}: {exc.strerror or exc}", details={"path": path}) from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CODE_BYTES:
+        raise FileError(f"源码文件 {shown} 太大(上限 {MAX_CODE_BYTES} 字节)", details={"path": path})
+    return raw
 
 
 def _decode(raw: bytes, origin: str) -> str:

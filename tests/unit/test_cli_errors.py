@@ -72,10 +72,13 @@ def test_usage_error_messages_are_chinese() -> None:
     assert "取值无效" in run_cli(["--format", "json", "nosuch"]).error["message"]
 
 
-def test_table_mode_errors_are_one_readable_line() -> None:
+def test_table_mode_errors_are_a_readable_line_then_their_details() -> None:
     outcome = run_cli(["nosuchcommand"])
     assert outcome.code == 3
-    assert outcome.stderr.count("\n") == 1 and outcome.stderr.startswith("错误[usage_error]:")
+    first, *rest = outcome.stderr.splitlines()
+    assert first.startswith("错误[usage_error]:") and "nosuchcommand" in first
+    assert rest[0].startswith("用法: jqcli")  # the usage, as argparse prints it
+    assert "the following" not in outcome.stderr and "invalid choice" not in outcome.stderr  # no English
 
 
 def test_help_and_version_exit_zero() -> None:
