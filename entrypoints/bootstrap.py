@@ -158,12 +158,23 @@ class Services:
         from jqcli.application import backtests, running
 
         if name == "RunBacktest":
-            return running.RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock())
+            return running.RunBacktest(
+                self.strategy_gateway(), self.backtest_gateway(), self.clock(), name_lock=self.name_lock()
+            )
         if name == "ListBacktests":
             return backtests.ListBacktests(
                 self.strategy_gateway(), self.backtest_gateway(), read_ahead=self.settings.page_workers
             )
         return getattr(backtests, name)(self.backtest_gateway())
+
+    def name_lock(self):  # type: ignore[no-untyped-def]
+        """Push-and-run by name is serialised per (site, account, name) on this machine."""
+        from jqcli.adapters.locks import FileNameLock
+
+        settings = self.settings
+        site = f"sandbox:{settings.sandbox_dir}" if settings.sandbox else settings.api_base
+        account = settings.saved_credentials().username or ""
+        return FileNameLock(os.path.join(settings.data_dir, "locks"), scope=f"{site}\n{account}")
 
     # --- community (issue 5) -------------------------------------------------------------------
     def community_feed(self):  # type: ignore[no-untyped-def]
