@@ -7,7 +7,7 @@ import io
 import pytest
 
 from jqcli.entrypoints.cli import run
-from jqcli.entrypoints.commands.backtest import WaitTicker, curve_summary
+from jqcli.entrypoints.commands.backtest_views import WaitTicker, curve_summary
 from jqcli.entrypoints.context import Stdio
 from jqcli.entrypoints.render import Table, display_width, render_error, render_table, terminal_width
 from tests.support.clirun import FakeStdin, run_cli
