@@ -16,6 +16,16 @@ from tests.support.sandbox_proc import jqcli_executable
 RANGE = ("--start", "2024-01-02", "--end", "2024-03-29")
 
 
+def _default_signals() -> None:
+    """In the child: default dispositions, even when the test run itself ignores them.
+
+    ``nohup`` ignores SIGHUP and a background job of a non-interactive shell ignores SIGINT;
+    ignored dispositions survive exec, and jqcli (rightly) leaves an ignored signal ignored.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -65,7 +75,14 @@ def test_stop_signal_during_wait_prints_the_backtest_id_and_exits_130(jq, sandbo
     argv = [jqcli_executable(), "--api-base", server.url, "--format", "json", "--non-interactive"]
     argv += ["backtest", "run", "--name", "信号测试", "--file", str(code), *RANGE, "--wait", "--poll-interval", "0.2"]
     stderr = PtyStderr()
-    proc = subprocess.Popen(argv, env=slow.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr.slave)
+    proc = subprocess.Popen(
+        argv,
+        env=slow.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr.slave,
+        preexec_fn=_default_signals,
+    )
     os.close(stderr.slave)
     # The progress line appears once the run exists and has been polled: no guessing with a fixed sleep.
     _wait_for(lambda: "已等待" in stderr.text or proc.poll() is not None)
@@ -96,7 +113,13 @@ def test_sighup_while_reading_code_from_stdin_is_interrupted_not_killed(jq) -> N
     argv += ["strategy", "new", "挂断信号", "--code-stdin"]
     jq.login()
     proc = subprocess.Popen(
-        argv, env=jq.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        env=jq.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
     )
     _wait_for(lambda: _blocked_reading(proc.pid) or proc.poll() is not None, timeout=30)
     proc.send_signal(signal.SIGHUP)
