@@ -121,9 +121,10 @@ def cell_text(value: object) -> str:
 def cell_lines(value: object) -> list[str]:
     """A wrapped cell's lines: strings keep their line breaks, a list of scalars is one item a line."""
     if isinstance(value, str):
-        return [line.rstrip() for line in value.splitlines()] or [""]
+        return [line.rstrip().expandtabs(4) for line in value.splitlines()] or [""]
     if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list)) for v in value):
-        return [cell_text(v) for v in value] or [""]
+        lines = [line for v in value for line in (cell_lines(v) if isinstance(v, str) else [cell_text(v)])]
+        return lines or [""]
     return [cell_text(value)]
 
 

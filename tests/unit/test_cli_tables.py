@@ -45,6 +45,7 @@ def test_field_tables_wrap_values_and_keep_every_error_log_line() -> None:
     joined = "".join(part.strip() for part in text.splitlines()[2:])
     for line in logs:
         assert "".join(line.split()) in "".join(joined.split())  # every character is there, none cut
+    assert any(row.endswith('  File "user_code.py", line 3, in initialize') for row in text.splitlines())  # indent kept
 
 
 def test_terminal_width_prefers_columns_then_the_terminal_then_120() -> None:
