@@ -135,8 +135,7 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
     # switch interval keeps a request whose latency sleep is over from queueing up to 5 ms
     # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
     sys.setswitchinterval(0.0005)
-    _announce(ctx, info)
-    _run_until_stopped(server)
+    _run_until_stopped(server, announce=lambda: _announce(ctx, info))
     app.close()
     return None
 
@@ -161,8 +160,12 @@ def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
     out.flush()
 
 
-def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
-    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly."""
+def _run_until_stopped(server, announce) -> None:  # type: ignore[no-untyped-def]
+    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly.
+
+    ``announce`` runs once the stop handlers are in place: whoever reads the address may stop the
+    server at once, and a SIGTERM right after the announcement is still a clean stop (exit 0).
+    """
     stop = threading.Event()
     worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     previous = {}
@@ -172,6 +175,7 @@ def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     worker.start()
     try:
+        announce()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
