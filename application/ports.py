@@ -7,7 +7,7 @@ Sections below are grouped by area so that each area's ports stay together.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import TYPE_CHECKING, ContextManager, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
@@ -110,6 +110,18 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None:
         """Block for ``seconds``."""
+        ...
+
+
+class NameLock(Protocol):
+    """A machine-wide exclusive lock per strategy name (on one site and account).
+
+    Push-and-run holds it around resolve-name -> create/update -> build, so that parallel runs
+    with one ``--name`` create one strategy and each run gets the code it pushed.
+    """
+
+    def hold(self, name: str) -> ContextManager[None]:
+        """Block until the lock for ``name`` is ours; released when the context exits (or the process dies)."""
         ...
 
 

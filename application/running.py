@@ -16,7 +16,7 @@ from typing import Callable, Dict, Optional, Tuple
 import attrs
 
 from jqcli.application.backtests import data_of
-from jqcli.application.ports import BacktestGateway, Clock, StrategyGateway
+from jqcli.application.ports import BacktestGateway, Clock, NameLock, StrategyGateway
 from jqcli.application.strategies import resolve_edit_id
 from jqcli.domain.backtest import (
     CANCELLED,
@@ -84,6 +84,23 @@ def resume_ids(build: BuildResult, request: BacktestRequest, run_id: str = "") -
     }
 
 
+class _BuildInterrupted(KeyboardInterrupt):
+    """Ctrl-C while the build request was in flight: the run may or may not exist."""
+
+    def __init__(self, request: BacktestRequest) -> None:
+        super().__init__()
+        self.request = request
+
+
+def _stopped_waiting(ids: Dict[str, object], waited: float) -> Interrupted:
+    """The interrupt of a run that exists: every id to pick it up again, and the command to do so."""
+    return Interrupted(
+        "已中断,停止等待;回测仍在聚宽上继续运行",
+        details={**ids, "backtest_id": ids["id"], "waited_seconds": round(waited, 1)},
+        hint=f"稍后用 {ids['resume']} 查看结果",
+    )
+
+
 @attrs.frozen
 class RunBacktest:
     """Start a formal backtest or a compile run; optionally push code first and wait for the end."""
@@ -91,6 +108,7 @@ class RunBacktest:
     strategies: StrategyGateway
     backtests: BacktestGateway
     clock: Clock
+    name_lock: Optional[NameLock] = None  # serialises push-and-run by name on this machine
 
     def execute(
         self,
@@ -100,19 +118,40 @@ class RunBacktest:
         wait: Optional[WaitPolicy] = None,
         progress: Optional[Progress] = None,
     ) -> RunOutcome:
-        request, pushed = self._target(request, push)
+        build: Optional[BuildResult] = None
         try:
-            build = self.backtests.build(request)
-        except KeyboardInterrupt:
+            request, pushed, build = self._push_and_build(request, push)
+            outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
+            if wait is None:
+                return outcome
+            return self._wait(outcome, wait, progress or (lambda text: None))
+        except _BuildInterrupted as exc:
             raise Interrupted(
-                "已中断(Ctrl-C):创建回测的请求可能已经生效",
-                details={"strategy_id": request.strategy_id, "mode": request.mode.name},
-                hint=f"用 jqcli backtest ls {request.strategy_id} 确认是否已创建,不要直接重试",
+                "已中断:创建回测的请求可能已经生效",
+                details={"strategy_id": exc.request.strategy_id, "mode": exc.request.mode.name},
+                hint=f"用 jqcli backtest ls {exc.request.strategy_id} 确认是否已创建,不要直接重试",
             ) from None
-        outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
-        if wait is None:
-            return outcome
-        return self._wait(outcome, wait, progress or (lambda text: None))
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP turned into KeyboardInterrupt by the CLI
+            if build is None:
+                raise  # before the build request: nothing was started
+            raise _stopped_waiting(resume_ids(build, request), 0.0) from None
+
+    def _push_and_build(
+        self, request: BacktestRequest, push: Optional[PushCode]
+    ) -> Tuple[BacktestRequest, Optional[Pushed], BuildResult]:
+        """Resolve (push) and build; by name under the name's lock, so that parallel runs do not race."""
+        if push is not None and push.name is not None and self.name_lock is not None:
+            with self.name_lock.hold(validate_name(push.name)):
+                request, pushed = self._target(request, push)
+                return request, pushed, self._build(request)
+        request, pushed = self._target(request, push)
+        return request, pushed, self._build(request)
+
+    def _build(self, request: BacktestRequest) -> BuildResult:
+        try:
+            return self.backtests.build(request)
+        except KeyboardInterrupt:
+            raise _BuildInterrupted(request) from None
 
     # -- the strategy to run --------------------------------------------------------------------
     def _target(self, request: BacktestRequest, push: Optional[PushCode]) -> Tuple[BacktestRequest, Optional[Pushed]]:
@@ -148,11 +187,7 @@ class RunBacktest:
             return self._poll(attrs.evolve(outcome, run_id=run_id, waited=True), policy, progress, started)
         except KeyboardInterrupt:
             ids = resume_ids(outcome.build, outcome.request, run_id)
-            raise Interrupted(
-                "已停止等待(Ctrl-C);回测仍在聚宽上继续运行",
-                details={**ids, "waited_seconds": round(self.clock.monotonic() - started, 1)},
-                hint=f"稍后用 {ids['resume']} 查看结果",
-            ) from None
+            raise _stopped_waiting(ids, self.clock.monotonic() - started) from None
         except JqcliError as exc:
             for key, value in resume_ids(outcome.build, outcome.request, run_id).items():
                 exc.details.setdefault(key if key != "id" else "backtest_id", value)

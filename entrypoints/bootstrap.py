@@ -64,6 +64,7 @@ class Services:
         self._session = None
         self._credential = None
         self._embedded = None
+        self._page_observer = None
 
     # --- transport and session -------------------------------------------------------------
     def embedded_sandbox(self):  # type: ignore[no-untyped-def]
@@ -82,7 +83,16 @@ class Services:
                 from jqcli.adapters.joinquant.transport import Urllib3Transport
 
                 self._transport = Urllib3Transport()
+            if self._page_observer is not None:
+                self._transport = ObservedTransport(self._transport, self._page_observer)
         return self._transport
+
+    def observe_pages(self, observer, paths: tuple) -> None:  # type: ignore[no-untyped-def]
+        """Call ``observer(count)`` after each answered GET of a listing page under ``paths`` (progress).
+
+        Must be called before the first request of the command (the transport is wrapped when built).
+        """
+        self._page_observer = PageCounter(observer, paths)
 
     def credential(self):  # type: ignore[no-untyped-def]
         if self._credential is None:
@@ -148,12 +158,23 @@ class Services:
         from jqcli.application import backtests, running
 
         if name == "RunBacktest":
-            return running.RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock())
+            return running.RunBacktest(
+                self.strategy_gateway(), self.backtest_gateway(), self.clock(), name_lock=self.name_lock()
+            )
         if name == "ListBacktests":
             return backtests.ListBacktests(
                 self.strategy_gateway(), self.backtest_gateway(), read_ahead=self.settings.page_workers
             )
         return getattr(backtests, name)(self.backtest_gateway())
+
+    def name_lock(self):  # type: ignore[no-untyped-def]
+        """Push-and-run by name is serialised per (site, account, name) on this machine."""
+        from jqcli.adapters.locks import FileNameLock
+
+        settings = self.settings
+        site = f"sandbox:{settings.sandbox_dir}" if settings.sandbox else settings.api_base
+        account = settings.saved_credentials().username or ""
+        return FileNameLock(os.path.join(settings.data_dir, "locks"), scope=f"{site}\n{account}")
 
     # --- community (issue 5) -------------------------------------------------------------------
     def community_feed(self):  # type: ignore[no-untyped-def]
@@ -212,3 +233,38 @@ class Services:
             self._transport.close()
         if self._embedded is not None:
             self._embedded.close()
+
+
+class PageCounter:
+    """Counts answered GETs of listing pages, from any worker thread, and reports the running total."""
+
+    def __init__(self, observer, paths: tuple) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        self._observer = observer
+        self._paths = paths
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def seen(self, request) -> None:  # type: ignore[no-untyped-def]
+        if request.method != "GET" or not any(request.url.split("?", 1)[0].endswith(p) for p in self._paths):
+            return
+        with self._lock:
+            self.count += 1
+            self._observer(self.count)
+
+
+class ObservedTransport:
+    """An ``HttpTransport`` that tells a ``PageCounter`` about each answered request."""
+
+    def __init__(self, inner, counter: PageCounter) -> None:  # type: ignore[no-untyped-def]
+        self._inner = inner
+        self._counter = counter
+
+    def send(self, request, *, timeout: float):  # type: ignore[no-untyped-def]
+        response = self._inner.send(request, timeout=timeout)
+        self._counter.seen(request)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()

@@ -9,18 +9,50 @@ the exit status from ``exit_codes``.  A traceback is printed only with
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import redirect_stdout
 
 from jqcli.domain.errors import InternalError, Interrupted, JqcliError
 from jqcli.entrypoints.context import Context, Stdio
 from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
-from jqcli.entrypoints.render import Result, render_error, render_result
+from jqcli.entrypoints.render import Result, render_error, render_result, terminal_width
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM/SIGHUP, raised in the main thread so that every Ctrl-C path (resume ids, saved progress) runs."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def install_stop_signal_handlers() -> None:
+    """Treat SIGTERM and SIGHUP like Ctrl-C: a ``KeyboardInterrupt`` (``Terminated``) in the main thread.
+
+    Only the signals that exist on the platform (Windows has no SIGHUP), and only from the main thread.
+    A signal the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored.
+    """
+    for name in _STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            continue
+        signal.signal(signum, _raise_terminated)
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     _prefer_utf8_streams()
+    install_stop_signal_handlers()
     return run(
         list(sys.argv[1:] if argv is None else argv),
         Stdio(sys.stdin, sys.stdout, sys.stderr),
@@ -35,23 +67,26 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
     debug = "--debug" in argv
     ctx: Context | None = None
     try:
-        from jqcli.entrypoints.parser import build_parser
+        from jqcli.entrypoints.parser import build_parser, hoist_global_options
 
         parser = build_parser(argv)
         with redirect_stdout(stdio.stdout):  # --help / --version print to sys.stdout
-            args = parser.parse_args(argv)
+            args = parser.parse_args(hoist_global_options(parser, argv))
         fmt, debug = args.format, args.debug
         ctx = Context(args, stdio, environ, cwd)
         result = args.handler(ctx)
         if result is not None:
-            _write(stdio.stdout, render_result(result if isinstance(result, Result) else Result(result), fmt))
+            view = result if isinstance(result, Result) else Result(result)
+            _write(stdio.stdout, render_result(view, fmt, width=terminal_width(stdio.stdout, environ)))
         return EXIT_OK
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else 0
+    except Interrupted as exc:
+        return _fail(stdio, _with_signal(exc, exc.__context__), fmt, debug, environ)
     except JqcliError as exc:
-        return _fail(stdio, exc, fmt, debug)
-    except KeyboardInterrupt:
-        return _fail(stdio, Interrupted("已中断(Ctrl-C)"), fmt, debug)
+        return _fail(stdio, exc, fmt, debug, environ)
+    except KeyboardInterrupt as exc:
+        return _fail(stdio, _with_signal(Interrupted(_interrupt_message(exc)), exc), fmt, debug, environ)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
@@ -62,20 +97,36 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
             hint="这是 jqcli 的缺陷;加 --debug 查看 traceback 并报告",
         )
         error.__cause__ = exc
-        return _fail(stdio, error, fmt, debug)
+        return _fail(stdio, error, fmt, debug, environ)
     finally:
         if ctx is not None:
             ctx.close()
 
 
-def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool) -> int:
+def _interrupt_message(exc: BaseException) -> str:
+    if isinstance(exc, Terminated):
+        return f"已中断(收到 {exc.signal_name})"
+    return "已中断(Ctrl-C)"
+
+
+def _with_signal(error: Interrupted, cause: BaseException | None) -> Interrupted:
+    """Name the signal in ``details.signal`` (SIGINT for Ctrl-C, SIGTERM, SIGHUP)."""
+    while cause is not None and not isinstance(cause, KeyboardInterrupt):
+        cause = cause.__context__
+    name = cause.signal_name if isinstance(cause, Terminated) else "SIGINT"
+    error.details.setdefault("signal", name)
+    return error
+
+
+def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool, environ: dict[str, str]) -> int:
     if debug:
         import traceback
 
         cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
         traceback.print_exception(type(cause), cause, cause.__traceback__, file=stdio.stderr)
     try:
-        _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt))
+        width = terminal_width(stdio.stderr, environ)
+        _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt, width=width))
     except BrokenPipeError:
         return exit_code_for(exc.code)  # stderr closed by the reader: the status still tells the story
     return exit_code_for(exc.code)

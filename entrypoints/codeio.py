@@ -13,13 +13,14 @@ from typing import Optional
 
 from jqcli.adapters.filesystem import read_regular_file, refuse_non_regular
 from jqcli.domain.errors import FileError, UsageError
+from jqcli.entrypoints.parser import complete_path
 
-CODE_FILE_LIMIT = 16 * 1024 * 1024  # a strategy is a few KiB; the editor page would not take more anyway
+MAX_CODE_BYTES = 8 * 1024 * 1024  # far above any strategy; /dev/zero or a huge file is refused, not read
 
 
 def add_code_options(parser, *, what: str = "源码") -> None:  # type: ignore[no-untyped-def]
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--file", metavar="PATH", help=f"从 UTF-8 文件读取{what}")
+    complete_path(group.add_argument("--file", metavar="PATH", help=f"从 UTF-8 文件读取{what}"))
     group.add_argument("--code-stdin", action="store_true", help=f"从 stdin 读取{what}(UTF-8)")
 
 
@@ -28,19 +29,28 @@ def read_code(ctx) -> Optional[str]:  # type: ignore[no-untyped-def]
     args = ctx.args
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
-        raw = read_regular_file(path, what="源码文件", limit=CODE_FILE_LIMIT)  # no device, FIFO or folder
+        raw = read_regular_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
         if raw is None:
             raise FileError(f"无法读取源码文件 {args.file}: 文件不存在", details={"path": path})
-        return _decode(raw, args.file)
+        return _require_code(_decode(raw, args.file), f"--file {args.file}")
     if getattr(args, "code_stdin", False):
         stream = ctx.stdio.stdin
         buffer = getattr(stream, "buffer", None)
-        raw = buffer.read() if buffer is not None else stream.read()
+        raw = buffer.read(MAX_CODE_BYTES + 1) if buffer is not None else stream.read(MAX_CODE_BYTES + 1)
+        if len(raw) > MAX_CODE_BYTES:
+            raise FileError(f"stdin 的源码超过 {MAX_CODE_BYTES // (1024 * 1024)} MiB,已拒绝", details={"path": "stdin"})
         text = _decode(raw, "stdin") if isinstance(raw, bytes) else raw
-        if not text.strip():
-            raise UsageError("--code-stdin 没有读到源码")
-        return text
+        return _require_code(text, "--code-stdin")
     return None
+
+
+def _require_code(text: str, origin: str) -> str:
+    """Empty or whitespace-only code is refused from every source: saving it would wipe the strategy."""
+    if not text.strip():
+        raise UsageError(
+            f"{origin} 没有读到源码(为空或只有空白)", hint="检查文件内容;不想改源码时不要传 --file/--code-stdin"
+        )
+    return text
 
 
 def _decode(raw: bytes, origin: str) -> str:

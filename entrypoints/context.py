@@ -90,6 +90,11 @@ class Context:
             self.stdio.stderr.write(f"警告: {text}\n")
             self.stdio.stderr.flush()
 
+    @property
+    def shows_progress(self) -> bool:
+        """Progress lines are shown: stderr is a terminal and ``--quiet`` was not given."""
+        return not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty
+
     def progress(self, text: str) -> None:
         """Progress goes to stderr, only on a TTY, and never with ``--quiet``."""
         if not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty:

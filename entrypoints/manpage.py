@@ -30,7 +30,55 @@ def render_manpage(date: str = MAN_DATE) -> str:
             "description": "聚宽(JoinQuant)策略、回测与社区命令行工具",
         },
     )
-    return str(page)
+    return str(page).rstrip("\n") + "\n" + _extra_sections()
+
+
+def _roff(text: str) -> str:
+    return text.replace("\\", "\\e").replace("-", "\\-")
+
+
+def _extra_sections() -> str:
+    """EXIT STATUS (from ``exit_codes``, so it cannot drift) and ENVIRONMENT."""
+    from jqcli.entrypoints.exit_codes import EXIT_CODES
+
+    lines = [".SH EXIT STATUS", '0 成功。失败从不以 0 退出;JSON 模式下错误以 {"error": {...}} 输出到 stderr。']
+    for code, status in sorted(EXIT_CODES.items(), key=lambda item: item[1]):
+        lines += [".TP", f"\\fB{status}\\fR", f"{_roff(code)}: {EXIT_MEANINGS[code]}"]
+    lines += [".SH ENVIRONMENT"]
+    for name, meaning in ENVIRONMENT:
+        lines += [".TP", f"\\fB{_roff(name)}\\fR", _roff(meaning)]
+    return "\n".join(lines) + "\n"
+
+
+EXIT_MEANINGS = {
+    "not_authenticated": "未登录或认证过期",
+    "not_found": "资源不存在",
+    "usage_error": "参数错误(含未知命令、缺少命令或参数、参数类型错误)",
+    "api_error": "API 请求失败",
+    "network_error": "网络错误",
+    "file_error": "文件读写失败",
+    "confirmation_required": "需要确认但处于非交互模式(加 --yes)",
+    "timeout": "等待超时(--wait-timeout)",
+    "internal_error": "内部错误(jqcli 的缺陷;--debug 打印 traceback)",
+    "interrupted": "被中断:Ctrl-C(SIGINT)、SIGTERM 或 SIGHUP;回测 id 与归档进度照常输出/保存",
+}
+
+ENVIRONMENT = (
+    ("JQCLI_TOKEN", "本次使用的 token(低于 --token,高于配置文件);也可写在 .env"),
+    ("JQCLI_COOKIE", "本次使用的 cookie(低于 --cookie,高于配置文件);也可写在 .env"),
+    ("JQCLI_USERNAME", "auth login 的账号;也可写在 .env"),
+    ("JQCLI_PASSWORD", "auth login 的密码;也可写在 .env"),
+    ("JQCLI_CONFIG", "配置文件路径(同 --config)"),
+    (
+        "JQCLI_API_BASE",
+        "聚宽站点地址(同 --api-base,默认 https://www.joinquant.com);只认真实环境变量,不从 .env 读取",
+    ),
+    ("JQCLI_ALLOW_CUSTOM_API_BASE", "设为 1 时允许把凭据发往非聚宽、非本机的站点;只认真实环境变量,不从 .env 读取"),
+    ("JQCLI_SANDBOX", "设为 1 时等同 --sandbox(进程内沙盒)"),
+    ("JQCLI_PAGE_WORKERS", "strategy ls 与 backtest ls --all 同时读取的列表页数,1-8,默认 4"),
+    ("COLUMNS", "表格输出的宽度(默认取终端宽度;输出不是终端时为 120)"),
+    ("XDG_CONFIG_HOME, XDG_DATA_HOME", "配置文件与沙盒状态所在目录(Windows 为 %APPDATA%)"),
+)
 
 
 def main() -> int:

@@ -57,6 +57,7 @@ class JqArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("formatter_class", JqHelpFormatter)
         kwargs.setdefault("add_help", False)
+        kwargs.setdefault("allow_abbrev", False)  # `--sta` must not mean `--start` (sub-parsers inherit the class)
         super().__init__(*args, **kwargs)
         self._positionals.title = "位置参数"
         self._optionals.title = "选项"
@@ -71,10 +72,21 @@ class JqArgumentParser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(
-            translate_argparse_message(message),
-            details={"usage": self.format_usage().strip(), "argparse": message},
-        )
+        hint = ""
+        details: dict[str, object] = {"usage": self.format_usage().strip(), "argparse": message}
+        if message.startswith("unrecognized arguments"):
+            hint = "全局选项(--format、--quiet 等)可以写在命令前或命令后;用 --help 查看本命令的选项"
+        commands = self._command_summary()
+        if commands and message.startswith("the following arguments are required") and "<命令>" in message:
+            details["commands"] = commands
+            raise UsageError("缺少命令", details=details, hint=f"{self.prog} <命令> --help 查看命令的用法")
+        raise UsageError(translate_argparse_message(message), details=details, hint=hint)
+
+    def _command_summary(self) -> dict[str, str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return {choice.dest: choice.help or "" for choice in action._choices_actions}
+        return {}
 
 
 def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令"):  # type: ignore[no-untyped-def]
@@ -84,10 +96,16 @@ def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = 
     return sub
 
 
+def complete_path(action: argparse.Action) -> argparse.Action:
+    """Let shtab complete file paths for this option (``jqcli completion bash|zsh``)."""
+    action.complete = {"bash": "_shtab_compgen_files", "zsh": "_files"}  # type: ignore[attr-defined]
+    return action
+
+
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("全局选项")
-    group.add_argument("--config", metavar="PATH", help="配置文件路径(默认 ~/.config/jqcli/config.json)")
-    group.add_argument("--env-file", metavar="PATH", help="读取的 .env 文件(默认当前目录的 .env)")
+    complete_path(group.add_argument("--config", metavar="PATH", help="配置文件路径(默认 ~/.config/jqcli/config.json)"))
+    complete_path(group.add_argument("--env-file", metavar="PATH", help="读取的 .env 文件(默认当前目录的 .env)"))
     group.add_argument("--api-base", metavar="URL", help="聚宽站点地址(默认 https://www.joinquant.com)")
     creds = group.add_mutually_exclusive_group()
     creds.add_argument(
@@ -143,6 +161,71 @@ def selected_group(argv: list[str]) -> str | None:
             continue
         return token
     return None
+
+
+def _takes_value(action: argparse.Action) -> bool:
+    return action.nargs != 0
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(name)
+            return found if isinstance(found, argparse.ArgumentParser) else None
+    return None
+
+
+def hoist_global_options(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Move global options written after the command (``jqcli strategy ls --format json``) to the front.
+
+    An option the command itself defines keeps its meaning there (``auth import-token --token X``);
+    values of the command's own options are never taken for options; ``--`` ends the scan.
+    """
+    global_actions = {
+        option: action for option, action in parser._option_string_actions.items() if option not in ("-h", "--help")
+    }
+    group = selected_group(argv)
+    if group is None:
+        return list(argv)
+    start = argv.index(group)
+    current = _subparser(parser, group)
+    if current is None:
+        return list(argv)
+    head, tail = list(argv[:start]), [group]
+    index = start + 1
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        if token == "--":
+            tail.extend(argv[index - 1 :])
+            break
+        if not token.startswith("-") or token == "-":
+            nested = _subparser(current, token)
+            current = nested if nested is not None else current
+            tail.append(token)
+            continue
+        name, has_value = token.split("=", 1)[0], "=" in token
+        own = current._option_string_actions.get(name)
+        if own is not None:
+            tail.append(token)
+            if _takes_value(own) and not has_value and index < len(argv):
+                tail.append(argv[index])
+                index += 1
+            continue
+        action = global_actions.get(name)
+        if action is None:
+            tail.append(token)
+            continue
+        head.append(token)
+        if _takes_value(action) and not has_value and index < len(argv):
+            head.append(argv[index])
+            index += 1
+    return head + tail
+
+
+def group_summary() -> dict[str, str]:
+    """Command group → one-line help (the summary printed when no command is given)."""
+    return {name: help_text for name, help_text, _module in GROUPS}
 
 
 def build_parser(argv: list[str] | None = None, *, full: bool = False) -> JqArgumentParser:

@@ -93,7 +93,7 @@ def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):
         rows += [{"key": k, "value": v} for k, v in data["metrics"].items()]
     if isinstance(data.get("code"), str):
         rows = [row for row in rows if row["key"] != "code"]
-    return Result(data, table=Table([("key", "字段"), ("value", "值")], rows))
+    return Result(data, table=Table([("key", "字段"), ("value", "值")], rows, wrap=True))
 
 
 def _mode(compile_run: bool):  # type: ignore[no-untyped-def]
@@ -135,10 +135,17 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     )
     push = PushCode(code=code, name=args.name) if code is not None else None
     wait = WaitPolicy(poll_interval=args.poll_interval, timeout=args.wait_timeout) if args.wait else None
+    use_case = ctx.services.backtest_use_case("RunBacktest")
+    progress = ctx.progress
+    if wait is not None and ctx.shows_progress:
+        import attrs
+
+        from jqcli.entrypoints.commands.backtest_views import WaitTicker
+
+        ticker = WaitTicker(ctx.progress, use_case.clock)
+        use_case, progress = attrs.evolve(use_case, clock=ticker), ticker.progress
     try:
-        outcome = ctx.services.backtest_use_case("RunBacktest").execute(
-            request, push=push, wait=wait, progress=ctx.progress
-        )
+        outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
     finally:
         ctx.end_progress()
     return _readable(_run_output(outcome))
@@ -199,9 +206,15 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 
     args = ctx.args
     mode = _mode(args.compile)
-    strategy_id, rows = ctx.services.backtest_use_case("ListBacktests").execute(
-        args.strategy, mode, status=args.status, limit=None if args.all else args.limit
-    )
+    if ctx.shows_progress:
+        paths = ("/algorithm/backtest/list", "/algorithm/backtest/buildList")
+        ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页{mode.label}记录…"), paths)
+    try:
+        strategy_id, rows = ctx.services.backtest_use_case("ListBacktests").execute(
+            args.strategy, mode, status=args.status, limit=None if args.all else args.limit
+        )
+    finally:
+        ctx.end_progress()
     items = [backtest_item(row, strategy_id, mode.name) for row in rows]
     flat = [{**item, "range": f"{item['start_date']}~{item['end_date']}", **item["metrics"]} for item in items]
     columns = [
@@ -268,7 +281,7 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
             f"已读到 --max-pages {args.max_pages} 页的上限,曲线可能还有;用 --offset {out.next_offset}"
             f" --user-record-offset {out.next_user_record_offset} 继续读取"
         )
-    return {
+    data = {
         "id": out.id,
         "resolved_id": out.resolved_id,
         "offset": out.offset,
@@ -282,6 +295,9 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
         "data": out.data,
         "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
     }
+    from jqcli.entrypoints.commands.backtest_views import curve_summary
+
+    return curve_summary(data)
 
 
 def logs_command(ctx):  # type: ignore[no-untyped-def]

@@ -210,8 +210,27 @@ def detail_command(ctx):  # type: ignore[no-untyped-def]
         for r in data["discussion"]["items"]
     ]
     columns = [("published_at", "时间"), ("author_name", "作者"), ("content", "回复"), ("subs", "子回复")]
-    footer = f"{post['title']}  {post['url']}  回测 {post['backtest']['id'] or '-'}"
-    return Result(data, table=Table(columns, rows, footer=footer))
+    footer = f"共 {len(rows)} 条回复(本页)  回测 {post['backtest']['id'] or '-'}"
+    return Result(data, table=Table(columns, rows, footer=footer, preamble=post_preamble(post)))
+
+
+def post_preamble(post: dict) -> str:
+    """A post for people: title, author and counts, then its body as plain text."""
+    from jqcli.entrypoints.textbody import body_text
+
+    author = post.get("author") or {}
+    counts = (
+        f"回复 {post.get('reply_count', 0)}  浏览 {post.get('view_count', 0)}  "
+        f"点赞 {post.get('like_count', 0)}  收藏 {post.get('collection_count', 0)}"
+    )
+    head = [
+        str(post.get("title") or ""),
+        f"{author.get('name') or '-'}  {post.get('published_at') or ''}  {counts}",
+        str(post.get("url") or ""),
+        "",
+    ]
+    body = body_text(str(post.get("content") or ""))
+    return "\n".join([*head, body or "(正文为空)", "", "回复:"])
 
 
 def clone_command(ctx):  # type: ignore[no-untyped-def]

@@ -7,9 +7,41 @@ import signal
 import sys
 import threading
 
-from jqcli.domain.errors import UsageError
+from jqcli.domain.errors import FileError, UsageError
 from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, port_number, positive_int, seed
-from jqcli.entrypoints.parser import add_subcommands
+from jqcli.entrypoints.parser import add_subcommands, complete_path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_state_file(path: str) -> None:
+    """The sandbox state is an SQLite file: refuse a folder, a device/FIFO or a file that is not SQLite."""
+    import stat
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):
+            raise FileError(f"--state 所在目录不存在: {folder}", details={"path": path}) from None
+        return
+    except OSError as exc:
+        raise FileError(f"无法读取 --state {path}: {exc.strerror or exc}", details={"path": path}) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileError(f"--state 是目录: {path}", details={"path": path}, hint="给出一个文件路径,如 DIR/serve.sqlite3")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileError(f"--state 不是普通文件: {path}", details={"path": path})
+    if info.st_size == 0:
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise FileError(f"无法读取 --state {path}: {exc.strerror or exc}", details={"path": path}) from None
+    if head != SQLITE_MAGIC:
+        raise FileError(
+            f"--state {path} 不是沙盒的 SQLite 状态文件", details={"path": path}, hint="换一个新路径,或删除这个文件"
+        )
 
 
 def register(parser) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +59,8 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     )
     serve.add_argument("--host", default="127.0.0.1", help="监听地址(默认 127.0.0.1)")
     serve.add_argument("--port", type=port_number, default=8000, help="端口(默认 8000;0 = 随机空闲端口)")
-    serve.add_argument("--state", metavar="PATH", help="状态文件(默认 $XDG_DATA_HOME/jqcli/sandbox/serve.sqlite3)")
+    state_help = "状态文件(默认 $XDG_DATA_HOME/jqcli/sandbox/serve.sqlite3)"
+    complete_path(serve.add_argument("--state", metavar="PATH", help=state_help))
     serve.add_argument("--posts", type=non_negative_int, default=1000, help="首次生成的社区帖子数(默认 1000)")
     serve.add_argument("--seed", type=seed, default=0, help="数据与故障的随机种子(默认 0)")
     serve.add_argument("--latency-ms", type=non_negative_float, default=0.0, help="每个请求额外延迟的毫秒数")
@@ -56,7 +89,10 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
         FaultPlan.parse(args.faults, seed=args.seed)
     except ValueError as exc:
         raise UsageError(f"--faults 格式不对: {exc}") from None
-    state = os.path.abspath(os.path.expanduser(args.state)) if args.state else _default_state(ctx)
+    state = _default_state(ctx)
+    if args.state:
+        state = os.path.abspath(os.path.join(ctx.cwd, os.path.expanduser(args.state)))
+        check_state_file(state)
     config = SandboxConfig(
         seed=args.seed,
         rotate_ids=not args.no_rotate_ids,
@@ -90,8 +126,7 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
     # switch interval keeps a request whose latency sleep is over from queueing up to 5 ms
     # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
     sys.setswitchinterval(0.0005)
-    _announce(ctx, info)
-    _run_until_stopped(server)
+    _run_until_stopped(server, announce=lambda: _announce(ctx, info))
     app.close()
     return None
 
@@ -116,8 +151,12 @@ def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
     out.flush()
 
 
-def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
-    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly."""
+def _run_until_stopped(server, announce) -> None:  # type: ignore[no-untyped-def]
+    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly.
+
+    ``announce`` runs once the stop handlers are in place: whoever reads the address may stop the
+    server at once, and a SIGTERM right after the announcement is still a clean stop (exit 0).
+    """
     stop = threading.Event()
     worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     previous = {}
@@ -127,6 +166,7 @@ def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     worker.start()
     try:
+        announce()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ strategy name.  Nothing heavy is imported at module level.
 from __future__ import annotations
 
 from jqcli.entrypoints.argtypes import positive_int
-from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
+from jqcli.entrypoints.codeio import add_code_options, check_output_target, complete_path, read_code, write_output
 from jqcli.entrypoints.parser import add_subcommands
 
 TARGET_HELP = "策略 id(strategy ls 的 id;旧 id 仍然有效)或唯一的策略名称"
@@ -25,7 +25,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     show = sub.add_parser("show", help="查看策略详情与源码", description="查看策略详情。")
     show.add_argument("strategy", metavar="STRATEGY", help=TARGET_HELP)
     show.add_argument("--code", action="store_true", help="输出策略源码(table 格式下原样输出到 stdout)")
-    show.add_argument("--output", metavar="PATH", help="把源码写入文件(隐含 --code;逐字节一致)")
+    complete_path(show.add_argument("--output", metavar="PATH", help="把源码写入文件(隐含 --code;逐字节一致)"))
     show.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
     show.set_defaults(handler=show_command)
 
@@ -72,9 +72,14 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
-    items = ctx.services.strategy_use_case("ListStrategies").execute(
-        sort=args.sort, limit=None if args.all else args.limit
-    )
+    if ctx.shows_progress:
+        ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页策略列表…"), ("/algorithm/index/list",))
+    try:
+        items = ctx.services.strategy_use_case("ListStrategies").execute(
+            sort=args.sort, limit=None if args.all else args.limit
+        )
+    finally:
+        ctx.end_progress()
     rows = [strategy_item(s) for s in items]
     columns = [
         ("name", "名称"),

@@ -120,6 +120,21 @@ class JqRunner:
         return JqRunner(server, self.home / f"other-{abs(hash(server.url))}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sigint_not_ignored():
+    """Tests that press Ctrl-C (SIGINT) need it not ignored in their children.
+
+    A background job of a non-interactive shell (``.ci/run &``, ``nohup``) starts with SIGINT
+    ignored, which children inherit across exec; Python then installs no KeyboardInterrupt
+    handler and the Ctrl-C tests time out.  Restore Python's own handler for this process.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory) -> SandboxProcess:
     state = tmp_path_factory.mktemp("sandbox") / "state.sqlite3"

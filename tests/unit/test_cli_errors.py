@@ -72,10 +72,13 @@ def test_usage_error_messages_are_chinese() -> None:
     assert "取值无效" in run_cli(["--format", "json", "nosuch"]).error["message"]
 
 
-def test_table_mode_errors_are_one_readable_line() -> None:
+def test_table_mode_errors_are_a_readable_line_then_their_details() -> None:
     outcome = run_cli(["nosuchcommand"])
     assert outcome.code == 3
-    assert outcome.stderr.count("\n") == 1 and outcome.stderr.startswith("错误[usage_error]:")
+    first, *rest = outcome.stderr.splitlines()
+    assert first.startswith("错误[usage_error]:") and "nosuchcommand" in first
+    assert rest[0].startswith("用法: jqcli")  # the usage, as argparse prints it
+    assert "the following" not in outcome.stderr and "invalid choice" not in outcome.stderr  # no English
 
 
 def test_help_and_version_exit_zero() -> None:
@@ -112,3 +115,30 @@ def test_groups_table_modules_all_register() -> None:
 
     for name, help_text, module in commands.GROUPS:
         assert help_text and callable(importlib.import_module(module).register), name
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_stop_signals_are_interrupts_with_the_signal_named(monkeypatch, tmp_path, name) -> None:
+    from jqcli.entrypoints.cli import Terminated
+
+    def terminated(ctx):
+        raise Terminated(name)
+
+    monkeypatch.setattr("jqcli.entrypoints.commands.auth.status_command", terminated)
+    outcome = run_cli(["--format", "json", "auth", "status"], env={"HOME": str(tmp_path)})
+    assert outcome.code == 130 and outcome.error["code"] == "interrupted"
+    assert outcome.error["details"]["signal"] == name and name in outcome.error["message"]
+
+
+def test_main_turns_sigterm_and_sighup_into_keyboard_interrupt(monkeypatch) -> None:
+    import signal
+
+    from jqcli.entrypoints import cli
+
+    installed = {}
+    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.SIG_DFL)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.setdefault(signum, handler))
+    cli.install_stop_signal_handlers()
+    assert set(installed) == {signal.SIGTERM, signal.SIGHUP}
+    with pytest.raises(KeyboardInterrupt):
+        installed[signal.SIGTERM](signal.SIGTERM, None)
