@@ -155,7 +155,10 @@ class SandboxApp:
     def __call__(self, environ: Dict[str, object], start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
         req = Request(environ)
-        resp = self.handle(req)
+        try:
+            resp = self.handle(req)
+        finally:
+            self.db.release()  # the pool bounds the connections (and fds) however many threads come and go
         headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(resp.body))))
         start_response(resp.status_line(), headers)
