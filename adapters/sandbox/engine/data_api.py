@@ -79,6 +79,7 @@ class Data:
         self.feed = feed
         self.index = pd.DatetimeIndex([datetime.combine(d, time(0)) for d in feed.market.dates])
         self.calendar: List[date] = []  # every trade day known to the run (history + the range)
+        self._column_cache: Dict[tuple, pd.Index] = {}
 
     # -- internals --------------------------------------------------------------------------------------------
     def _daily_rows(
@@ -161,10 +162,22 @@ class Data:
     ) -> pd.DataFrame:
         if unit == "1d":
             rows = self._daily_rows(code, end, count, start, skip_paused)
-            data = {f: self._daily_values(code, rows, f) for f in fields}
-            return pd.DataFrame(data, index=self.index[rows], columns=fields)
+            block = np.empty((rows.size, len(fields)))
+            for i, f in enumerate(fields):
+                block[:, i] = self._daily_values(code, rows, f)
+            return pd.DataFrame(block, index=self.index[rows], columns=self._columns(fields))
         times, values = self._minute_values(code, end or self.feed.now, count, start, fields)
-        return pd.DataFrame(values, index=pd.DatetimeIndex(times), columns=fields)
+        block = np.empty((len(times), len(fields)))
+        for i, f in enumerate(fields):
+            block[:, i] = values[f]
+        return pd.DataFrame(block, index=pd.DatetimeIndex(times), columns=self._columns(fields))
+
+    def _columns(self, fields: List[str]) -> pd.Index:
+        key = tuple(fields)
+        got = self._column_cache.get(key)
+        if got is None:
+            got = self._column_cache[key] = pd.Index(list(fields), dtype=object)
+        return got
 
     # -- the API ------------------------------------------------------------------------------------------------
     def get_price(

@@ -72,6 +72,8 @@ class Market:
         self._etfs(idx_close, total, keep_from)
         self.bars["paused"][:, ns:] = 0.0
         self.bars["paused"] = self.bars["paused"].astype(bool)
+        for arr in self.bars.values():  # shared by runs in one process: nobody may change them
+            arr.flags.writeable = False
 
     # -- stocks -------------------------------------------------------------------------------------------------
     def _walk(self, stocks: List[U.Security], total: int, keep_from: int):  # type: ignore[no-untyped-def]
@@ -133,6 +135,8 @@ class Market:
         hi_lim = tick_round(pc * (1 + limit), 2)
         lo_lim = tick_round(pc * (1 - limit), 2)
         o = np.clip(tick_round(pc * np.exp(n[:, :, 1] * vol * 0.4), 2), lo_lim, hi_lim)
+        sealed = np.abs(n[:, :, 1]) > 0.5  # a limit day that opens at the limit (一字板) about 60 % of the time
+        o = np.where(sealed & (c >= hi_lim), hi_lim, np.where(sealed & (c <= lo_lim), lo_lim, o))
         top, bottom = np.maximum(o, c), np.minimum(o, c)
         h = np.clip(tick_round(top * np.exp(np.abs(n[:, :, 2]) * vol * 0.5), 2), top, hi_lim)
         low = np.clip(tick_round(bottom * np.exp(-np.abs(n[:, :, 3]) * vol * 0.5), 2), lo_lim, bottom)
@@ -161,13 +165,16 @@ class Market:
         ns = len(stocks)
         levels: Dict[str, np.ndarray] = {}
         b = self.bars
-        for code, (_, _, base) in U.INDEXES.items():
-            w = np.zeros(ns)
+        weights = np.zeros((ns, len(U.INDEXES)))
+        for j, code in enumerate(U.INDEXES):
             for member in U.constituents()[code]:
-                w[scol[member]] = shares[scol[member]]
-            den = pre_all @ w
-            ret = (closes - pre_all) @ w / den
-            level = base * np.cumprod(1 + ret)
+                weights[scol[member], j] = shares[scol[member]]
+        dens = pre_all @ weights
+        rets = (closes @ weights) / dens - 1
+        for j, (code, (_, _, base)) in enumerate(U.INDEXES.items()):
+            w = weights[:, j]
+            den = dens[:, j]
+            level = base * np.cumprod(1 + rets[:, j])
             pre_level = np.concatenate([[base], level[:-1]])[keep_from:]
             den_k = den[keep_from:]
             pc_k = pre_all[keep_from:]

@@ -19,6 +19,7 @@ import sys
 import time as clock
 import types
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from jqcli.adapters.sandbox.engine import api as A
@@ -64,6 +65,28 @@ def weekdays_between(first: date, last: date) -> List[date]:
     return out
 
 
+def calendar_for(days: List[date]) -> Tuple[List[date], int, int]:
+    """The run's calendar (weekdays from the epoch, then the site's days), the first kept row, the run's first row."""
+    first = days[0]
+    before = weekdays_between(U.EPOCH, first - timedelta(days=1)) if first > U.EPOCH else []
+    keep_from = max(0, len(before) - HISTORY_DAYS)
+    return before + list(days), keep_from, len(before) - keep_from
+
+
+@lru_cache(maxsize=2)
+def cached_market(calendar: Tuple[date, ...], keep_from: int) -> Any:
+    """Markets are read-only: runs in one process over the same calendar share one."""
+    from jqcli.adapters.sandbox.engine.market import Market
+
+    return Market(calendar, keep_from)
+
+
+def market_for(days: List[date]) -> Tuple[Any, int]:
+    """The synthetic market a run over ``days`` sees, and the row of its first day (for tests and tools)."""
+    calendar, keep_from, first_row = calendar_for(days)
+    return cached_market(tuple(calendar), keep_from), first_row
+
+
 class UserFailure(Exception):
     """The strategy raised: carries the formatted traceback."""
 
@@ -85,19 +108,14 @@ class Engine:
     def __init__(self, job: Dict[str, Any], sink: Sink) -> None:
         from jqcli.adapters.sandbox.engine.data_api import Data
         from jqcli.adapters.sandbox.engine.feed import Feed
-        from jqcli.adapters.sandbox.engine.market import Market
 
         self.job, self.sink = job, sink
         self.capital = float(job.get("capital") or 1000000.0)
         self.frequency = "minute" if job.get("frequency") == "minute" else "day"
         self.unit = "1m" if self.frequency == "minute" else "1d"
         self.days: List[date] = [date.fromisoformat(d[:10]) for d in job["trade_days"]]
-        first = self.days[0]
-        before = weekdays_between(U.EPOCH, first - timedelta(days=1)) if first > U.EPOCH else []
-        calendar = before + self.days
-        keep_from = max(0, len(before) - HISTORY_DAYS)
-        self.first_row = len(before) - keep_from
-        self.market = Market(calendar, keep_from)
+        calendar, keep_from, self.first_row = calendar_for(self.days)
+        self.market = cached_market(tuple(calendar), keep_from)
         self.feed = Feed(self.market)
         self.data = Data(self.feed)
         self.data.calendar = calendar
