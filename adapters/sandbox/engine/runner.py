@@ -250,6 +250,7 @@ class Engine:
         day = self.days[k]
         sink = self.sink
         sink.emit({"e": "progress", "day_index": k, "days": len(self.days), "date": day.isoformat()})
+        sink.flush()  # readers see which day is being simulated, even if it never ends
         self.broker.new_day(k)
         self.flows = {}
         self.records = {}
