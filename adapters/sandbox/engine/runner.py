@@ -118,9 +118,10 @@ class Engine:
         self.market = cached_market(tuple(calendar), keep_from)
         self.feed = Feed(self.market)
         self.data = Data(self.feed)
-        self.data.calendar = calendar
-        after = weekdays_between(self.days[-1] + timedelta(days=1), self.days[-1] + timedelta(days=40))
-        self.position_calendar = calendar + after
+        last = self.days[-1]
+        after = weekdays_between(last + timedelta(days=1), max(date(last.year, 12, 31), last + timedelta(days=40)))
+        self.position_calendar = calendar + after  # the calendar is not look-ahead: it runs to the year's end
+        self.data.calendar = self.position_calendar
         self.portfolio = B.Portfolio(self.capital)
         self.broker = B.Broker(self.portfolio, self._order_warning, self._trade)
         self.g = A.GlobalVars()

@@ -67,7 +67,9 @@ def grow(context):
     assert result["status"] == "failed"
     assert result["error"]["exception"] == "MemoryError"
     assert "1024 MB" in result["error"]["traceback"]
-    events = [json.loads(line) for line in (tmp_path / "hog" / "events.ndjson").read_text(encoding="utf-8").splitlines()]
+    events = [
+        json.loads(line) for line in (tmp_path / "hog" / "events.ndjson").read_text(encoding="utf-8").splitlines()
+    ]
     assert events[-1]["e"] == "log" and events[-1]["level"] == "ERROR" and "MemoryError" in events[-1]["msg"]
 
 
