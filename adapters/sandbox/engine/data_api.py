@@ -172,6 +172,17 @@ class Data:
             block[:, i] = values[f]
         return pd.DataFrame(block, index=pd.DatetimeIndex(times), columns=self._columns(fields))
 
+    def _daily_block(self, codes: List[str], field: str, end: Optional[datetime], count: Optional[int], start: Optional[datetime]) -> pd.DataFrame:
+        """One field of many securities over the same rows (paused days kept): dates × codes."""
+        rows = self._daily_rows(codes[0], end, count, start, False)
+        cols = [self.feed.col(c) for c in codes]
+        bars = self.feed.market.bars
+        if field in ("avg", "factor", "paused"):
+            block = np.column_stack([self._daily_values(c, rows, field) for c in codes]) if rows.size else np.empty((0, len(codes)))
+        else:
+            block = bars[field][np.ix_(rows, cols)]
+        return pd.DataFrame(block, index=self.index[rows], columns=pd.Index(codes, dtype=object))
+
     def _columns(self, fields: List[str]) -> pd.Index:
         key = tuple(fields)
         got = self._column_cache.get(key)
@@ -205,6 +216,8 @@ class Data:
         if isinstance(security, str):
             return self._frame(security, unit, names, end, count, start, skip_paused)
         codes = list(security)
+        if panel and unit == "1d" and not skip_paused and codes:
+            return Panel({n: self._daily_block(codes, n, end, count, start) for n in names})
         frames = {c: self._frame(c, unit, names, end, count, start, skip_paused) for c in codes}
         if not panel:
             parts = []
@@ -248,6 +261,11 @@ class Data:
         codes = [security_list] if isinstance(security_list, str) else list(security_list)
         u = _unit(unit)
         _fields(field, DAILY_FIELDS if u == "1d" else MINUTE_FIELDS, DEFAULT_FIELDS)
+        if u == "1d" and not skip_paused and codes:
+            block = self._daily_block(codes, field, None, int(count), None)
+            if not df:
+                return {c: block[c].values for c in codes}
+            return block
         columns = {c: self._frame(c, u, [field], None, int(count), None, skip_paused)[field] for c in codes}
         if not df:
             return {c: s.values for c, s in columns.items()}
@@ -354,22 +372,33 @@ class Data:
             return digits + ".XSHE"
         return digits + (".XSHG" if digits[0] in "65" else ".XSHE")
 
+    def _static(self) -> Dict[str, Any]:
+        if not hasattr(self, "_static_cache"):
+            stocks = U.stocks()
+            prof = U.profiles()
+            shares = np.array([prof[s.code].shares for s in stocks])
+            self._static_cache = {
+                "codes": [s.code for s in stocks],
+                "cols": np.array([self.feed.market.col[s.code] for s in stocks]),
+                "shares": shares,
+                "circ": shares * np.array([prof[s.code].circ for s in stocks]),
+                "eps": np.array([prof[s.code].eps for s in stocks]),
+                "bvps": np.array([prof[s.code].bvps for s in stocks]),
+            }
+        return self._static_cache
+
     def valuation_frame(self, day: date) -> pd.DataFrame:
         feed = self.feed
         row = feed.row_of(day)
-        stocks = U.stocks()
-        prof = U.profiles()
-        cols = [feed.market.col[s.code] for s in stocks]
+        st = self._static()
+        cols = st["cols"]
         bars = feed.market.bars
         close = bars["close"][row, cols] if row >= 0 else np.full(len(cols), np.nan)
         volume = bars["volume"][row, cols] if row >= 0 else np.full(len(cols), np.nan)
-        shares = np.array([prof[s.code].shares for s in stocks])
-        circ = shares * np.array([prof[s.code].circ for s in stocks])
-        eps = np.array([prof[s.code].eps for s in stocks])
-        bvps = np.array([prof[s.code].bvps for s in stocks])
+        shares, circ, eps, bvps = st["shares"], st["circ"], st["eps"], st["bvps"]
         return pd.DataFrame(
             {
-                "code": [s.code for s in stocks],
+                "code": st["codes"],
                 "day": (feed.market.dates[row].isoformat() if row >= 0 else None),
                 "capitalization": np.round(shares / 1e4, 2),
                 "circulating_cap": np.round(circ / 1e4, 2),
