@@ -1,7 +1,7 @@
 """Engine speed benchmark: wall time of whole backtests through the engine's own process.
 
     .venv/bin/python tests/bench/engine_speed.py            # six years daily, three months of minutes; 3 runs
-    .venv/bin/python tests/bench/engine_speed.py --smoke    # half a year daily + one week of minutes, 1 run; asserts no time
+    .venv/bin/python tests/bench/engine_speed.py --smoke    # half a year daily, a week of minutes; no time asserted
 
 Each run starts ``python -m jqcli.adapters.sandbox.engine.child`` with a job on its
 stdin (as the sandbox does) and waits for ``result.json``: the wall time includes

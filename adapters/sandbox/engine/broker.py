@@ -354,9 +354,9 @@ class Broker:
                 "transaction": "买" if order.is_buy else "卖",
                 "type": "限价单" if limit_price is not None else "市价单",
                 "amount": filled,
-                "price": price,
-                "total": filled * price,
-                "gains": 0.0 if (refused or order.is_buy) else getattr(self, "_last_gains", 0.0),
+                "price": round(price, 4),
+                "total": round(filled * price, 2),
+                "gains": 0.0 if (refused or order.is_buy) else round(getattr(self, "_last_gains", 0.0), 2),
                 "commission": 0.0 if refused else order.commission,
                 "status": "废单" if refused else "全部成交",
                 "orderAmount": order.amount,
@@ -366,6 +366,6 @@ class Broker:
                 "trueOrderAmount": order.amount,
                 "trueAmount": filled,
                 "trueLimitPrice": limit_price if limit_price is not None else 0.0,
-                "truePrice": price,
+                "truePrice": price,  # unrounded
             }
         )

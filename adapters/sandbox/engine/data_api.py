@@ -172,13 +172,19 @@ class Data:
             block[:, i] = values[f]
         return pd.DataFrame(block, index=pd.DatetimeIndex(times), columns=self._columns(fields))
 
-    def _daily_block(self, codes: List[str], field: str, end: Optional[datetime], count: Optional[int], start: Optional[datetime]) -> pd.DataFrame:
+    def _daily_block(
+        self, codes: List[str], field: str, end: Optional[datetime], count: Optional[int], start: Optional[datetime]
+    ) -> pd.DataFrame:
         """One field of many securities over the same rows (paused days kept): dates × codes."""
         rows = self._daily_rows(codes[0], end, count, start, False)
         cols = [self.feed.col(c) for c in codes]
         bars = self.feed.market.bars
         if field in ("avg", "factor", "paused"):
-            block = np.column_stack([self._daily_values(c, rows, field) for c in codes]) if rows.size else np.empty((0, len(codes)))
+            block = (
+                np.column_stack([self._daily_values(c, rows, field) for c in codes])
+                if rows.size
+                else np.empty((0, len(codes)))
+            )
         else:
             block = bars[field][np.ix_(rows, cols)]
         return pd.DataFrame(block, index=self.index[rows], columns=pd.Index(codes, dtype=object))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import sys
 import time as clock
+import traceback
 import types
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -196,7 +197,7 @@ class Engine:
             func(*args)
         except MemoryError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any error of the strategy fails the run
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error of the strategy fails the run
             raise UserFailure(user_traceback(exc), exception_line(exc), self.feed.now) from None
 
     def _at(self, row: int, moment: datetime) -> None:
@@ -491,7 +492,7 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
                 exec(compiled, module.__dict__)  # noqa: S102 - executing the strategy is the point
             except MemoryError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except (Exception, SystemExit) as exc:  # noqa: BLE001
                 raise UserFailure(user_traceback(exc), exception_line(exc), engine.feed.now) from None
             engine.start(module)
             for k in range(len(engine.days)):
@@ -503,6 +504,10 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
             limit = job.get("memory_mb") or 0
             text = f"MemoryError: 回测内存超出限制{f'（{limit} MB）' if limit else ''}"
             return _finish_failed(engine, sink, text, "MemoryError", engine.feed.now, wall0, cpu0)
+        except Exception as exc:  # noqa: BLE001 - the engine's own fault still ends the run with a result
+            traceback.print_exc(file=sys.stderr)
+            text = f"沙盒回测引擎内部错误：{type(exc).__name__}: {exc}"
+            return _finish_failed(engine, sink, text, f"{type(exc).__name__}: {exc}", engine.feed.now, wall0, cpu0)
         result = {
             "status": "done",
             "stats": engine.stats(clock.perf_counter() - wall0, clock.process_time() - cpu0),

@@ -197,3 +197,22 @@ def _without_timing(result):
     for key in ("report_done_seconds", "report_done_cpu_seconds"):
         out["stats"].pop(key, None)
     return out
+
+
+def test_sys_exit_in_the_strategy_fails_the_run_instead_of_ending_the_engine(run) -> None:
+    r = run("import sys\ndef initialize(context):\n    sys.exit(3)\n")
+    assert r.result["status"] == "failed"
+    assert r.result["error"]["exception"] == "SystemExit: 3"
+    assert "line 3, in initialize" in r.result["error"]["traceback"]
+
+
+def test_an_engine_fault_outside_the_strategy_still_writes_a_failed_result(run, monkeypatch) -> None:
+    from jqcli.adapters.sandbox.engine import runner
+
+    def broken(self, *args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner.Engine, "_end_of_day", broken)
+    r = run(NEVER, "2024-01-02", "2024-01-05")
+    assert r.result["status"] == "failed"
+    assert "沙盒回测引擎内部错误" in r.result["error"]["traceback"] and "boom" in r.result["error"]["traceback"]
