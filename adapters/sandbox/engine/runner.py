@@ -450,6 +450,15 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
         result = _failed({"traceback": text, "exception": lines[-1], "phase": "compile", "time": start_stamp}, 0)
         sink.result(result)
         return result
+    frequency = str(job.get("frequency") or "day")
+    if frequency not in ("day", "minute"):
+        text = f"沙盒不模拟 {frequency} 频率的回测：只支持 day（每天）和 minute（分钟）"
+        _error_event(sink, start_stamp, text)
+        result = _failed(
+            {"traceback": text, "exception": "ValueError: " + text, "phase": "runtime", "time": start_stamp}, 0
+        )
+        sink.result(result)
+        return result
     if not days:
         text = "回测区间内没有交易日"
         _error_event(sink, start_stamp, text)

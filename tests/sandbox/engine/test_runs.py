@@ -216,3 +216,9 @@ def test_an_engine_fault_outside_the_strategy_still_writes_a_failed_result(run, 
     r = run(NEVER, "2024-01-02", "2024-01-05")
     assert r.result["status"] == "failed"
     assert "沙盒回测引擎内部错误" in r.result["error"]["traceback"] and "boom" in r.result["error"]["traceback"]
+
+
+def test_tick_frequency_is_not_emulated_and_says_so(run) -> None:
+    r = run(NEVER, "2024-01-02", "2024-01-05", frequency="tick")
+    assert r.result["status"] == "failed" and "tick" in r.result["error"]["traceback"]
+    assert r.logs[-1]["level"] == "ERROR" and r.days == []
