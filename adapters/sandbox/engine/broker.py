@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 
 class OrderCost:
@@ -110,7 +110,7 @@ class Position:
         )
 
 
-class Positions(dict):  # type: ignore[type-arg]
+class Positions(dict):
     """``portfolio.positions``: a missing security reads as an empty position (not stored)."""
 
     def __missing__(self, security: str) -> Position:
@@ -201,7 +201,7 @@ class Broker:
     ) -> None:
         self.portfolio = portfolio
         self.costs: Dict[str, OrderCost] = dict(DEFAULT_COSTS)
-        self.slippage: Dict[str, object] = {
+        self.slippage: Dict[str, Union[FixedSlippage, PriceRelatedSlippage]] = {
             "stock": PriceRelatedSlippage(0.00246),
             "fund": PriceRelatedSlippage(0.00246),
         }
@@ -249,7 +249,7 @@ class Broker:
             refuse(f"下单失败：{display} 跌停，不能卖出")
             return None
         slip = self.slippage.get(kind) or self.slippage["stock"]
-        fill = min(max(slip.apply(quote.price, is_buy), quote.low_limit), quote.high_limit)  # type: ignore[attr-defined]
+        fill = min(max(slip.apply(quote.price, is_buy), quote.low_limit), quote.high_limit)
         if limit_price is not None and (fill > limit_price + 1e-9 if is_buy else fill < limit_price - 1e-9):
             refuse(f"下单失败：{display} 限价 {limit_price} 无法成交")
             return None

@@ -11,7 +11,7 @@ Ends later than the simulated moment are clamped to it (no look-ahead).
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,7 @@ class Data:
             money = bars["money"][rows, col]
             with np.errstate(divide="ignore", invalid="ignore"):
                 avg = np.where(vol > 0, money / np.where(vol > 0, vol, 1), bars["close"][rows, col])
-            return np.round(avg, 3 if U.security(code) and U.security(code).type == "etf" else 2)  # type: ignore[union-attr]
+            return np.round(avg, 3 if U.security(code) and U.security(code).type == "etf" else 2)
         if field == "factor":
             return np.ones(rows.size)
         if field == "paused":
@@ -124,7 +124,7 @@ class Data:
 
     def _minute_values(
         self, code: str, end: datetime, count: Optional[int], start: Optional[datetime], fields: List[str]
-    ):  # type: ignore[no-untyped-def]
+    ) -> Tuple[List[datetime], Dict[str, np.ndarray]]:
         times, bars = self.feed.minute_window(code, end, count, start)
         out: Dict[str, np.ndarray] = {}
         for f in fields:
@@ -353,13 +353,13 @@ class Data:
     def get_trade_days(self, start_date: Any = None, end_date: Any = None, count: Optional[int] = None) -> np.ndarray:
         if start_date is not None and count is not None:
             raise ValueError("get_trade_days 的 start_date 和 count 不能同时使用")
-        end = to_date(end_date) if end_date is not None else self.calendar[-1]
-        days = [d for d in self.calendar if d <= end]  # type: ignore[operator]
+        end = to_date(end_date) or self.calendar[-1]
+        days = [d for d in self.calendar if d <= end]
         if count is not None:
             days = days[-int(count) :] if int(count) > 0 else []
         elif start_date is not None:
-            start = to_date(start_date)
-            days = [d for d in days if d >= start]  # type: ignore[operator]
+            start = to_date(start_date) or self.calendar[0]
+            days = [d for d in days if d >= start]
         return np.array(days, dtype=object)
 
     def get_all_trade_days(self) -> np.ndarray:

@@ -43,16 +43,16 @@ class Expr:
         right = other if isinstance(other, Expr) else None
         return Expr(lambda f: op(self.eval(f), right.eval(f) if right else other), f"({self.label} {sym} {other!r})")
 
-    def __lt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __lt__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a < b, "<")
 
-    def __le__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __le__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a <= b, "<=")
 
-    def __gt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __gt__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a > b, ">")
 
-    def __ge__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __ge__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a >= b, ">=")
 
     def __eq__(self, o: Any) -> Expr:  # type: ignore[override]
@@ -225,7 +225,7 @@ class Query:
         import pandas as pd
 
         if self.filters:
-            mask = np.ones(len(frame), dtype=bool)
+            mask: Any = np.ones(len(frame), dtype=bool)
             for cond in self.filters:
                 got = cond.eval(frame)
                 mask &= np.asarray(got.fillna(False) if hasattr(got, "fillna") else got, dtype=bool)

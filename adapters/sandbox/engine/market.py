@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -82,7 +82,9 @@ class Market:
             arr.flags.writeable = False
 
     # -- stocks -------------------------------------------------------------------------------------------------
-    def _walk(self, stocks: List[U.Security], total: int, keep_from: int):  # type: ignore[no-untyped-def]
+    def _walk(
+        self, stocks: List[U.Security], total: int, keep_from: int
+    ) -> Tuple[np.ndarray, np.ndarray, None, np.ndarray]:
         prof = U.profiles()
         ns = len(stocks)
         price0 = tick_round(np.array([prof[s.code].price0 for s in stocks]), 2)
@@ -97,8 +99,8 @@ class Market:
         keep = total - keep_from
         kept_n = np.empty((keep, ns, 5))
         shock = np.empty((total, ns))
-        starts = np.zeros((total, ns), dtype=bool)
-        length = np.zeros((total, ns), dtype=np.int8)
+        starts: np.ndarray = np.zeros((total, ns), dtype=bool)
+        length: np.ndarray = np.zeros((total, ns), dtype=np.int8)
         for start in range(0, total, CHUNK):
             n = np.stack([g.standard_normal((CHUNK, 5)) for g in gens_n], axis=1)
             u = np.stack([g.random((CHUNK, 2)) for g in gens_u], axis=1)
@@ -129,7 +131,9 @@ class Market:
         self._price0 = price0
         return closes, kept_n, kept_u, paused
 
-    def _stock_bars(self, stocks, closes, n, u, paused, keep_from) -> None:  # type: ignore[no-untyped-def]
+    def _stock_bars(
+        self, stocks: List[U.Security], closes: np.ndarray, n: np.ndarray, u: None, paused: np.ndarray, keep_from: int
+    ) -> None:
         prof = U.profiles()
         ns = len(stocks)
         pre_all = np.vstack([self._price0[None, :], closes[:-1]])
@@ -163,7 +167,7 @@ class Market:
         _ = u
 
     # -- indexes and ETFs ---------------------------------------------------------------------------------------
-    def _indexes(self, stocks, closes, keep_from) -> Dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    def _indexes(self, stocks: List[U.Security], closes: np.ndarray, keep_from: int) -> Dict[str, np.ndarray]:
         prof = U.profiles()
         scol = {s.code: i for i, s in enumerate(stocks)}
         shares = np.array([prof[s.code].shares for s in stocks])

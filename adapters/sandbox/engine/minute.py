@@ -44,7 +44,7 @@ def slot_of(moment: time) -> int:
     return min(BARS, 120 + minutes - 13 * 60)
 
 
-def build(code: str, day: date, bar: Tuple[float, float, float, float, float, float], paused: bool, decimals: int):  # type: ignore[no-untyped-def]
+def build(code: str, day: date, bar: Tuple[float, ...], paused: bool, decimals: int) -> Dict[str, np.ndarray]:
     """The day's minute bars as a dict of 240-long arrays (open, high, low, close, volume, money)."""
     o, h, low, c, volume, money = bar
     if paused:

@@ -148,7 +148,8 @@ class Engine:
     def _trade(self, row: Dict[str, object]) -> None:
         if row["amount"]:
             sign = 1 if row["transaction"] == "买" else -1
-            self.flows[str(row["security"])] = self.flows.get(str(row["security"]), 0.0) + sign * float(row["total"])  # type: ignore[arg-type]
+            code = str(row["security"])
+            self.flows[code] = self.flows.get(code, 0.0) + sign * float(str(row["total"]))
         self.sink.emit({"e": "trade", **row})
 
     # -- trading ------------------------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ class Engine:
 
     def risk(self) -> Dict[str, object]:
         days = self.days[: len(self.values)]
-        return S.risk(days, self.values, self.capital, self.bench_values, self.bench_base())  # type: ignore[return-value]
+        return S.risk(days, self.values, self.capital, self.bench_values, self.bench_base())
 
 
 def _failed(
