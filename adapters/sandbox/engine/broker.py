@@ -159,11 +159,8 @@ class Portfolio:
 
 
 class Order:
-    _next = 1
-
-    def __init__(self, security: str, amount: int, is_buy: bool, when: datetime, style: object) -> None:
-        self.order_id = Order._next
-        Order._next += 1
+    def __init__(self, order_id: int, security: str, amount: int, is_buy: bool, when: datetime, style: object) -> None:
+        self.order_id = order_id
         self.security, self.amount, self.is_buy, self.add_time = security, amount, is_buy, when
         self.style = style
         self.filled = 0
@@ -211,6 +208,7 @@ class Broker:
         self.traded_value = 0.0
         self.buys = self.sells = 0
         self.orders: Dict[int, Order] = {}
+        self.next_id = 0  # order ids count from 1 in every run
 
     def new_day(self, day_index: int) -> None:
         self.day_index = day_index
@@ -225,7 +223,8 @@ class Broker:
     ) -> Optional[Order]:
         """Try to trade ``delta`` shares (positive buys, negative sells); None when refused."""
         is_buy = delta > 0
-        order = Order(security, abs(int(delta)), is_buy, when, style)
+        self.next_id += 1
+        order = Order(self.next_id, security, abs(int(delta)), is_buy, when, style)
         limit_price = getattr(style, "limit_price", None) if isinstance(style, LimitOrderStyle) else None
 
         def refuse(text: str) -> None:

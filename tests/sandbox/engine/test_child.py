@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.sandbox.engine.conftest import job_for
 
 CHILD = [sys.executable, "-m", "jqcli.adapters.sandbox.engine.child"]
@@ -92,7 +94,8 @@ def test_without_numpy_and_pandas_the_run_fails_naming_the_extra(tmp_path) -> No
     assert log["level"] == "ERROR" and "jqcli[sandbox]" in log["msg"]
 
 
-def test_a_child_killed_mid_run_leaves_no_result_and_whole_lines(tmp_path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_a_child_killed_mid_run_leaves_no_result_and_whole_lines(tmp_path, signum) -> None:
     spin = """
 def initialize(context):
     g.n = 0
@@ -112,7 +115,7 @@ def step(context):
         if events.exists() and events.read_bytes().count(b'"e":"day"') >= 2:
             break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signum)
     proc.wait(timeout=30)
     assert not (out / "result.json").exists()
     raw = events.read_bytes()
@@ -122,3 +125,17 @@ def step(context):
     assert [e["date"] for e in parsed if e["e"] == "day"] == ["2024-01-02", "2024-01-03"]
     assert parsed[-1] == {"e": "progress", "day_index": 2, "days": 22, "date": "2024-01-04"}  # the day it hung in
     assert not list(Path(out).glob("result.json.tmp*"))
+
+
+def test_the_cpu_limit_ends_a_spinning_strategy_failed_with_a_message(tmp_path) -> None:
+    spin = "def initialize(context):\n    run_daily(f, time='open')\ndef f(context):\n    while True:\n        pass\n"
+    proc = start(job_for(spin, tmp_path / "cpu", "2024-01-02", "2024-01-05", cpu_seconds=2))
+    assert proc.wait(timeout=120) == 0
+    result = json.loads((tmp_path / "cpu" / "result.json").read_text(encoding="utf-8"))
+    assert result["status"] == "failed"
+    assert "CPU 时间超出限制（2 秒）" in result["error"]["exception"]
+    frames = [x for x in result["error"]["traceback"].splitlines() if x.startswith("  File ")]
+    assert frames in (
+        ['  File "/tmp/strategy/user_code.py", line 4, in f'],
+        ['  File "/tmp/strategy/user_code.py", line 5, in f'],
+    )
