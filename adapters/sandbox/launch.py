@@ -33,8 +33,9 @@ def start_run(app, bt_id: int, *, lazy: bool = False) -> None:  # type: ignore[n
     if row["frequency"] not in ("day", "minute"):
         write_json_atomic(os.path.join(folder, "job.json"), {"frequency": row["frequency"]})
         message = f"沙盒引擎不模拟 {row['frequency']} 频率的回测,请改用 day 或 minute"
-        append_log(os.path.join(folder, "events.ndjson"), "ERROR", message, runs.now_text())
-        write_json_atomic(os.path.join(folder, "result.json"), failure(message, "NotImplementedError", "", 0))
+        when = f"{row['start_date']} 09:00:00"  # the simulated moment it would have started
+        append_log(os.path.join(folder, "events.ndjson"), "ERROR", message, when)
+        write_json_atomic(os.path.join(folder, "result.json"), failure(message, "NotImplementedError", when, 0))
         return
     try:
         app.runner.start(bt_id, runs.job_for(row, app.config, days), timeout=app.config.run_timeout)

@@ -188,3 +188,18 @@ def test_a_later_process_cancels_a_detached_run_through_its_pid_file(tmp_path) -
         starter.wait(7, 0.05)
     assert not any(_alive(p) for p in pids)
     assert json.loads((Path(starter.run_dir(7)) / "job.json").read_text())["timeout_seconds"] == 60
+
+
+def test_a_tick_run_fails_at_once_saying_the_frequency_is_not_emulated(fake_app, clock) -> None:
+    app = fake_app()
+    c = Client(app)
+    c.login()
+    built = c.build(c.edit_id("网格交易"), **{"backtest[frequency]": "tick"}).json
+    assert built["code"] == "00000"  # the site accepts tick (protocol.md §2.8); the engine cannot run it
+    run_id = built["data"]["backtestId"]
+    assert app.runner.pids(_internal(app)) == []
+    clock.advance(10)
+    error = c.get(f"/algorithm/backtest/error?backtestId={run_id}").json["data"]
+    assert error["state"] == "3" and error["logArr"] == ["沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
+    log = c.get(f"/algorithm/backtest/log?backtestId={run_id}&offset=0").json["data"]["logArr"]
+    assert log == ["2024-01-02 09:00:00 - ERROR - 沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
