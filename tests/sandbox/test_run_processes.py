@@ -203,3 +203,14 @@ def test_a_tick_run_fails_at_once_saying_the_frequency_is_not_emulated(fake_app,
     assert error["state"] == "3" and error["logArr"] == ["沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
     log = c.get(f"/algorithm/backtest/log?backtestId={run_id}&offset=0").json["data"]["logArr"]
     assert log == ["2024-01-02 09:00:00 - ERROR - 沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
+
+
+def test_a_run_being_started_is_not_taken_for_lost_until_its_job_is_stale(tmp_path) -> None:
+    runner = Runner(str(tmp_path / "s"), detach=True)
+    folder = Path(runner.run_dir(3))
+    folder.mkdir(parents=True)
+    (folder / "job.json").write_text("{}")  # the starter has written the job but not the supervisor's pid yet
+    assert runner.result(3) is None and not (folder / "result.json").exists()
+    old = os.path.getmtime(folder / "job.json") - 120
+    os.utime(folder / "job.json", (old, old))
+    assert runner.result(3)["error"]["traceback"] == "回测进程异常退出"
