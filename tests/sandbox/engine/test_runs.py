@@ -131,14 +131,14 @@ def test_a_name_error_on_the_kth_day_fails_with_the_line_function_and_log_up_to_
 
 
 def test_a_syntax_error_is_reported_as_the_compiler_prints_it_without_a_fabricated_frame(run) -> None:
-    r = run("def initialize(context):\n    x = (1,\n\ndef handle_data(context, data):\n    pass\n", dedent=False)
+    r = run("def initialize(context):\n    x = = 1\n\ndef handle_data(context, data):\n    pass\n", dedent=False)
     assert r.result["status"] == "failed"
     error = r.result["error"]
     assert error["phase"] == "compile"
     lines = error["traceback"].splitlines()
     assert lines[0].startswith('  File "user_code.py", line 2')
     assert "in <module>" not in error["traceback"] and "Traceback" not in error["traceback"]
-    assert lines[1].strip() == "x = (1,"
+    assert lines[1].strip() == "x = = 1"
     assert set(lines[2].strip()) == {"^"}
     assert lines[-1].startswith("SyntaxError: ")
     assert error["exception"] == lines[-1]
