@@ -13,12 +13,14 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from jqcli.adapters.sandbox import ids
+from jqcli.adapters.sandbox import ids, launch
 from jqcli.adapters.sandbox.db import Database
 from jqcli.adapters.sandbox.faults import FAULT_HEADER, FaultPlan
 from jqcli.adapters.sandbox.markup import not_found_page
+from jqcli.adapters.sandbox.outputs import OutputCache
+from jqcli.adapters.sandbox.runner import Runner
 from jqcli.adapters.sandbox.web import (
     Request,
     Response,
@@ -48,6 +50,10 @@ class SandboxConfig:
     free_minutes: int = 60  # free backtest minutes per account and day
     faults: str = ""
     latency_ms: float = 0.0
+    run_timeout: float = 120.0  # wall-clock seconds one backtest's engine may run before it is killed
+    run_memory_mb: int = 2048  # address-space limit of the engine child
+    detach_runs: bool = False  # embedded mode: runs outlive the process that started them
+    engine_command: Optional[Tuple[str, ...]] = None  # tests: another child command line than the engine's
 
 
 class SystemClock:
@@ -150,12 +156,24 @@ class SandboxApp:
         self.post_counts: Dict[tuple, tuple] = {}  # community list counts per filter (posts never change)
         self.faults = FaultPlan.parse(self.config.faults, seed=self.config.seed, latency_ms=self.config.latency_ms)
         self.stats = RequestStats()
+        self.runner = Runner(state_path, detach=self.config.detach_runs, command=self.config.engine_command)
+        self.outputs = OutputCache()
+
+    # -- backtest processes (``launch``) ---------------------------------------------------------
+    def start_run(self, bt_id: int, *, lazy: bool = False) -> None:
+        launch.start_run(self, bt_id, lazy=lazy)
+
+    def ensure_started(self, row, now: float) -> None:  # type: ignore[no-untyped-def]
+        launch.ensure_started(self, row, now)
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: Dict[str, object], start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
         req = Request(environ)
-        resp = self.handle(req)
+        try:
+            resp = self.handle(req)
+        finally:
+            self.db.release()  # the pool bounds the connections (and fds) however many threads come and go
         headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(resp.body))))
         start_response(resp.status_line(), headers)
@@ -238,6 +256,7 @@ class SandboxApp:
         return None if value is None else int(value)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        self.runner.shutdown()
         self.db.close()
 
 

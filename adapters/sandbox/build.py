@@ -19,6 +19,7 @@ from jqcli.adapters.sandbox.runs import (
     parse_day,
     previous_weekday,
     trade_days,
+    unfinished,
 )
 from jqcli.adapters.sandbox.strategy_views import apply_form, own_strategy
 from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
@@ -26,6 +27,7 @@ from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
 NUMERIC_BASE = 55500000  # backtestId_ = NUMERIC_BASE + internal id (the site's ids look like 55544646)
 MAX_RUNNING = 2
 FREQUENCIES = ("day", "minute", "tick")
+RECENT_SECONDS = 3 * 86400.0  # older runs are over: no emulated time or engine limit lasts that long
 
 
 def build(call) -> Response:  # type: ignore[no-untyped-def]
@@ -61,11 +63,11 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
     minutes = minutes_cost(len(days), frequency)
     use_credit = call.req.param("useCredit") == "1"
     with call.db.write() as conn:
-        running = conn.execute(
-            "SELECT COUNT(*) FROM backtests WHERE user_id=? AND deleted=0 AND cancelled_at IS NULL"
-            " AND created + queue_s + run_s > ?",
-            (call.user_id, call.now),
-        ).fetchone()[0]
+        recent = conn.execute(
+            "SELECT * FROM backtests WHERE user_id=? AND deleted=0 AND cancelled_at IS NULL AND created > ?",
+            (call.user_id, call.now - RECENT_SECONDS),
+        ).fetchall()
+        running = sum(1 for row in recent if unfinished(call.app, row, call.now))
         if running >= MAX_RUNNING:
             return fail(f"当前可并行回测数已达{MAX_RUNNING}个")
         refusal = _charge(call, conn, minutes, use_credit)
@@ -93,9 +95,10 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
             ),
         )
         bt_id = int(cur.lastrowid)
-        ids.register_canonical(conn, call.config.seed, ids.BACKTEST, [bt_id])
+        ids.register_backtests(conn, call.config.seed, [bt_id])
         if btype == 1:
             conn.execute("UPDATE strategies SET compile_count=compile_count+1 WHERE id=?", (strategy_id,))
+    call.app.start_run(bt_id)  # the engine starts at once; the emulated queue time overlaps it
     return ok(
         {
             "algorithmId": call.mint(ids.STRATEGY, strategy_id),
@@ -122,13 +125,18 @@ def _charge(call, conn, minutes: int, use_credit: bool) -> str:  # type: ignore[
     return ""
 
 
-def backtest_by_any_id(call, alias: str):  # type: ignore[no-untyped-def]
-    """A live backtest from any alias ever issued, or the numeric ``backtestId_``."""
+DETAIL_ROLES = (ids.BACKTEST, ids.BT_LIST, ids.BT_DETAIL)  # protocol.md §2.10 (+ the numeric id)
+
+
+def backtest_by_any_id(call, alias: str, roles=DETAIL_ROLES, *, numeric: bool = True):  # type: ignore[no-untyped-def]
+    """A live backtest named by an alias of one of ``roles`` ever issued, or (``numeric``) by ``backtestId_``."""
     alias = (alias or "").strip()
     if alias.isdigit():
+        if not numeric:
+            return None
         obj = int(alias) - NUMERIC_BASE
     else:
-        obj = call.resolve(ids.BACKTEST, alias)
+        obj = call.resolve(roles, alias)
     if obj is None or obj <= 0:
         return None
     return call.db.one("SELECT * FROM backtests WHERE id=? AND deleted=0", (obj,))

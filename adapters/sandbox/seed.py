@@ -37,6 +37,7 @@ CATES = (3,) * 12 + (10,) * 5 + (16,) * 3 + (13,)
 def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
     """Generate the data once per state file (safe when several processes start together)."""
     if db.meta("seeded"):
+        _register_roles(db)
         return
     with db.write() as conn:
         if conn.execute("SELECT value FROM meta WHERE key='seeded'").fetchone():
@@ -52,8 +53,22 @@ def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
                 ("seed", str(config.seed)),
                 ("posts", str(config.posts)),
                 ("secret", os.urandom(16).hex()),
+                ("bt_roles", "1"),
             ],
         )
+
+
+def _register_roles(db) -> None:  # type: ignore[no-untyped-def]
+    """State files made before backtest roles were told apart get the canonical aliases of every role."""
+    if db.meta("bt_roles"):
+        return
+    with db.write() as conn:
+        if conn.execute("SELECT value FROM meta WHERE key='bt_roles'").fetchone():
+            return
+        seed = int(conn.execute("SELECT value FROM meta WHERE key='seed'").fetchone()[0])
+        objs = [row[0] for row in conn.execute("SELECT id FROM backtests")]
+        ids.register_backtests(conn, seed, objs)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bt_roles', '1')")
 
 
 def _accounts(conn, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -170,8 +185,11 @@ def _insert_backtests(conn, seed: int, rows: List[Tuple]) -> List[int]:  # type:
         [(first + i, *row) for i, row in enumerate(rows)],
     )
     new_ids = list(range(first, first + len(rows)))
-    ids.register_canonical(conn, seed, ids.BACKTEST, new_ids)
+    ids.register_backtests(conn, seed, new_ids)
     return new_ids
+
+
+BACKTEST_EVERY = 12
 
 
 def _pinned_cate(index: int, pinned: set) -> int:
@@ -189,16 +207,19 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
         author = 1 if i == 10 else 3 + rng.randrange(AUTHORS)
         add = ANCHOR - i * 2700.0 - rng.randrange(1800)
         title, theme = post_title(rng)
-        has_bt = i % 3 == 0
-        if has_bt:
+        if i % 3 == 0:  # the random draws stay the same, so the rest of the seeded community does too
             start_year = 2019 + rng.randrange(5)
+            code = strategy_code(rng, theme)
+        if i % BACKTEST_EVERY == 0:
+            # Every post's backtest runs for real when first read (about a second each), so only every
+            # twelfth post carries one: a full archive of the default 1,000 posts stays well under a minute.
             backtests.append(
                 (
                     author,
                     None,
                     0,
                     theme,
-                    strategy_code(rng, theme),
+                    code,
                     f"{start_year}-01-02",
                     f"{start_year + 1}-06-28",
                     1000000.0,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import signal
 import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
+
+import pytest
 
 from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.embedded import open_embedded
@@ -66,7 +70,8 @@ def test_state_survives_a_restart_with_old_ids_and_sessions(tmp_path, clock) -> 
     first = SandboxApp(path, SandboxConfig(posts=50, seed=5), clock=clock)
     c = Client(first)
     c.login()
-    created = c.post("/algorithm/index/new", {"code": "x = 1\n"}, headers=XHR).json["data"]["algorithmId"]
+    location = c.post("/algorithm/index/new", {"code": "x = 1\n"}, headers=XHR).header("Location")
+    created = location.split("algorithmId=")[1].split("&")[0]
     post = c.get("/community/post/listV2?limit=3").json["data"]["list"][0]
     first.close()
     second = SandboxApp(path, SandboxConfig(posts=999, seed=5), clock=clock)
@@ -87,7 +92,7 @@ def test_two_apps_on_one_file_share_state_like_two_processes(tmp_path, clock) ->
 
     def create(client: Client, n: int) -> None:
         for i in range(n):
-            assert client.post("/algorithm/index/new", {"code": f"# {i}\n"}, headers=XHR).json["code"] == "00000"
+            assert client.post("/algorithm/index/new", {"code": f"# {i}\n"}, headers=XHR).status == 302
 
     threads = [threading.Thread(target=create, args=(c, 10)) for c in (ca, cb)]
     for t in threads:
@@ -178,3 +183,47 @@ def test_processes_starting_together_on_one_file_seed_it_once(tmp_path) -> None:
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     assert [out.strip() for out, _ in outputs] == ["300"] * 3
+
+
+def _open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/<pid>/fd")
+def test_serve_keeps_its_file_descriptors_bounded_over_many_short_connections(tmp_path) -> None:
+    """Issue 10 item 25: one SQLite connection per client connection, never closed, exhausted the fds."""
+    server = start_sandbox_server(str(tmp_path / "fds.sqlite3"), "--posts", "20")
+    try:
+        host, port = server.url.split("//")[1].split(":")
+
+        def one_request() -> None:
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            conn.request("GET", "/community/post/listV2?limit=1", headers={"Connection": "close"})
+            resp = conn.getresponse()
+            assert resp.status == 200 and b'"list"' in resp.read()
+            conn.close()
+
+        for _ in range(50):
+            one_request()
+        baseline = _open_fds(server.proc.pid)
+        for _ in range(3000):
+            one_request()
+        assert _open_fds(server.proc.pid) <= baseline + 16
+    finally:
+        server.stop()
+
+
+def test_embedded_engine_limits_come_from_engine_json_and_bad_values_are_usage_errors(tmp_path) -> None:
+    from jqcli.adapters.sandbox.embedded import engine_limits
+    from jqcli.domain.errors import UsageError
+
+    assert engine_limits(str(tmp_path)) == {}
+    (tmp_path / "engine.json").write_text('{"run_timeout": 7, "run_memory_mb": 900}')
+    box = open_embedded(str(tmp_path))
+    assert box.app.config.run_timeout == 7.0 and box.app.config.run_memory_mb == 900
+    assert box.app.config.detach_runs is True
+    box.close()
+    for bad in ('{"run_timeout": 0}', '{"run_timeout": "5"}', '{"timeout": 5}', "[1]", "{"):
+        (tmp_path / "engine.json").write_text(bad)
+        with pytest.raises(UsageError):
+            engine_limits(str(tmp_path))
