@@ -8,17 +8,21 @@ writes (which decides when faults strike, see ``faults``).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from jqcli.adapters.sandbox import ids
 from jqcli.adapters.sandbox.db import Database
 from jqcli.adapters.sandbox.faults import FAULT_HEADER, FaultPlan
 from jqcli.adapters.sandbox.markup import not_found_page
+from jqcli.adapters.sandbox.outputs import OutputCache
+from jqcli.adapters.sandbox.runner import Runner
+from jqcli.adapters.sandbox.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 from jqcli.adapters.sandbox.web import (
     Request,
     Response,
@@ -48,6 +52,10 @@ class SandboxConfig:
     free_minutes: int = 60  # free backtest minutes per account and day
     faults: str = ""
     latency_ms: float = 0.0
+    run_timeout: float = 120.0  # wall-clock seconds one backtest's engine may run before it is killed
+    run_memory_mb: int = 2048  # address-space limit of the engine child
+    detach_runs: bool = False  # embedded mode: runs outlive the process that started them
+    engine_command: Optional[Tuple[str, ...]] = None  # tests: another child command line than the engine's
 
 
 class SystemClock:
@@ -150,12 +158,62 @@ class SandboxApp:
         self.post_counts: Dict[tuple, tuple] = {}  # community list counts per filter (posts never change)
         self.faults = FaultPlan.parse(self.config.faults, seed=self.config.seed, latency_ms=self.config.latency_ms)
         self.stats = RequestStats()
+        self.runner = Runner(state_path, detach=self.config.detach_runs, command=self.config.engine_command)
+        self.outputs = OutputCache()
+
+    # -- backtest processes ----------------------------------------------------------------------
+    def start_run(self, bt_id: int, *, lazy: bool = False) -> None:
+        """Start the engine for a run (never for a compile error); ``lazy``: readers wait for it."""
+        from jqcli.adapters.sandbox import runs
+
+        row = self.db.one("SELECT * FROM backtests WHERE id=?", (bt_id,))
+        if row is None or row["compile_error"]:
+            return
+        first, last = runs.parse_day(row["start_date"]), runs.parse_day(row["end_date"])
+        days = runs.trade_days(first, last) if first and last else []
+        folder = self.runner.run_dir(bt_id)
+        try:
+            os.makedirs(self.runner.root, exist_ok=True)
+            os.mkdir(folder)  # the claim: one process starts a run, even when several readers race
+        except FileExistsError:
+            return
+        if lazy:
+            with open(os.path.join(folder, "lazy"), "w", encoding="ascii") as fh:
+                fh.write("1")
+        if row["frequency"] not in ("day", "minute"):
+            write_json_atomic(os.path.join(folder, "job.json"), {"frequency": row["frequency"]})
+            message = f"沙盒引擎不模拟 {row['frequency']} 频率的回测,请改用 day 或 minute"
+            append_log(os.path.join(folder, "events.ndjson"), "ERROR", message, runs.now_text())
+            write_json_atomic(os.path.join(folder, "result.json"), failure(message, "NotImplementedError", "", 0))
+            return
+        try:
+            self.runner.start(bt_id, runs.job_for(row, self.config, days), timeout=self.config.run_timeout)
+        except OSError as exc:
+            message = f"{CRASH_TEXT}: {exc}"
+            write_json_atomic(os.path.join(folder, "result.json"), failure(message, "OSError", "", 0))
+
+    def ensure_started(self, row, now: float) -> None:  # type: ignore[no-untyped-def]
+        """Runs made before they could execute (the seeded history) run on first read; whoever reads
+        one waits for its result (bounded by the run timeout), so an old run never reads as running."""
+        folder = self.runner.run_dir(row["id"])
+        if not os.path.isdir(folder):
+            if row["created"] + row["queue_s"] + row["run_s"] > now:
+                return  # built by an older sandbox that did not run strategies: nothing to catch up yet
+            self.start_run(row["id"], lazy=True)
+        if not os.path.exists(os.path.join(folder, "lazy")) or self.runner.result(row["id"]) is not None:
+            return
+        deadline = time.monotonic() + self.config.run_timeout + 10
+        while self.runner.result(row["id"]) is None and time.monotonic() < deadline:
+            self.runner.wait(row["id"], 0.05)  # ours: blocks on the process; another process's: polls
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: Dict[str, object], start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
         req = Request(environ)
-        resp = self.handle(req)
+        try:
+            resp = self.handle(req)
+        finally:
+            self.db.release()  # the pool bounds the connections (and fds) however many threads come and go
         headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(resp.body))))
         start_response(resp.status_line(), headers)
@@ -238,6 +296,7 @@ class SandboxApp:
         return None if value is None else int(value)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        self.runner.shutdown()
         self.db.close()
 
 

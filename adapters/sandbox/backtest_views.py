@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import List, Optional
+from typing import List
 
-from jqcli.adapters.sandbox import ids, runs
+from jqcli.adapters.sandbox import curves, ids, runs
 from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
 from jqcli.adapters.sandbox.markup import detail_page, history_page, history_row, not_found_page, pagination
 from jqcli.adapters.sandbox.strategy_views import own_strategy, page_token
@@ -39,12 +39,13 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
     )
     rendered, now_seen = [], []
     for index, bt in enumerate(rows, start=(current - 1) * size + 1):
-        state = runs.state_at(bt, call.now)
+        run = runs.RunView(call.app, bt, call.now)
+        state = run.state
         if state >= runs.DONE and not bt["list_seen_terminal"]:
             # The real list lags one poll behind completion: the first read after the end still says running.
             state = runs.RUNNING
             now_seen.append((bt["id"],))
-        rendered.append(history_row(_row_view(call, bt, index, state)))
+        rendered.append(history_row(_row_view(call, run, index, state)))
     if now_seen:
         with call.db.write() as conn:
             conn.executemany("UPDATE backtests SET list_seen_terminal=1 WHERE id=?", now_seen)
@@ -52,11 +53,13 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
     return html_response(history_page(s["name"], rendered, pager))
 
 
-def _row_view(call, bt, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
+def _row_view(call, run: runs.RunView, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
+    bt = run.row
     metrics = ["--", "--", "--"]
     if state == runs.DONE:
-        st = _series(bt).stats()
-        metrics = [f"{st[k] * 100:.2f}%" for k in ("algorithm_return", "benchmark_return", "max_drawdown")]
+        st = run.stats()
+        keys = ("algorithm_return", "benchmark_return", "max_drawdown")
+        metrics = [f"{float(st[k]) * 100:.2f}%" if isinstance(st.get(k), (int, float)) else "--" for k in keys]
     created = fmt_time(bt["created"])
     return {
         "list_id": call.mint(ids.BACKTEST, bt["id"]),
@@ -72,14 +75,10 @@ def _row_view(call, bt, index: int, state: int) -> dict:  # type: ignore[no-unty
         "start": bt["start_date"],
         "end": bt["end_date"],
         "capital": str(float(bt["capital"])),
-        "run_time": f"{max(1, int(bt['run_s']))}秒" if state in (runs.DONE, runs.FAILED) else "--",
+        "run_time": f"{max(1, int(run.seconds()))}秒" if state in (runs.DONE, runs.FAILED) else "--",
         "frequency": runs.FREQ_TEXT.get(bt["frequency"], bt["frequency"]),
         "metrics": metrics,
     }
-
-
-def _series(bt) -> runs.Series:  # type: ignore[no-untyped-def]
-    return runs.series_for(bt["code"], bt["start_date"], bt["end_date"], float(bt["capital"]), bt["frequency"])
 
 
 def detail(call) -> Response:  # type: ignore[no-untyped-def]
@@ -87,7 +86,7 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
     bt = backtest_by_any_id(call, call.req.param("backtestId"))
     if bt is None or bt["user_id"] != call.user_id:
         return html_response(not_found_page(), 404)
-    state = runs.state_at(bt, call.now)
+    state = runs.RunView(call.app, bt, call.now).state
     info = {
         "run_id": call.mint(ids.BACKTEST, bt["id"]),
         "algorithm_id": call.mint(ids.STRATEGY, bt["strategy_id"]),
@@ -128,28 +127,25 @@ def stats(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call, empty_when_missing=[])
     if refusal:
         return refusal
-    if runs.state_at(bt, call.now) != runs.DONE:
+    run = runs.RunView(call.app, bt, call.now)
+    if run.state != runs.DONE:
         return ok([])
-    return ok(_series(bt).stats())
-
-
-def _available(bt, now: float, total: int) -> int:  # type: ignore[no-untyped-def]
-    if runs.state_at(bt, now) == runs.FAILED:
-        return 0
-    return int(total * runs.progress_at(bt, now))
+    return ok(run.stats() or [])
 
 
 def result(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    state = runs.state_at(bt, call.now)
-    series = _series(bt)
+    run = runs.RunView(call.app, bt, call.now)
+    if run.state == runs.QUEUED:
+        return ok({"state": str(run.state), "result": None, "userRecord": None})
+    out = run.outputs()
+    days = out.days[: out.days_before(run.cutoff())]
     offset = _offset(call)
-    page: Optional[dict] = None
-    if state != runs.QUEUED:
-        page = series.curve_page(offset, runs.RESULT_PAGE, _available(bt, call.now, len(series.days)))
-    return ok({"state": str(state), "result": page, "userRecord": None})
+    page = curves.curve_page(days, offset, runs.RESULT_PAGE)
+    records = curves.user_record(out.records, days, _offset(call, "userRecordOffset"), runs.RESULT_PAGE)
+    return ok({"state": str(run.state), "result": page, "userRecord": records})
 
 
 def log(call) -> Response:  # type: ignore[no-untyped-def]
@@ -157,27 +153,40 @@ def log(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    state = runs.state_at(bt, call.now)
-    lines: List[str] = _series(bt).log_lines()
-    available = _available(bt, call.now, len(lines))
+    if "offset" not in call.req.query and "offset" not in call.req.form:
+        return Response(400, [("Content-Type", "text/html; charset=utf-8")], b"")  # protocol.md §9.1
+    run = runs.RunView(call.app, bt, call.now)
+    cutoff = run.cutoff()
+    lines = [text for day, text in run.outputs().logs if cutoff is None or day <= cutoff]
+    if run.compile_error and run.terminal:
+        first, *rest = run.compile_error.splitlines()
+        lines = [f"{fmt_time(bt['created'] + bt['queue_s'])} - ERROR - {first}", *rest]
+    available = len(lines)
     offset = _offset(call)
     visible = min(available, runs.LOG_CAP)
     page = lines[offset : min(visible, offset + runs.LOG_PAGE)] if offset < visible else []
     capped = available > runs.LOG_CAP and offset + len(page) >= runs.LOG_CAP
-    return ok({"state": str(state), "logArr": page, "offset": str(offset), "max": capped})
+    return ok({"state": str(run.state), "logArr": page, "offset": str(offset), "max": capped})
 
 
 def error(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    state = runs.state_at(bt, call.now)
-    lines = bt["compile_error"].split("\n") if state == runs.FAILED and bt["compile_error"] else []
-    return ok({"state": str(state), "logArr": lines})
+    run = runs.RunView(call.app, bt, call.now)
+    lines: List[str] = []
+    if run.state == runs.FAILED:
+        if run.compile_error:
+            lines = run.compile_error.split("\n")
+        else:
+            failure = (run.result or {}).get("error")
+            text = str(failure.get("traceback") or "") if isinstance(failure, dict) else ""
+            lines = [line for line in text.split("\n") if line.strip()]
+    return ok({"state": str(run.state), "logArr": lines})
 
 
-def _offset(call) -> int:  # type: ignore[no-untyped-def]
-    text = call.req.param("offset", "0").strip()
+def _offset(call, name: str = "offset") -> int:  # type: ignore[no-untyped-def]
+    text = call.req.param(name, "0").strip()
     return int(text) if text.isdigit() else 0
 
 
@@ -197,8 +206,9 @@ def cancel(call) -> Response:  # type: ignore[no-untyped-def]
     bt = backtest_by_any_id(call, call.req.param("backtestId"))
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在")
-    if runs.state_at(bt, call.now) not in (runs.QUEUED, runs.RUNNING):
+    if runs.RunView(call.app, bt, call.now).state not in (runs.QUEUED, runs.RUNNING):
         return fail("在此状态不能取消")
     with call.db.write() as conn:
         conn.execute("UPDATE backtests SET cancelled_at=? WHERE id=? AND cancelled_at IS NULL", (call.now, bt["id"]))
+    call.app.runner.kill(bt["id"], cancelled=True)  # the engine's process group goes with the cancel
     return ok(None)

@@ -19,6 +19,7 @@ from jqcli.adapters.sandbox.runs import (
     parse_day,
     previous_weekday,
     trade_days,
+    unfinished,
 )
 from jqcli.adapters.sandbox.strategy_views import apply_form, own_strategy
 from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
@@ -26,6 +27,7 @@ from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
 NUMERIC_BASE = 55500000  # backtestId_ = NUMERIC_BASE + internal id (the site's ids look like 55544646)
 MAX_RUNNING = 2
 FREQUENCIES = ("day", "minute", "tick")
+RECENT_SECONDS = 3 * 86400.0  # older runs are over: no emulated time or engine limit lasts that long
 
 
 def build(call) -> Response:  # type: ignore[no-untyped-def]
@@ -61,11 +63,11 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
     minutes = minutes_cost(len(days), frequency)
     use_credit = call.req.param("useCredit") == "1"
     with call.db.write() as conn:
-        running = conn.execute(
-            "SELECT COUNT(*) FROM backtests WHERE user_id=? AND deleted=0 AND cancelled_at IS NULL"
-            " AND created + queue_s + run_s > ?",
-            (call.user_id, call.now),
-        ).fetchone()[0]
+        recent = conn.execute(
+            "SELECT * FROM backtests WHERE user_id=? AND deleted=0 AND cancelled_at IS NULL AND created > ?",
+            (call.user_id, call.now - RECENT_SECONDS),
+        ).fetchall()
+        running = sum(1 for row in recent if unfinished(call.app, row, call.now))
         if running >= MAX_RUNNING:
             return fail(f"当前可并行回测数已达{MAX_RUNNING}个")
         refusal = _charge(call, conn, minutes, use_credit)
@@ -96,6 +98,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
         ids.register_canonical(conn, call.config.seed, ids.BACKTEST, [bt_id])
         if btype == 1:
             conn.execute("UPDATE strategies SET compile_count=compile_count+1 WHERE id=?", (strategy_id,))
+    call.app.start_run(bt_id)  # the engine starts at once; the emulated queue time overlaps it
     return ok(
         {
             "algorithmId": call.mint(ids.STRATEGY, strategy_id),

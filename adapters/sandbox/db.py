@@ -1,6 +1,11 @@
-"""The sandbox's state: one SQLite file, one connection per thread.
+"""The sandbox's state: one SQLite file, connections from a small bounded pool.
 
-WAL mode and a busy timeout let many threads and processes share the file;
+A thread takes a connection on first use and hands it back with ``release()``
+at the end of each request (``SandboxApp.__call__`` does it); at most
+``POOL_IDLE`` idle connections are kept, the others are closed.  So a server
+whose threads come and go (one per client connection) holds a bounded number
+of file descriptors however many connections it has served.  WAL mode and
+a busy timeout let many threads and processes share the file;
 writes run in short ``BEGIN IMMEDIATE`` transactions so that two builds can
 never both see "one running backtest" and both start.
 """
@@ -11,7 +16,7 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, List
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -56,8 +61,11 @@ CREATE TABLE IF NOT EXISTS purchases(user_id INTEGER, post_id INTEGER, PRIMARY K
 """
 
 
+POOL_IDLE = 8  # idle connections kept for the next request; more are closed when handed back
+
+
 class Database:
-    """Thread-local connections to one SQLite file."""
+    """Pooled connections to one SQLite file: a thread holds one from first use until ``release()``."""
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
@@ -65,22 +73,43 @@ class Database:
         if folder:
             os.makedirs(folder, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._idle: List[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._closed = False
         self.conn().executescript(SCHEMA)
+        self.release()
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                conn = self._open()
+            self._local.conn = conn
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def release(self) -> None:
+        """Hand this thread's connection back to the pool (closed when the pool is full or shut)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with self._lock:
+            if not self._closed and len(self._idle) < POOL_IDLE:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -109,11 +138,10 @@ class Database:
         return default if value is None else str(value)
 
     def close(self) -> None:
+        """Close the idle connections and this thread's; threads still inside a request close theirs on release."""
+        self.release()
         with self._lock:
-            conns, self._all = self._all, []
+            self._closed = True
+            conns, self._idle = self._idle, []
         for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                continue
-        self._local = threading.local()
+            conn.close()

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Dict
 
-from jqcli.adapters.sandbox import auth_views, backtest_views, build, clone_views, community_views, strategy_views
+from jqcli.adapters.sandbox import (
+    auth_views,
+    backtest_views,
+    build,
+    clone_views,
+    community_views,
+    ledger_views,
+    strategy_views,
+)
 from jqcli.adapters.sandbox.app import Route
 
 ROUTES: Dict[str, Route] = {
@@ -36,6 +44,11 @@ ROUTES: Dict[str, Route] = {
     "/algorithm/backtest/log": Route(backtest_views.log, "json", "optional"),
     "/algorithm/backtest/error": Route(backtest_views.error, "json", "optional"),
     "/algorithm/backtest/del": Route(backtest_views.delete, "json", "full", write=True),
+    "/algorithm/backtest/transactionInfo": Route(ledger_views.transaction_info, "json", "optional"),
+    "/algorithm/backtest/positionInfo": Route(ledger_views.position_info, "json", "optional"),
+    "/algorithm/backtest/risk": Route(ledger_views.risk, "json", "optional"),
+    "/algorithm/backtest/runTimeInfo": Route(ledger_views.run_time_info, "json", "optional"),
+    "/algorithm/index/statistics": Route(ledger_views.statistics, "json", "full"),
     "/community/post/listV2": Route(community_views.list_v2, "json", "optional"),
     "/community/post/detailV2": Route(community_views.detail_v2, "json", "optional"),
     "/community/post/replyList": Route(community_views.reply_list, "json", "optional"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from datetime import datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlencode
 
@@ -210,12 +212,23 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+# The site's behaviour (states, paging, markup) is tested against a scripted stand-in of the engine
+# child (fast, and independent of the engine's numbers); tests that check the real engine's numbers
+# pass ``engine_command=None``.
+FAKE_ENGINE = (sys.executable, str(Path(__file__).with_name("fake_engine.py")))
+
+
+def settle(app: SandboxApp, timeout: float = 120.0) -> None:
+    """Wait until every engine process the app started has ended (the clock still decides the state)."""
+    assert app.runner.wait_all(timeout), "engine runs did not end in time"
+
+
 @pytest.fixture
 def make_app(tmp_path, clock):
     apps = []
 
     def make(name: str = "state.sqlite3", **overrides) -> SandboxApp:
-        config = SandboxConfig(**{"posts": 120, "seed": 3, **overrides})
+        config = SandboxConfig(**{"posts": 120, "seed": 3, "engine_command": FAKE_ENGINE, **overrides})
         app = SandboxApp(str(tmp_path / name), config, clock=clock)
         apps.append(app)
         return app

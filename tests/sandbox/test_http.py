@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import signal
 import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
+
+import pytest
 
 from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.embedded import open_embedded
@@ -178,3 +182,31 @@ def test_processes_starting_together_on_one_file_seed_it_once(tmp_path) -> None:
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     assert [out.strip() for out, _ in outputs] == ["300"] * 3
+
+
+def _open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/<pid>/fd")
+def test_serve_keeps_its_file_descriptors_bounded_over_many_short_connections(tmp_path) -> None:
+    """Issue 10 item 25: one SQLite connection per client connection, never closed, exhausted the fds."""
+    server = start_sandbox_server(str(tmp_path / "fds.sqlite3"), "--posts", "20")
+    try:
+        host, port = server.url.split("//")[1].split(":")
+
+        def one_request() -> None:
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            conn.request("GET", "/community/post/listV2?limit=1", headers={"Connection": "close"})
+            resp = conn.getresponse()
+            assert resp.status == 200 and b'"list"' in resp.read()
+            conn.close()
+
+        for _ in range(50):
+            one_request()
+        baseline = _open_fds(server.proc.pid)
+        for _ in range(3000):
+            one_request()
+        assert _open_fds(server.proc.pid) <= baseline + 16
+    finally:
+        server.stop()
