@@ -126,9 +126,11 @@ class JoinQuantSession:
             raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
         return text
 
-    def get_json(self, path: str, params: Params = None, *, referer: str = "", auth: str = "required") -> dict:
-        """GET a JSON endpoint and return the whole envelope (a dict)."""
-        response = self.request("GET", path, params=params, referer=referer, auth=auth)
+    def get_json(
+        self, path: str, params: Params = None, *, referer: str = "", auth: str = "required", retry: bool = True
+    ) -> dict:
+        """GET a JSON endpoint and return the whole envelope (a dict); ``retry=False`` for side-effecting GETs."""
+        response = self.request("GET", path, params=params, referer=referer, auth=auth, retry=retry)
         return self.parse_json(response, path)
 
     def post_form(
@@ -187,11 +189,13 @@ class JoinQuantSession:
         auth: str = "required",
         follow: bool = False,
         extra_headers: Sequence[Tuple[str, str]] = (),
+        retry: bool = True,
     ) -> HttpResponse:
+        """One request; GETs are retried unless ``retry=False`` (a GET with side effects, e.g. addExportZip)."""
         url = self.url(path, params)
         headers = self._headers(method, referer, xhr, auth, path, body is not None) + tuple(extra_headers)
         request = HttpRequest(method=method, url=url, headers=headers, body=body)
-        response = self._send(request)
+        response = self._send(request, retry=retry)
         if follow and method == "GET":
             response = self._follow_same_origin(response, headers)
         return self._check(response, path)
@@ -218,8 +222,8 @@ class JoinQuantSession:
             raise NotAuthenticated("未登录,请先配置 token/cookie", details={"path": path}, hint=EXPIRED_HINT)
         return tuple(headers)
 
-    def _send(self, request: HttpRequest) -> HttpResponse:
-        idempotent = request.method in ("GET", "HEAD")
+    def _send(self, request: HttpRequest, *, retry: bool = True) -> HttpResponse:
+        idempotent = retry and request.method in ("GET", "HEAD")
         attempt = 0
         while True:
             attempt += 1
