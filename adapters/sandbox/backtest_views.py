@@ -62,9 +62,9 @@ def _row_view(call, run: runs.RunView, index: int, state: int) -> dict:  # type:
         metrics = [f"{float(st[k]) * 100:.2f}%" if isinstance(st.get(k), (int, float)) else "--" for k in keys]
     created = fmt_time(bt["created"])
     return {
-        "list_id": call.mint(ids.BACKTEST, bt["id"]),
-        "detail_id": call.mint(ids.BACKTEST, bt["id"]),
-        "source_id": call.mint(ids.BACKTEST, bt["id"]),
+        "list_id": call.mint(ids.BT_LIST, bt["id"]),
+        "detail_id": call.mint(ids.BT_DETAIL, bt["id"]),
+        "source_id": call.mint(ids.BT_SOURCE, bt["id"]),
         "numeric_id": NUMERIC_BASE + bt["id"],
         "idx": index,
         "status": state,
@@ -87,13 +87,17 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
     if bt is None or bt["user_id"] != call.user_id:
         return html_response(not_found_page(), 404)
     state = runs.RunView(call.app, bt, call.now).state
+    # protocol.md §2.10: some live pages had the strategy and start-date inputs empty while source and
+    # stats still worked; every fourth run's page is served that way (deterministically by run).
+    bare = bt["id"] % 4 == 3
     info = {
         "run_id": call.mint(ids.BACKTEST, bt["id"]),
-        "algorithm_id": call.mint(ids.STRATEGY, bt["strategy_id"]),
-        "source_id": call.mint(ids.BACKTEST, bt["id"]),
+        "algorithm_id": "" if bare else call.mint(ids.STRATEGY, bt["strategy_id"]),
+        "source_id": call.mint(ids.BT_SOURCE, bt["id"]),
         "numeric_id": str(NUMERIC_BASE + bt["id"]),
         "name": bt["name"],
         "start": bt["start_date"],
+        "start_input": "" if bare else bt["start_date"],
         "end": bt["end_date"],
         "capital": f"{float(bt['capital']):.0f}",
         "frequency": bt["frequency"],
@@ -101,13 +105,17 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
         "status": str(state),
         "status_text": runs.STATUS_TEXT[state],
     }
-    exports = [call.mint(ids.BACKTEST, bt["id"]) for _ in range(4)]
+    exports = [call.mint(kind, bt["id"]) for kind in ids.BT_EXPORTS]
     return html_response(detail_page(info, bt["code"], page_token(call), exports))
 
 
-def _readable(call, *, empty_when_missing: object = None):  # type: ignore[no-untyped-def]
-    """(backtest, None) when the caller may read it, else (None, the response to send)."""
-    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+def _readable(call, *, empty_when_missing: object = None, roles=(ids.BACKTEST,)):  # type: ignore[no-untyped-def]
+    """(backtest, None) when the caller may read it, else (None, the response to send).
+
+    The data endpoints take the run id only (protocol.md §1.6, §2.12: the detail page's ``#backtestId``);
+    another role's id names nothing here, and is answered as an unknown id is.
+    """
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), roles, numeric=False)
     if bt is not None and (bt["public"] or (call.full and bt["user_id"] == call.user_id)):
         return bt, None
     if bt is not None and not call.full:
@@ -118,7 +126,8 @@ def _readable(call, *, empty_when_missing: object = None):  # type: ignore[no-un
 
 
 def source(call) -> Response:  # type: ignore[no-untyped-def]
-    bt, refusal = _readable(call)
+    """The run id or the source id (protocol.md §2.11)."""
+    bt, refusal = _readable(call, roles=(ids.BACKTEST, ids.BT_SOURCE))
     return refusal or ok({"source": bt["code"]})
 
 
@@ -193,7 +202,7 @@ def _offset(call, name: str = "offset") -> int:  # type: ignore[no-untyped-def]
 def delete(call) -> Response:  # type: ignore[no-untyped-def]
     """``/algorithm/backtest/del?type=0|1`` with the list id of the matching list → ``data: []``."""
     btype = call.req.param("type", "0")
-    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), (ids.BT_LIST,), numeric=False)  # §2.16: list id
     if bt is None or bt["user_id"] != call.user_id or str(bt["type"]) != btype:
         return fail("回测不存在或已删除")
     with call.db.write() as conn:
@@ -202,8 +211,8 @@ def delete(call) -> Response:  # type: ignore[no-untyped-def]
 
 
 def cancel(call) -> Response:  # type: ignore[no-untyped-def]
-    """``/algorithm/index/cancel``: only a queued or running run can be cancelled."""
-    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    """``/algorithm/index/cancel`` with the run id (protocol.md §3.1): only a queued or running run can be cancelled."""
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), (ids.BACKTEST,), numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在")
     if runs.RunView(call.app, bt, call.now).state not in (runs.QUEUED, runs.RUNNING):

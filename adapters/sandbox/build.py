@@ -95,7 +95,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
             ),
         )
         bt_id = int(cur.lastrowid)
-        ids.register_canonical(conn, call.config.seed, ids.BACKTEST, [bt_id])
+        ids.register_backtests(conn, call.config.seed, [bt_id])
         if btype == 1:
             conn.execute("UPDATE strategies SET compile_count=compile_count+1 WHERE id=?", (strategy_id,))
     call.app.start_run(bt_id)  # the engine starts at once; the emulated queue time overlaps it
@@ -125,13 +125,18 @@ def _charge(call, conn, minutes: int, use_credit: bool) -> str:  # type: ignore[
     return ""
 
 
-def backtest_by_any_id(call, alias: str):  # type: ignore[no-untyped-def]
-    """A live backtest from any alias ever issued, or the numeric ``backtestId_``."""
+DETAIL_ROLES = (ids.BACKTEST, ids.BT_LIST, ids.BT_DETAIL)  # protocol.md §2.10 (+ the numeric id)
+
+
+def backtest_by_any_id(call, alias: str, roles=DETAIL_ROLES, *, numeric: bool = True):  # type: ignore[no-untyped-def]
+    """A live backtest named by an alias of one of ``roles`` ever issued, or (``numeric``) by ``backtestId_``."""
     alias = (alias or "").strip()
     if alias.isdigit():
+        if not numeric:
+            return None
         obj = int(alias) - NUMERIC_BASE
     else:
-        obj = call.resolve(ids.BACKTEST, alias)
+        obj = call.resolve(roles, alias)
     if obj is None or obj <= 0:
         return None
     return call.db.one("SELECT * FROM backtests WHERE id=? AND deleted=0", (obj,))

@@ -43,6 +43,24 @@ def _secret(call, post_id: int, backtest_id: int, random_value: str) -> str:  # 
     return hmac.new(key, msg, hashlib.sha1).hexdigest()
 
 
+def _openable(call, post, bt) -> str:  # type: ignore[no-untyped-def]
+    """The editor URL of a strategy the caller already owns for this post (own post, or a clone already
+    paid for), else "" (protocol.md §2.20: the check then answers ``url``/``redirect``)."""
+    strategy_id = None
+    if post["user_id"] == call.user_id and bt["strategy_id"]:
+        strategy_id = bt["strategy_id"]
+    else:
+        strategy_id = call.db.scalar(
+            "SELECT strategy_id FROM clones WHERE user_id=? AND post_id=?", (call.user_id, post["id"])
+        )
+    if strategy_id is None:
+        return ""
+    live = call.db.one("SELECT 1 FROM strategies WHERE id=? AND user_id=? AND deleted=0", (strategy_id, call.user_id))
+    if live is None:
+        return ""
+    return f"/algorithm/index/edit?algorithmId={call.mint(ids.STRATEGY, int(strategy_id))}"  # type: ignore[arg-type]
+
+
 def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
     target, refusal = _target(call)
     if refusal:
@@ -51,6 +69,8 @@ def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
     amount = int(call.db.scalar("SELECT credits FROM users WHERE id=?", (call.user_id,), 0))
     reduce = _price(call, post)
     random_value = str(int(call.now))
+    url = _openable(call, post, bt)
+    extra = {"url": url, "redirect": url} if url else {}
     return ok(
         {
             "amount": amount,
@@ -60,6 +80,7 @@ def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
             "reason": "more" if amount >= reduce else "deny",
             "secret": _secret(call, post["id"], bt["id"], random_value),
             "random": int(random_value),
+            **extra,
         }
     )
 
@@ -101,6 +122,10 @@ def deal_credits_hander(call) -> Response:  # type: ignore[no-untyped-def]
         )
         new_id = int(cur.lastrowid)
         ids.register_canonical(conn, call.config.seed, ids.STRATEGY, [new_id])
+        conn.execute(
+            "INSERT OR REPLACE INTO clones(user_id, post_id, strategy_id) VALUES (?,?,?)",
+            (call.user_id, post["id"], new_id),
+        )
         conn.execute("UPDATE posts SET clone_count=clone_count+1 WHERE id=?", (post["id"],))
     edit_id = call.mint(ids.STRATEGY, new_id)
     return ok(

@@ -8,7 +8,7 @@ expansion needs them); ``lastReplyId`` is a rotating alias of the last reply.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from jqcli.adapters.sandbox import ids
 from jqcli.adapters.sandbox.web import Response, fail, fmt_time, json_response, ok
@@ -199,6 +199,25 @@ def reply_list(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
+def _reply_backtest(call, r, post) -> Optional[Dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The post's backtest on its author's top-level replies (protocol.md §2.19: replies carry ``backtestId``,
+    ``backtestName`` and ``overallReturn``), with the run's real total return as a ratio string."""
+    if not post["backtest_id"] or r["user_id"] != post["user_id"]:
+        return None
+    from jqcli.adapters.sandbox.runs import DONE, RunView
+
+    bt = call.db.one("SELECT * FROM backtests WHERE id=?", (post["backtest_id"],))
+    if bt is None:
+        return None
+    run = RunView(call.app, bt, call.now)
+    total = run.stats().get("algorithm_return") if run.state == DONE else None
+    return {
+        "backtestId": call.mint(ids.BACKTEST, bt["id"]),
+        "backtestName": bt["name"] or "",
+        "overallReturn": f"{float(total):.4f}" if isinstance(total, (int, float)) else "0",
+    }
+
+
 def _reply(call, r, post, *, nested: bool) -> Dict[str, object]:  # type: ignore[no-untyped-def]
     user = call.db.one("SELECT * FROM users WHERE id=?", (r["user_id"],))
     keys = {}
@@ -211,6 +230,7 @@ def _reply(call, r, post, *, nested: bool) -> Dict[str, object]:  # type: ignore
         count = call.db.scalar("SELECT COUNT(*) FROM replies WHERE o_reply_id=?", (r["id"],), 0)
         sub = {"list": [_reply(call, s, post, nested=False) for s in subs], "leaveCount": str(count - len(subs))}
     user_alias = call.mint(ids.USER, user["id"])
+    backtest = _reply_backtest(call, r, post) if nested else None
     return {
         "replyId": r["reply_key"],
         "postId": call.mint(ids.POST, post["id"]),
@@ -229,9 +249,7 @@ def _reply(call, r, post, *, nested: bool) -> Dict[str, object]:  # type: ignore
         "isRich": "0",
         "isOwner": call.user_id == r["user_id"],
         "isPostUser": r["user_id"] == post["user_id"],
-        "backtestId": "",
-        "backtestName": "",
-        "overallReturn": "0",
+        **(backtest or {"backtestId": "", "backtestName": "", "overallReturn": "0"}),
         "pReplyId": keys.get(r["p_reply_id"], "") if r["p_reply_id"] else "",
         "oReplyId": keys.get(r["o_reply_id"], "") if r["o_reply_id"] else "",
         "subReply": sub,

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS replies(
     o_reply_id INTEGER, p_reply_id INTEGER, content TEXT, add_time REAL, is_best INTEGER DEFAULT 0);
 CREATE INDEX IF NOT EXISTS replies_post ON replies(post_id, o_reply_id, add_time);
 CREATE TABLE IF NOT EXISTS purchases(user_id INTEGER, post_id INTEGER, PRIMARY KEY(user_id, post_id));
+CREATE TABLE IF NOT EXISTS clones(user_id INTEGER, post_id INTEGER, strategy_id INTEGER, PRIMARY KEY(user_id, post_id));
 """
 
 

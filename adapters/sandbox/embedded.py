@@ -9,6 +9,7 @@ or truncated body raises ``NetworkError``.
 from __future__ import annotations
 
 import io
+import json
 import os
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
@@ -17,11 +18,12 @@ from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp,
 from jqcli.adapters.sandbox.auth_views import demo_session
 from jqcli.adapters.sandbox.faults import FAULT_HEADER
 from jqcli.application.ports import HttpRequest, HttpResponse
-from jqcli.domain.errors import NetworkError
+from jqcli.domain.errors import NetworkError, UsageError
 
 API_BASE = "http://sandbox.localhost"
 STATE_NAME = "sandbox.sqlite3"
 EMBEDDED_POSTS = 1000
+ENGINE_CONFIG = "engine.json"  # {"run_timeout": seconds, "run_memory_mb": MB} for --sandbox backtests
 
 
 def call_wsgi(app, method: str, url: str, headers, body: Optional[bytes]) -> Tuple[int, List[Tuple[str, str]], bytes]:  # type: ignore[no-untyped-def]
@@ -95,9 +97,40 @@ class EmbeddedSandbox:
         self.app.close()
 
 
+def engine_limits(data_dir: str) -> Dict[str, float]:
+    """``run_timeout`` (seconds) and ``run_memory_mb`` from the optional ``<data_dir>/engine.json``."""
+    path = os.path.join(data_dir, ENGINE_CONFIG)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"沙盒引擎配置 {path} 无法读取: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"沙盒引擎配置 {path} 应是一个 JSON 对象")
+    out: Dict[str, float] = {}
+    for key in ("run_timeout", "run_memory_mb"):
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise UsageError(f"沙盒引擎配置 {path} 的 {key} 应是正数,实际为 {value!r}")
+        out[key] = value
+    unknown = sorted(set(data) - {"run_timeout", "run_memory_mb"})
+    if unknown:
+        raise UsageError(f"沙盒引擎配置 {path} 有未知的键: {', '.join(unknown)}")
+    return out
+
+
 def open_embedded(data_dir: str, *, seed: int = 0, rotate_ids: bool = True) -> EmbeddedSandbox:
-    """Open (creating on first use, in well under a second) the sandbox kept in ``<data_dir>/sandbox.sqlite3``."""
+    """Open (creating on first use, in well under a second) the sandbox kept in ``<data_dir>/sandbox.sqlite3``.
+
+    Backtests run detached: each command ends while its runs go on in their own process group,
+    bounded by their own wall-clock limit; later commands read, cancel or find them dead.
+    """
     os.makedirs(data_dir, exist_ok=True)
+    limits = engine_limits(data_dir)
     config = SandboxConfig(
         seed=seed,
         rotate_ids=rotate_ids,
@@ -105,5 +138,8 @@ def open_embedded(data_dir: str, *, seed: int = 0, rotate_ids: bool = True) -> E
         session_ttl=None,
         queue_seconds=0.5,
         run_seconds=2.5,
+        detach_runs=True,
+        run_timeout=float(limits.get("run_timeout", 120.0)),
+        run_memory_mb=int(limits.get("run_memory_mb", 2048)),
     )
     return EmbeddedSandbox(SandboxApp(os.path.join(data_dir, STATE_NAME), config))

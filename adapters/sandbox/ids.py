@@ -13,10 +13,19 @@ import hashlib
 import os
 from typing import List, Optional, Tuple
 
-# Kinds of objects; all of an object's roles (edit/row/history/save ids) share one kind,
+# Kinds of objects; all of a strategy's roles (edit/row/history/save ids) share one kind,
 # so a client that passes an edit id where a history id is expected still succeeds, as on the site.
 STRATEGY = "algo"
+# A backtest's roles are told apart (protocol.md §1.6: "do not interchange"): the run id (build's
+# ``backtestId``, the detail page's ``#backtestId``, a post's ``backtestId``) that the data endpoints
+# take, the list id (``_backtestId``, for delete), the detail id (``_backtestId2``), the source id
+# and one id per export button.
 BACKTEST = "bt"
+BT_LIST = "bt_list"
+BT_DETAIL = "bt_detail"
+BT_SOURCE = "bt_source"
+BT_EXPORTS = ("bt_export_transaction", "bt_export_position", "bt_export_log")
+BACKTEST_ROLES = (BACKTEST, BT_LIST, BT_DETAIL, BT_SOURCE, *BT_EXPORTS)
 POST = "post"
 USER = "user"
 FOLDER = "folder"
@@ -55,10 +64,19 @@ def register_canonical(conn, seed: int, kind: str, objs) -> None:  # type: ignor
     )
 
 
-def resolve(db, kind: str, alias: str) -> Optional[int]:  # type: ignore[no-untyped-def]
-    """The object an alias of ``kind`` names, or ``None``."""
+def register_backtests(conn, seed: int, objs) -> None:  # type: ignore[no-untyped-def]
+    """The canonical aliases of every role of freshly created backtests."""
+    objs = list(objs)
+    for kind in BACKTEST_ROLES:
+        register_canonical(conn, seed, kind, objs)
+
+
+def resolve(db, kind, alias: str) -> Optional[int]:  # type: ignore[no-untyped-def]
+    """The object an alias of ``kind`` (or of any of a tuple of kinds) names, or ``None``."""
     alias = (alias or "").strip().lower()
     if not alias:
         return None
-    row = db.one("SELECT obj FROM aliases WHERE alias=? AND kind=?", (alias, kind))
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    marks = ",".join("?" * len(kinds))
+    row = db.one(f"SELECT obj FROM aliases WHERE alias=? AND kind IN ({marks})", (alias, *kinds))
     return None if row is None else int(row[0])

@@ -178,14 +178,18 @@ def history_page(title: str, rows: List[str], pager: str) -> str:
 
 
 def detail_page(info: Dict[str, str], code: str, token: str, export_ids: Optional[List[str]] = None) -> str:
+    # protocol.md §9.7: <a id="export-transaction-button" type="transaction" backtestid="…">, likewise position and
+    # log, each button with its own id (different from each other and from the run id).
     buttons = "".join(
-        f'<button class="export-btn" type="button" backtestid="{bid}" _type="{kind}">导出</button>'
-        for bid, kind in zip(export_ids or [], ("result", "transaction", "position", "log"))
+        f'<a id="export-{kind}-button" class="export-btn" type="{kind}" backtestid="{bid}">{label}</a>'
+        for bid, kind, label in zip(
+            export_ids or [], ("transaction", "position", "log"), ("导出交易详情", "导出持仓详情", "导出日志")
+        )
     )
     body = (
         f'<input type="hidden" name="backtest[backtestId]" id="backtestId" value="{info["run_id"]}">\n'
         f'<input type="hidden" name="backtest[algorithmId]" id="algorithmId" value="{info["algorithm_id"]}">\n'
-        f'<input type="hidden" name="startTime" id="startTime" value="{info["start"]}">\n'
+        f'<input type="hidden" name="startTime" id="startTime" value="{info.get("start_input", info["start"])}">\n'
         '<input type="hidden" id="tradePyVersion" value="3">\n'
         f'<input type="hidden" id="backtest-decryptId" value="{info["numeric_id"]}">\n'
         f'<div class="backtest-head"><span class="backtest_name" id="title-box">{e(info["name"])}</span>\n'

@@ -37,6 +37,7 @@ CATES = (3,) * 12 + (10,) * 5 + (16,) * 3 + (13,)
 def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
     """Generate the data once per state file (safe when several processes start together)."""
     if db.meta("seeded"):
+        _register_roles(db)
         return
     with db.write() as conn:
         if conn.execute("SELECT value FROM meta WHERE key='seeded'").fetchone():
@@ -52,8 +53,22 @@ def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
                 ("seed", str(config.seed)),
                 ("posts", str(config.posts)),
                 ("secret", os.urandom(16).hex()),
+                ("bt_roles", "1"),
             ],
         )
+
+
+def _register_roles(db) -> None:  # type: ignore[no-untyped-def]
+    """State files made before backtest roles were told apart get the canonical aliases of every role."""
+    if db.meta("bt_roles"):
+        return
+    with db.write() as conn:
+        if conn.execute("SELECT value FROM meta WHERE key='bt_roles'").fetchone():
+            return
+        seed = int(conn.execute("SELECT value FROM meta WHERE key='seed'").fetchone()[0])
+        objs = [row[0] for row in conn.execute("SELECT id FROM backtests")]
+        ids.register_backtests(conn, seed, objs)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bt_roles', '1')")
 
 
 def _accounts(conn, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +185,7 @@ def _insert_backtests(conn, seed: int, rows: List[Tuple]) -> List[int]:  # type:
         [(first + i, *row) for i, row in enumerate(rows)],
     )
     new_ids = list(range(first, first + len(rows)))
-    ids.register_canonical(conn, seed, ids.BACKTEST, new_ids)
+    ids.register_backtests(conn, seed, new_ids)
     return new_ids
 
 

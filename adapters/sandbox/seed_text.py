@@ -26,23 +26,24 @@ def _code(security: str, window: int, ratio: str) -> str:
 BROKEN_CODE = "def initialize(context)\n    g.security = '000001.XSHE'\n"
 
 # (name, in the folder, code); two strategies share one name on purpose (clients must handle ambiguity),
-# one name needs HTML escaping, and one does not compile.
+# one name needs HTML escaping, and one does not compile.  They trade securities the engine's synthetic
+# market has (engine/universe.py), so the seeded history runs for real.
 DEMO_STRATEGIES: List[Tuple[str, bool, str]] = [
-    ("混合策略", False, _code("000300.XSHG", 20, "1.01")),
+    ("混合策略", False, _code("510300.XSHG", 20, "1.01")),
     ("全天候ETF", False, _code("510300.XSHG", 30, "1.00")),
-    ("小市值混合", False, _code("399101.XSHE", 10, "1.02")),
+    ("小市值混合", False, _code("159915.XSHE", 10, "1.02")),
     ("双均线策略", False, _code("000001.XSHE", 20, "1.00")),
     ("双均线策略", False, _code("600519.XSHG", 60, "1.00")),
     ("ETF动量轮动", True, _code("510500.XSHG", 25, "1.01")),
-    ("RSI择时 <A&B>", False, _code("159915.XSHE", 14, "1.03")),
-    ("海龟交易法则", False, _code("000905.XSHG", 55, "1.00")),
-    ("多因子选股", False, _code("000852.XSHG", 40, "1.01")),
-    ("行业ETF轮动", True, _code("512880.XSHG", 20, "1.02")),
-    ("网格交易", False, _code("601318.XSHG", 15, "1.00")),
+    ("RSI择时 <A&B>", False, _code("518880.XSHG", 14, "1.03")),
+    ("海龟交易法则", False, _code("510500.XSHG", 55, "1.00")),
+    ("多因子选股", False, _code("600036.XSHG", 40, "1.01")),
+    ("行业ETF轮动", True, _code("510050.XSHG", 20, "1.02")),
+    ("网格交易", False, _code("600000.XSHG", 15, "1.00")),
     ("语法错误示例", False, BROKEN_CODE),
-    ("可转债双低", False, _code("000832.XSHG", 30, "1.00")),
+    ("可转债双低", False, _code("000002.XSHE", 30, "1.00")),
     ("债券ETF", True, _code("511010.XSHG", 20, "1.00")),
-    ("低估值蓝筹", False, _code("000016.XSHG", 120, "1.01")),
+    ("低估值蓝筹", False, _code("510050.XSHG", 120, "1.01")),
 ]
 
 TAGS: List[Tuple[int, str]] = [
@@ -89,7 +90,7 @@ def post_content(rng: random.Random, title: str, theme: str) -> str:
 
 def strategy_code(rng: random.Random, theme: str) -> str:
     return f"# {theme}\n" + _code(
-        rng.choice(["000300.XSHG", "510300.XSHG", "000905.XSHG", "159915.XSHE"]),
+        rng.choice(["510300.XSHG", "510500.XSHG", "159915.XSHE", "518880.XSHG"]),
         rng.randrange(10, 60),
         rng.choice(["1.00", "1.01", "1.02"]),
     )

@@ -127,7 +127,11 @@ def create_strategy(call, name: str, code: str, folder: Optional[int]) -> int:  
 
 
 def new(call) -> Response:  # type: ignore[no-untyped-def]
-    """``/algorithm/index/new`` (GET or POST creates): XHR → JSON ``data.algorithmId``; otherwise 302 to the editor."""
+    """``/algorithm/index/new`` (GET or POST creates) → 302 to the new editor page, empty body, XHR or not.
+
+    protocol.md §2.5: that is what the site was seen to answer; the JSON ``data.algorithmId`` shape is only a
+    fixture's, so a client must take the id from ``Location`` (or fall back to the list).
+    """
     fid = _int(call.req.param("fId"), 0)
     if fid and call.db.one("SELECT 1 FROM folders WHERE id=? AND user_id=?", (fid, call.user_id)) is None:
         fid = 0
@@ -135,8 +139,6 @@ def new(call) -> Response:  # type: ignore[no-untyped-def]
     count = int(call.db.scalar("SELECT COUNT(*) FROM strategies WHERE user_id=?", (call.user_id,), 0))
     new_id = create_strategy(call, f"策略{count + 1}", code, fid or None)
     edit_id = call.mint(ids.STRATEGY, new_id)
-    if call.req.is_xhr:
-        return ok({"algorithmId": edit_id})
     return redirect(f"/algorithm/index/edit?algorithmId={edit_id}&isNew=1&type=empty&f=")
 
 

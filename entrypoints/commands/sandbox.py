@@ -8,7 +8,7 @@ import sys
 import threading
 
 from jqcli.domain.errors import UsageError
-from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, positive_int
+from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.parser import add_subcommands
 
 
@@ -18,7 +18,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         "serve",
         help="在本机启动模拟聚宽站点(多线程 HTTP/1.1)",
         description="启动本地模拟聚宽站点:真实的页面结构与 JSON 格式、轮换 id、置顶帖、会话过期、并发上限与积分。\n"
-        "回测指标、曲线和日志是由代码、日期和资金确定地生成的合成数据,不模拟行情。\n"
+        "回测真正执行策略代码:每个回测在独立子进程中由沙盒引擎在确定的合成行情上运行(数据是合成的)。\n"
         "启动后打印地址与演示账号;--format json 时打印一行 JSON。Ctrl-C 或 SIGTERM 停止。\n\n"
         "故障注入 --faults SPEC,逗号分隔的 name=value:\n"
         "  latency=MS|MIN-MAX  status=P(500/502/503)  r429=P[:秒]  reset=P  truncate=P\n"
@@ -36,6 +36,12 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     serve.add_argument("--page-size", type=positive_int, default=10, help="策略列表每页行数(默认 10)")
     serve.add_argument("--queue-seconds", type=non_negative_float, default=1.0, help="回测排队秒数(默认 1)")
     serve.add_argument("--run-seconds", type=non_negative_float, default=4.0, help="回测运行秒数(默认 4)")
+    serve.add_argument(
+        "--run-timeout", type=positive_float, default=120.0, help="每个回测引擎进程的墙钟时限秒数(默认 120)"
+    )
+    serve.add_argument(
+        "--run-memory-mb", type=positive_int, default=2048, help="每个回测引擎进程的内存上限 MB(默认 2048)"
+    )
     serve.add_argument("--session-ttl", type=non_negative_float, default=12 * 3600.0, help="会话有效秒数(0 = 永不过期)")
     serve.add_argument("--free-minutes", type=non_negative_int, default=60, help="每账号每天免费回测分钟数(默认 60)")
     serve.add_argument("--captcha-after", type=non_negative_int, default=5, help="登录失败几次后要求验证码(0=从不)")
@@ -69,6 +75,8 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
         free_minutes=args.free_minutes,
         faults=args.faults,
         latency_ms=args.latency_ms,
+        run_timeout=args.run_timeout,
+        run_memory_mb=args.run_memory_mb,
     )
     app = SandboxApp(state, config)
     try:
@@ -90,9 +98,11 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
     # switch interval keeps a request whose latency sleep is over from queueing up to 5 ms
     # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
     sys.setswitchinterval(0.0005)
-    _announce(ctx, info)
-    _run_until_stopped(server)
-    app.close()
+    try:
+        _announce(ctx, info)
+        _run_until_stopped(server)
+    finally:
+        app.close()  # also kills and reaps every backtest process this server started
     return None
 
 

@@ -105,16 +105,18 @@ def test_editor_page_has_the_token_and_exactly_the_documented_inputs(client) -> 
     assert "short &lt; long" in page.text
 
 
-def test_new_redirects_to_the_editor_with_an_empty_body_or_answers_json_to_xhr(client) -> None:
+def test_new_redirects_to_the_editor_with_an_empty_body_even_to_xhr(client) -> None:
+    """protocol.md §2.5: the site answers 302 to the new editor page with an empty body (no JSON seen live)."""
     plain = client.post("/algorithm/index/new", {"restore": "0", "type": "empty"})
     assert plain.status == 302 and plain.body == b""
     edit_id = re.match(r"/algorithm/index/edit\?algorithmId=([0-9a-f]{32})", plain.header("Location")).group(1)
     assert client.get(f"/algorithm/index/edit?algorithmId={edit_id}").status == 200
     xhr = client.post("/algorithm/index/new", {"code": "print(1)\n"}, headers=LIST_REFERER)
-    assert xhr.json["code"] == "00000" and HEX32.fullmatch(xhr.json["data"]["algorithmId"])
-    assert client.editor_form(xhr.json["data"]["algorithmId"])["algorithm[code]"] == "print(1)"
+    assert xhr.status == 302 and xhr.body == b""
+    new_id = re.match(r"/algorithm/index/edit\?algorithmId=([0-9a-f]{32})", xhr.header("Location")).group(1)
+    assert client.editor_form(new_id)["algorithm[code]"] == "print(1)"
     newest = client.strategy_rows()[1].find("a", cls="file_name").text  # row 0 is the folder
-    assert newest == client.editor_form(xhr.json["data"]["algorithmId"])["algorithm[name]"]
+    assert newest == client.editor_form(new_id)["algorithm[name]"]
 
 
 def test_save_decodes_base64_renames_and_moves_the_strategy_to_the_top(client) -> None:
