@@ -11,7 +11,7 @@
   as asked; a task not ready or unknown answers a JSON refusal (the client checks the ``PK`` magic).
 
 Tasks live in their own table, created on first use; the export button ids of the detail page are
-aliases of the backtest, resolved like any other id.
+aliases of the backtest (one role per kind); the run id is accepted too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import zipfile
 from typing import Dict, List, Sequence
 
-from jqcli.adapters.sandbox import runs
+from jqcli.adapters.sandbox import ids, runs
 from jqcli.adapters.sandbox.backtest_views import _readable
 from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
 from jqcli.adapters.sandbox.web import Response, cn_date, fail, json_response, ok
@@ -103,7 +103,9 @@ def add_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
     kind = call.req.param("type")
     if kind not in KINDS:
         return fail("导出类型错误")
-    bt = backtest_by_any_id(call, call.req.param("backtestId"))
+    # the button's own id, or the run id (§9.7: clients send either, both work)
+    roles = (ids.BT_EXPORTS[KINDS.index(kind)], ids.BACKTEST)
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), roles, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在或访问受限")
     if not runs.RunView(call.app, bt, call.now).terminal:

@@ -84,3 +84,11 @@ def test_unknown_task_and_foreign_backtest_are_refused(client, anon, clock) -> N
     assert client.get("/algorithm/backtest/getExportStatus?task=nope").json["code"] != "00000"
     assert client.get("/algorithm/backtest/getExportZip?task=nope").json["code"] != "00000"
     assert anon.get(f"/algorithm/backtest/addExportZip?backtestId={run_id}&type=log").json["code"] == "10001"
+
+
+def test_an_export_button_id_is_taken_only_for_its_own_kind(client, clock) -> None:
+    run_id = _finished_run(client, clock)
+    ids = _export_ids(client, run_id)
+    assert len(set(ids.values()) | {run_id}) == 4  # three button ids, each different from the run id
+    wrong = client.get(f"/algorithm/backtest/addExportZip?backtestId={ids['position']}&type=transaction").json
+    assert wrong["code"] != "00000"
