@@ -62,7 +62,7 @@ def _int_or_float(value: object) -> Optional[float]:
     number = parse_number(value)
     if number is None:
         return None
-    return float(int(number)) if number.is_integer() else number
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def is_cash(stock: object) -> bool:

@@ -33,6 +33,11 @@ POSITION_COLUMNS = [
 ]
 
 
+def table_rows(items: List[Dict[str, object]], digits: int = 4) -> List[Dict[str, object]]:
+    """Rows for the table view: floats rounded for reading (the JSON keeps every digit)."""
+    return [{k: round(v, digits) if isinstance(v, float) else v for k, v in item.items()} for item in items]
+
+
 def trade_item(row) -> Dict[str, object]:  # type: ignore[no-untyped-def]
     return {
         "date": row.date,

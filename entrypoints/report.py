@@ -9,7 +9,7 @@ tests (and readers of the DOM) find them.
 from __future__ import annotations
 
 from html import escape
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from jqcli.entrypoints.chart import resample
 from jqcli.entrypoints.presenters_results import POSITION_COLUMNS, TRADE_COLUMNS, position_item, trade_item
@@ -60,8 +60,11 @@ def _polyline(values: Sequence[float], low: float, high: float, name: str, color
     )
 
 
+Series = Sequence[Tuple[str, Sequence[float], str]]
+
+
 def _svg(
-    title: str, series: Sequence[Tuple[str, Sequence[float], str]], dates: Sequence[str], *, fill: bool = False
+    title: str, series: Series, dates: Sequence[str], *, fill: bool = False, band: Optional[Tuple[int, int]] = None
 ) -> str:
     values = [v for _, s, _ in series for v in s] + [0.0]
     low, high = min(values), max(values)
@@ -77,6 +80,13 @@ def _svg(
         value = high - span * i / 4
         y = PAD / 2 + (HEIGHT - PAD) * i / 4
         parts.append(f'<text x="{PAD - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{value:.1f}%</text>')
+    if band is not None and len(dates) > 1:  # the maximum drawdown, from its peak to its trough
+        step = (WIDTH - 2 * PAD) / (len(dates) - 1)
+        x0, x1 = PAD + band[0] * step, PAD + band[1] * step
+        parts.append(
+            f'<rect data-mark="max-drawdown" x="{x0:.1f}" y="{PAD / 2}" width="{max(1.0, x1 - x0):.1f}" '
+            f'height="{HEIGHT - PAD}" fill="#7f7f7f" fill-opacity="0.12"><title>最大回撤区间</title></rect>'
+        )
     if dates:
         parts.append(f'<text x="{PAD}" y="{HEIGHT - 6}" font-size="10">{escape(dates[0])}</text>')
         parts.append(
@@ -184,7 +194,8 @@ def render_report(data, *, generated: str) -> str:  # type: ignore[no-untyped-de
         f'<h1>{title}</h1><p class="muted">由 jqcli 生成于 {escape(generated)};本文件不含脚本,不访问网络。</p>',
         "<h2>回测设置</h2>", _settings(main),
         "<h2>指标</h2>", _metrics(runs),
-        "<h2>收益曲线</h2>", _svg("累计收益(%)", series, curve.dates),
+        "<h2>收益曲线</h2>",
+        _svg("累计收益(%)", series, curve.dates, band=(period.peak, period.trough) if period else None),
         "<h2>回撤</h2>", f"<p>{escape(dd_note)}</p>",
         _svg("回撤(%)", [("回撤", drawdowns(curve.strategy), "#7f7f7f")], curve.dates, fill=True),
         "<h2>月度收益(%)</h2>", _months(main),

@@ -103,7 +103,7 @@ def ledger_command(ctx):  # type: ignore[no-untyped-def]
         ctx.warn(str(data["hint"]))
     columns = view.TRADE_COLUMNS if kind == "transaction" else view.POSITION_COLUMNS
     footer = f"共 {outcome.count} 行" + ("(已截断,见上方提示)" if outcome.truncated else "")
-    return Result(data, table=Table(columns, data["items"], footer=footer))  # type: ignore[arg-type]
+    return Result(data, table=Table(columns, view.table_rows(data["items"]), footer=footer))  # type: ignore[arg-type]
 
 
 def _stream(ctx, use_case, kind: str):  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def risk_command(ctx):  # type: ignore[no-untyped-def]
         ("m6", "6个月"),
         ("m12", "12个月"),
     ]
-    return Result(view.risk_output(outcome), table=Table(columns, view.risk_rows(outcome)))
+    return Result(view.risk_output(outcome), table=Table(columns, view.table_rows(view.risk_rows(outcome))))
 
 
 def export_command(ctx):  # type: ignore[no-untyped-def]
@@ -150,20 +150,21 @@ def export_command(ctx):  # type: ignore[no-untyped-def]
 
     args = ctx.args
     files = ctx.services.output_files()
-    files.check_output(args.output, force=args.force)  # before anything is created or spent
+    path = _output_path(ctx)
+    files.check_output(path, force=args.force)  # before anything is created or spent
     if args.kind == "result" and (args.task or args.use_credit or args.keep_zip):
         raise UsageError("--task/--use-credit/--keep-zip 只用于 transaction/position/log 导出")
     if args.use_credit:
         ctx.confirm("导出可能消耗积分", yes=args.yes, details={"id": args.backtest_id, "kind": args.kind})
     task, reused = args.task.strip(), bool(args.task.strip())
-    saved = files.load_task(args.output) if not task and args.kind != "result" else None
+    saved = files.load_task(path) if not task and args.kind != "result" else None
     if saved and saved.get("backtest_id") == args.backtest_id and saved.get("kind") == args.kind:
         task, reused = saved["task"], True
         ctx.warn(f"沿用已创建的导出任务 {task}(不新建任务)")
 
     def keep(new_task: str, export_id: str) -> None:
         files.save_task(
-            args.output, {"backtest_id": args.backtest_id, "kind": args.kind, "task": new_task, "export_id": export_id}
+            path, {"backtest_id": args.backtest_id, "kind": args.kind, "task": new_task, "export_id": export_id}
         )
 
     request = ExportRequest(
@@ -171,8 +172,15 @@ def export_command(ctx):  # type: ignore[no-untyped-def]
         wait_timeout=args.wait_timeout, poll_interval=args.poll_interval,
     )  # fmt: skip
     outcome = ctx.services.export_backtest().execute(request, on_task=keep)
-    written = files.write_output(args.output, outcome.data, force=args.force)
+    written = files.write_output(path, outcome.data, force=args.force)
     return view.export_output(outcome, args.output, written, reused=reused)
+
+
+def _output_path(ctx) -> str:  # type: ignore[no-untyped-def]
+    """``--output`` against the command's working directory (the CLI's ``cwd``, injectable in tests)."""
+    import os
+
+    return os.path.join(ctx.cwd, os.path.expanduser(ctx.args.output))
 
 
 def _terminal_width(ctx) -> int:  # type: ignore[no-untyped-def]
@@ -210,11 +218,12 @@ def report_command(ctx):  # type: ignore[no-untyped-def]
 
     args = ctx.args
     files = ctx.services.output_files()
-    files.check_output(args.output, force=args.force)
+    path = _output_path(ctx)
+    files.check_output(path, force=args.force)
     data = ctx.services.build_report().execute(args.backtest_id, compare=args.compare)
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
     html = render_report(data, generated=stamp).encode("utf-8")
-    written = files.write_output(args.output, html, force=args.force)
+    written = files.write_output(path, html, force=args.force)
     return {
         "id": args.backtest_id,
         "run_id": data.main.run_id,
