@@ -13,13 +13,14 @@ from jqcli.domain.results import LEDGER_CAP, LedgerCursor, LedgerPage
 RUN_ID = "run" + "0" * 29
 
 
-def trade_rows(count: int, *, start_day: int = 1) -> List[dict]:
+def trade_rows(count: int) -> List[dict]:
     rows = []
     for i in range(count):
         day = f"2024-{1 + (i // 28) % 12:02d}-{1 + i % 28:02d}"
         rows.append(
             {"date": day, "tradeDate": day, "time": "09:30:00", "security": "000001.XSHE",
-             "stock": "平安银行(000001.XSHE)", "transaction": "买" if i % 2 == 0 else "卖", "type": "市价单", "amount": str(100 * (i % 3)),
+             "stock": "平安银行(000001.XSHE)", "transaction": "买" if i % 2 == 0 else "卖", "type": "市价单",
+             "amount": str(100 * (i % 3)),
              "price": "10.5", "total": "展示(1,050.0)" if i % 2 else 1050.0, "gains": "", "commission": "5",
              "status": "全部成交", "orderAmount": 100}
         )  # fmt: skip
