@@ -117,11 +117,8 @@ def _settings(run) -> str:  # type: ignore[no-untyped-def]
         ("名称", d.name), ("回测 id", run.backtest_id), ("运行 id", run.run_id), ("策略 id", d.strategy_id),
         ("开始", d.start_date), ("结束", d.end_date), ("初始资金", d.capital), ("频率", d.frequency),
     ]  # fmt: skip
-    return (
-        "<table>"
-        + "".join(f'<tr><th class="l">{k}</th><td class="l">{_num(v)}</td></tr>' for k, v in rows)
-        + "</table>"
-    )
+    body = "".join(f'<tr><th class="l">{k}</th><td class="l">{_num(v)}</td></tr>' for k, v in rows)
+    return f'<table data-table="settings">{body}</table>'
 
 
 def _metrics(runs: Sequence) -> str:  # type: ignore[type-arg]
