@@ -27,6 +27,7 @@ text-align:right;white-space:nowrap}th{background:#f6f6f6}td.l,th.l{text-align:l
 .sw{display:inline-block;width:14px;height:3px;vertical-align:middle;margin-right:4px}
 pre{background:#f8f8f8;border:1px solid #eee;padding:10px;overflow:auto;font-size:12px;max-height:640px}
 svg{background:#fff;border:1px solid #eee}.scroll{overflow-x:auto}
+.cols{display:flex;flex-wrap:wrap;gap:0 32px;align-items:flex-start}
 """
 
 
@@ -47,61 +48,65 @@ def _signed(value: float) -> str:
     return f'<td class="{cls}">{value:+.2f}%</td>'
 
 
-def _polyline(values: Sequence[float], low: float, high: float, name: str, color: str, count: int) -> str:
+def _coords(values: Sequence[float], low: float, high: float, height: int) -> Tuple[int, str]:
     points = resample(values, MAX_POINTS)
     span = (high - low) or 1.0
     step = (WIDTH - 2 * PAD) / max(1, len(points) - 1)
-    coords = " ".join(
-        f"{PAD + i * step:.1f},{PAD / 2 + (high - v) / span * (HEIGHT - PAD):.1f}" for i, v in enumerate(points)
+    text = " ".join(
+        f"{PAD + i * step:.1f},{PAD / 2 + (high - v) / span * (height - PAD):.1f}" for i, v in enumerate(points)
     )
-    return (
-        f'<polyline data-series="{escape(name)}" data-points="{len(points)}" data-days="{count}" fill="none" '
-        f'stroke="{color}" stroke-width="1.6" points="{coords}"><title>{escape(name)}</title></polyline>'
-    )
+    return len(points), text
 
 
 Series = Sequence[Tuple[str, Sequence[float], str]]
 
 
 def _svg(
-    title: str, series: Series, dates: Sequence[str], *, fill: bool = False, band: Optional[Tuple[int, int]] = None
+    title: str,
+    series: Series,
+    dates: Sequence[str],
+    *,
+    fill: bool = False,
+    band: Optional[Tuple[int, int]] = None,
+    height: int = HEIGHT,
 ) -> str:
     values = [v for _, s, _ in series for v in s] + [0.0]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    zero_y = PAD / 2 + high / span * (HEIGHT - PAD)
+    zero_y = PAD / 2 + high / span * (height - PAD)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{WIDTH}" '
-        f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">',
+        f'height="{height}" viewBox="0 0 {WIDTH} {height}">',
         f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{zero_y:.1f}" y2="{zero_y:.1f}" '
         'stroke="#bbb" stroke-dasharray="4 3"/>',
     ]
     for i in range(5):
         value = high - span * i / 4
-        y = PAD / 2 + (HEIGHT - PAD) * i / 4
+        y = PAD / 2 + (height - PAD) * i / 4
         parts.append(f'<text x="{PAD - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{value:.1f}%</text>')
     if band is not None and len(dates) > 1:  # the maximum drawdown, from its peak to its trough
         step = (WIDTH - 2 * PAD) / (len(dates) - 1)
         x0, x1 = PAD + band[0] * step, PAD + band[1] * step
         parts.append(
             f'<rect data-mark="max-drawdown" x="{x0:.1f}" y="{PAD / 2}" width="{max(1.0, x1 - x0):.1f}" '
-            f'height="{HEIGHT - PAD}" fill="#7f7f7f" fill-opacity="0.12"><title>最大回撤区间</title></rect>'
+            f'height="{height - PAD}" fill="#7f7f7f" fill-opacity="0.12"><title>最大回撤区间</title></rect>'
         )
     if dates:
-        parts.append(f'<text x="{PAD}" y="{HEIGHT - 6}" font-size="10">{escape(dates[0])}</text>')
+        parts.append(f'<text x="{PAD}" y="{height - 6}" font-size="10">{escape(dates[0])}</text>')
         parts.append(
-            f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" font-size="10" text-anchor="end">{escape(dates[-1])}</text>'
+            f'<text x="{WIDTH - PAD}" y="{height - 6}" font-size="10" text-anchor="end">{escape(dates[-1])}</text>'
         )
-    for name, values_, color in series:
-        line = _polyline(values_, low, high, name, color, len(values_))
+    for name, line, color in series:
+        count, coords = _coords(line, low, high, height)
         if fill:
-            first, last = PAD, WIDTH - PAD
-            pts = line.split('points="', 1)[1].split('"', 1)[0]
             parts.append(
-                f'<polygon data-series="{escape(name)}-area" fill="{color}" fill-opacity="0.18" stroke="none" '
-                f'points="{first},{zero_y:.1f} {pts} {last},{zero_y:.1f}"/>'
+                f'<polygon data-series="{escape(name)}-area" fill="{color}" fill-opacity="0.25" stroke="none" '
+                f'points="{PAD},{zero_y:.1f} {coords} {WIDTH - PAD},{zero_y:.1f}"/>'
             )
-        parts.append(line)
+        parts.append(
+            f'<polyline data-series="{escape(name)}" data-points="{count}" data-days="{len(line)}" fill="none" '
+            f'stroke="{color}" stroke-width="1.6" points="{coords}"><title>{escape(name)}</title></polyline>'
+        )
     parts.append("</svg>")
     legend = "".join(f'<span><i class="sw" style="background:{c}"></i>{escape(n)}</span>' for n, _, c in series)
     return f'<div class="legend">{legend}</div><div class="scroll">{"".join(parts)}</div>'
@@ -189,12 +194,12 @@ def render_report(data, *, generated: str) -> str:  # type: ignore[no-untyped-de
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
         f"<style>{STYLE}</style></head><body>",
         f'<h1>{title}</h1><p class="muted">由 jqcli 生成于 {escape(generated)};本文件不含脚本,不访问网络。</p>',
-        "<h2>回测设置</h2>", _settings(main),
-        "<h2>指标</h2>", _metrics(runs),
         "<h2>收益曲线</h2>",
         _svg("累计收益(%)", series, curve.dates, band=(period.peak, period.trough) if period else None),
         "<h2>回撤</h2>", f"<p>{escape(dd_note)}</p>",
-        _svg("回撤(%)", [("回撤", drawdowns(curve.strategy), "#7f7f7f")], curve.dates, fill=True),
+        _svg("回撤(%)", [("回撤", drawdowns(curve.strategy), "#7f7f7f")], curve.dates, fill=True, height=200),
+        '<div class="cols"><section><h2>回测设置</h2>', _settings(main),
+        "</section><section><h2>指标</h2>", _metrics(runs), "</section></div>",
         "<h2>月度收益(%)</h2>", _months(main),
     ]  # fmt: skip
     for other in data.others:
