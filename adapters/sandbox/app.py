@@ -8,7 +8,6 @@ writes (which decides when faults strike, see ``faults``).
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -16,13 +15,12 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from jqcli.adapters.sandbox import ids
+from jqcli.adapters.sandbox import ids, launch
 from jqcli.adapters.sandbox.db import Database
 from jqcli.adapters.sandbox.faults import FAULT_HEADER, FaultPlan
 from jqcli.adapters.sandbox.markup import not_found_page
 from jqcli.adapters.sandbox.outputs import OutputCache
 from jqcli.adapters.sandbox.runner import Runner
-from jqcli.adapters.sandbox.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 from jqcli.adapters.sandbox.web import (
     Request,
     Response,
@@ -161,50 +159,12 @@ class SandboxApp:
         self.runner = Runner(state_path, detach=self.config.detach_runs, command=self.config.engine_command)
         self.outputs = OutputCache()
 
-    # -- backtest processes ----------------------------------------------------------------------
+    # -- backtest processes (``launch``) ---------------------------------------------------------
     def start_run(self, bt_id: int, *, lazy: bool = False) -> None:
-        """Start the engine for a run (never for a compile error); ``lazy``: readers wait for it."""
-        from jqcli.adapters.sandbox import runs
-
-        row = self.db.one("SELECT * FROM backtests WHERE id=?", (bt_id,))
-        if row is None or row["compile_error"]:
-            return
-        first, last = runs.parse_day(row["start_date"]), runs.parse_day(row["end_date"])
-        days = runs.trade_days(first, last) if first and last else []
-        folder = self.runner.run_dir(bt_id)
-        try:
-            os.makedirs(self.runner.root, exist_ok=True)
-            os.mkdir(folder)  # the claim: one process starts a run, even when several readers race
-        except FileExistsError:
-            return
-        if lazy:
-            with open(os.path.join(folder, "lazy"), "w", encoding="ascii") as fh:
-                fh.write("1")
-        if row["frequency"] not in ("day", "minute"):
-            write_json_atomic(os.path.join(folder, "job.json"), {"frequency": row["frequency"]})
-            message = f"沙盒引擎不模拟 {row['frequency']} 频率的回测,请改用 day 或 minute"
-            append_log(os.path.join(folder, "events.ndjson"), "ERROR", message, runs.now_text())
-            write_json_atomic(os.path.join(folder, "result.json"), failure(message, "NotImplementedError", "", 0))
-            return
-        try:
-            self.runner.start(bt_id, runs.job_for(row, self.config, days), timeout=self.config.run_timeout)
-        except OSError as exc:
-            message = f"{CRASH_TEXT}: {exc}"
-            write_json_atomic(os.path.join(folder, "result.json"), failure(message, "OSError", "", 0))
+        launch.start_run(self, bt_id, lazy=lazy)
 
     def ensure_started(self, row, now: float) -> None:  # type: ignore[no-untyped-def]
-        """Runs made before they could execute (the seeded history) run on first read; whoever reads
-        one waits for its result (bounded by the run timeout), so an old run never reads as running."""
-        folder = self.runner.run_dir(row["id"])
-        if not os.path.isdir(folder):
-            if row["created"] + row["queue_s"] + row["run_s"] > now:
-                return  # built by an older sandbox that did not run strategies: nothing to catch up yet
-            self.start_run(row["id"], lazy=True)
-        if not os.path.exists(os.path.join(folder, "lazy")) or self.runner.result(row["id"]) is not None:
-            return
-        deadline = time.monotonic() + self.config.run_timeout + 10
-        while self.runner.result(row["id"]) is None and time.monotonic() < deadline:
-            self.runner.wait(row["id"], 0.05)  # ours: blocks on the process; another process's: polls
+        launch.ensure_started(self, row, now)
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: Dict[str, object], start_response: Callable) -> Iterable[bytes]:

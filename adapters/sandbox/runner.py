@@ -116,6 +116,8 @@ class Runner:
             return data
         if not os.path.exists(os.path.join(folder, "job.json")) or self.alive(bt_id):
             return None
+        if not os.path.exists(os.path.join(folder, "supervisor.pid")) and not _stale(folder):
+            return None  # being started right now: the pid file follows the job within milliseconds
         data = _read_json(path)  # it may have ended between the two looks
         if data is not None:
             return data
@@ -235,6 +237,14 @@ def _wait_gone(pids: List[int], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while any(_running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def _stale(folder: str, seconds: float = 60.0) -> bool:
+    """The job was written long ago (its starter died before it could record the supervisor's pid)."""
+    try:
+        return time.time() - os.path.getmtime(os.path.join(folder, "job.json")) > seconds
+    except OSError:
+        return False
 
 
 def _killpg(pgid: int) -> None:

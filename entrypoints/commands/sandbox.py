@@ -99,8 +99,7 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
     # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
     sys.setswitchinterval(0.0005)
     try:
-        _announce(ctx, info)
-        _run_until_stopped(server)
+        _run_until_stopped(server, lambda: _announce(ctx, info))
     finally:
         app.close()  # also kills and reaps every backtest process this server started
     return None
@@ -126,8 +125,12 @@ def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
     out.flush()
 
 
-def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
-    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly."""
+def _run_until_stopped(server, ready) -> None:  # type: ignore[no-untyped-def]
+    """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly.
+
+    ``ready()`` (the announcement) runs once the signal handlers are in place, so a SIGTERM sent as soon
+    as the URL is printed still stops the server cleanly.
+    """
     stop = threading.Event()
     worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     previous = {}
@@ -137,6 +140,7 @@ def _run_until_stopped(server) -> None:  # type: ignore[no-untyped-def]
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     worker.start()
     try:
+        ready()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@
 #   jqcli --sandbox --format json backtest run --name 示例策略 \
 #       --file entrypoints/data/demo_strategy.py --start 2024-01-02 --end 2024-03-29 --wait
 # 这个文件是策略源码(在聚宽/沙盒上运行),不是 jqcli 的模块;jqcli 只读取它的文本。
+# 沙盒用确定性的合成行情真实执行它(数据是合成的,不是真实行情)。
 from jqdata import *
 
 
@@ -23,7 +24,8 @@ def trade(context):
     slow = closes.mean()
     cash = context.portfolio.available_cash
     held = context.portfolio.positions[g.security].closeable_amount
-    if fast > slow and cash > 0:
+    price = get_current_data()[g.security].last_price
+    if fast > slow and cash > price * 100:
         log.info("金叉 %.3f > %.3f,买入" % (fast, slow))
         order_value(g.security, cash)
     elif fast < slow and held > 0:

@@ -211,3 +211,19 @@ def test_serve_keeps_its_file_descriptors_bounded_over_many_short_connections(tm
         assert _open_fds(server.proc.pid) <= baseline + 16
     finally:
         server.stop()
+
+
+def test_embedded_engine_limits_come_from_engine_json_and_bad_values_are_usage_errors(tmp_path) -> None:
+    from jqcli.adapters.sandbox.embedded import engine_limits
+    from jqcli.domain.errors import UsageError
+
+    assert engine_limits(str(tmp_path)) == {}
+    (tmp_path / "engine.json").write_text('{"run_timeout": 7, "run_memory_mb": 900}')
+    box = open_embedded(str(tmp_path))
+    assert box.app.config.run_timeout == 7.0 and box.app.config.run_memory_mb == 900
+    assert box.app.config.detach_runs is True
+    box.close()
+    for bad in ('{"run_timeout": 0}', '{"run_timeout": "5"}', '{"timeout": 5}', "[1]", "{"):
+        (tmp_path / "engine.json").write_text(bad)
+        with pytest.raises(UsageError):
+            engine_limits(str(tmp_path))

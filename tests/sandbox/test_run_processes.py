@@ -188,3 +188,29 @@ def test_a_later_process_cancels_a_detached_run_through_its_pid_file(tmp_path) -
         starter.wait(7, 0.05)
     assert not any(_alive(p) for p in pids)
     assert json.loads((Path(starter.run_dir(7)) / "job.json").read_text())["timeout_seconds"] == 60
+
+
+def test_a_tick_run_fails_at_once_saying_the_frequency_is_not_emulated(fake_app, clock) -> None:
+    app = fake_app()
+    c = Client(app)
+    c.login()
+    built = c.build(c.edit_id("网格交易"), **{"backtest[frequency]": "tick"}).json
+    assert built["code"] == "00000"  # the site accepts tick (protocol.md §2.8); the engine cannot run it
+    run_id = built["data"]["backtestId"]
+    assert app.runner.pids(_internal(app)) == []
+    clock.advance(10)
+    error = c.get(f"/algorithm/backtest/error?backtestId={run_id}").json["data"]
+    assert error["state"] == "3" and error["logArr"] == ["沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
+    log = c.get(f"/algorithm/backtest/log?backtestId={run_id}&offset=0").json["data"]["logArr"]
+    assert log == ["2024-01-02 09:00:00 - ERROR - 沙盒引擎不模拟 tick 频率的回测,请改用 day 或 minute"]
+
+
+def test_a_run_being_started_is_not_taken_for_lost_until_its_job_is_stale(tmp_path) -> None:
+    runner = Runner(str(tmp_path / "s"), detach=True)
+    folder = Path(runner.run_dir(3))
+    folder.mkdir(parents=True)
+    (folder / "job.json").write_text("{}")  # the starter has written the job but not the supervisor's pid yet
+    assert runner.result(3) is None and not (folder / "result.json").exists()
+    old = os.path.getmtime(folder / "job.json") - 120
+    os.utime(folder / "job.json", (old, old))
+    assert runner.result(3)["error"]["traceback"] == "回测进程异常退出"

@@ -17,7 +17,7 @@ SOURCE_FOLDERS = {
     "adapters": "jqcli.adapters",
     "entrypoints": "jqcli.entrypoints",
 }
-HEAVY = ("urllib3", "html5lib", "cattrs", "structlog", "attrs", "attr", "shtab", "argparse_manpage")
+HEAVY = ("urllib3", "html5lib", "cattrs", "structlog", "attrs", "attr", "shtab", "argparse_manpage", "numpy", "pandas")
 
 PROBE = """
 import io, json, sys

@@ -225,7 +225,7 @@ class CurrentItem:
         return f"CurrentData({self.code}, last_price={self.last_price})"
 
 
-class CurrentData(dict):  # type: ignore[type-arg]
+class CurrentData(dict):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
@@ -245,8 +245,12 @@ class BarData:
             code, 1, engine.unit, ("open", "close", "high", "low", "volume", "money"), skip_paused=False
         )
         row = frame.iloc[-1] if len(frame) else None
-        for f in ("open", "close", "high", "low", "volume", "money"):
-            setattr(self, f, float(row[f]) if row is not None else float("nan"))
+
+        def field(name: str) -> float:
+            return float(row[name]) if row is not None else float("nan")
+
+        self.open, self.close, self.high, self.low = field("open"), field("close"), field("high"), field("low")
+        self.volume, self.money = field("volume"), field("money")
         self.price = self.close
         self.paused = bool(engine.feed.market.bars["paused"][engine.feed.row, engine.feed.col(code)])
 
@@ -258,7 +262,7 @@ class BarData:
         return float(f["money"].sum() / f["volume"].sum()) if f["volume"].sum() else float("nan")
 
 
-class BarDict(dict):  # type: ignore[type-arg]
+class BarDict(dict):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
@@ -437,5 +441,5 @@ def jqdata_module(ns: Dict[str, Any]) -> types.ModuleType:
             raise AttributeError(name)
         raise not_emulated(f"jqdata.{name}")
 
-    mod.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    setattr(mod, "__getattr__", __getattr__)  # noqa: B010 - PEP 562 module attribute hook
     return mod

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 
 class OrderCost:
@@ -110,7 +110,7 @@ class Position:
         )
 
 
-class Positions(dict):  # type: ignore[type-arg]
+class Positions(dict):
     """``portfolio.positions``: a missing security reads as an empty position (not stored)."""
 
     def __missing__(self, security: str) -> Position:
@@ -159,11 +159,8 @@ class Portfolio:
 
 
 class Order:
-    _next = 1
-
-    def __init__(self, security: str, amount: int, is_buy: bool, when: datetime, style: object) -> None:
-        self.order_id = Order._next
-        Order._next += 1
+    def __init__(self, order_id: int, security: str, amount: int, is_buy: bool, when: datetime, style: object) -> None:
+        self.order_id = order_id
         self.security, self.amount, self.is_buy, self.add_time = security, amount, is_buy, when
         self.style = style
         self.filled = 0
@@ -201,7 +198,7 @@ class Broker:
     ) -> None:
         self.portfolio = portfolio
         self.costs: Dict[str, OrderCost] = dict(DEFAULT_COSTS)
-        self.slippage: Dict[str, object] = {
+        self.slippage: Dict[str, Union[FixedSlippage, PriceRelatedSlippage]] = {
             "stock": PriceRelatedSlippage(0.00246),
             "fund": PriceRelatedSlippage(0.00246),
         }
@@ -211,6 +208,7 @@ class Broker:
         self.traded_value = 0.0
         self.buys = self.sells = 0
         self.orders: Dict[int, Order] = {}
+        self.next_id = 0  # order ids count from 1 in every run
 
     def new_day(self, day_index: int) -> None:
         self.day_index = day_index
@@ -225,7 +223,8 @@ class Broker:
     ) -> Optional[Order]:
         """Try to trade ``delta`` shares (positive buys, negative sells); None when refused."""
         is_buy = delta > 0
-        order = Order(security, abs(int(delta)), is_buy, when, style)
+        self.next_id += 1
+        order = Order(self.next_id, security, abs(int(delta)), is_buy, when, style)
         limit_price = getattr(style, "limit_price", None) if isinstance(style, LimitOrderStyle) else None
 
         def refuse(text: str) -> None:
@@ -249,7 +248,7 @@ class Broker:
             refuse(f"下单失败：{display} 跌停，不能卖出")
             return None
         slip = self.slippage.get(kind) or self.slippage["stock"]
-        fill = min(max(slip.apply(quote.price, is_buy), quote.low_limit), quote.high_limit)  # type: ignore[attr-defined]
+        fill = min(max(slip.apply(quote.price, is_buy), quote.low_limit), quote.high_limit)
         if limit_price is not None and (fill > limit_price + 1e-9 if is_buy else fill < limit_price - 1e-9):
             refuse(f"下单失败：{display} 限价 {limit_price} 无法成交")
             return None
@@ -354,9 +353,9 @@ class Broker:
                 "transaction": "买" if order.is_buy else "卖",
                 "type": "限价单" if limit_price is not None else "市价单",
                 "amount": filled,
-                "price": price,
-                "total": filled * price,
-                "gains": 0.0 if (refused or order.is_buy) else getattr(self, "_last_gains", 0.0),
+                "price": round(price, 4),
+                "total": round(filled * price, 2),
+                "gains": 0.0 if (refused or order.is_buy) else round(getattr(self, "_last_gains", 0.0), 2),
                 "commission": 0.0 if refused else order.commission,
                 "status": "废单" if refused else "全部成交",
                 "orderAmount": order.amount,
@@ -366,6 +365,6 @@ class Broker:
                 "trueOrderAmount": order.amount,
                 "trueAmount": filled,
                 "trueLimitPrice": limit_price if limit_price is not None else 0.0,
-                "truePrice": price,
+                "truePrice": price,  # unrounded
             }
         )

@@ -11,7 +11,7 @@ Ends later than the simulated moment are clamped to it (no look-ahead).
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,7 @@ class Data:
         self.feed = feed
         self.index = pd.DatetimeIndex([datetime.combine(d, time(0)) for d in feed.market.dates])
         self.calendar: List[date] = []  # every trade day known to the run (history + the range)
+        self._column_cache: Dict[tuple, pd.Index] = {}
 
     # -- internals --------------------------------------------------------------------------------------------
     def _daily_rows(
@@ -114,7 +115,7 @@ class Data:
             money = bars["money"][rows, col]
             with np.errstate(divide="ignore", invalid="ignore"):
                 avg = np.where(vol > 0, money / np.where(vol > 0, vol, 1), bars["close"][rows, col])
-            return np.round(avg, 3 if U.security(code) and U.security(code).type == "etf" else 2)  # type: ignore[union-attr]
+            return np.round(avg, 3 if U.security(code) and U.security(code).type == "etf" else 2)
         if field == "factor":
             return np.ones(rows.size)
         if field == "paused":
@@ -123,7 +124,7 @@ class Data:
 
     def _minute_values(
         self, code: str, end: datetime, count: Optional[int], start: Optional[datetime], fields: List[str]
-    ):  # type: ignore[no-untyped-def]
+    ) -> Tuple[List[datetime], Dict[str, np.ndarray]]:
         times, bars = self.feed.minute_window(code, end, count, start)
         out: Dict[str, np.ndarray] = {}
         for f in fields:
@@ -161,10 +162,39 @@ class Data:
     ) -> pd.DataFrame:
         if unit == "1d":
             rows = self._daily_rows(code, end, count, start, skip_paused)
-            data = {f: self._daily_values(code, rows, f) for f in fields}
-            return pd.DataFrame(data, index=self.index[rows], columns=fields)
+            block = np.empty((rows.size, len(fields)))
+            for i, f in enumerate(fields):
+                block[:, i] = self._daily_values(code, rows, f)
+            return pd.DataFrame(block, index=self.index[rows], columns=self._columns(fields))
         times, values = self._minute_values(code, end or self.feed.now, count, start, fields)
-        return pd.DataFrame(values, index=pd.DatetimeIndex(times), columns=fields)
+        block = np.empty((len(times), len(fields)))
+        for i, f in enumerate(fields):
+            block[:, i] = values[f]
+        return pd.DataFrame(block, index=pd.DatetimeIndex(times), columns=self._columns(fields))
+
+    def _daily_block(
+        self, codes: List[str], field: str, end: Optional[datetime], count: Optional[int], start: Optional[datetime]
+    ) -> pd.DataFrame:
+        """One field of many securities over the same rows (paused days kept): dates × codes."""
+        rows = self._daily_rows(codes[0], end, count, start, False)
+        cols = [self.feed.col(c) for c in codes]
+        bars = self.feed.market.bars
+        if field in ("avg", "factor", "paused"):
+            block = (
+                np.column_stack([self._daily_values(c, rows, field) for c in codes])
+                if rows.size
+                else np.empty((0, len(codes)))
+            )
+        else:
+            block = bars[field][np.ix_(rows, cols)]
+        return pd.DataFrame(block, index=self.index[rows], columns=pd.Index(codes, dtype=object))
+
+    def _columns(self, fields: List[str]) -> pd.Index:
+        key = tuple(fields)
+        got = self._column_cache.get(key)
+        if got is None:
+            got = self._column_cache[key] = pd.Index(list(fields), dtype=object)
+        return got
 
     # -- the API ------------------------------------------------------------------------------------------------
     def get_price(
@@ -192,6 +222,8 @@ class Data:
         if isinstance(security, str):
             return self._frame(security, unit, names, end, count, start, skip_paused)
         codes = list(security)
+        if panel and unit == "1d" and not skip_paused and codes:
+            return Panel({n: self._daily_block(codes, n, end, count, start) for n in names})
         frames = {c: self._frame(c, unit, names, end, count, start, skip_paused) for c in codes}
         if not panel:
             parts = []
@@ -235,6 +267,11 @@ class Data:
         codes = [security_list] if isinstance(security_list, str) else list(security_list)
         u = _unit(unit)
         _fields(field, DAILY_FIELDS if u == "1d" else MINUTE_FIELDS, DEFAULT_FIELDS)
+        if u == "1d" and not skip_paused and codes:
+            block = self._daily_block(codes, field, None, int(count), None)
+            if not df:
+                return {c: block[c].values for c in codes}
+            return block
         columns = {c: self._frame(c, u, [field], None, int(count), None, skip_paused)[field] for c in codes}
         if not df:
             return {c: s.values for c, s in columns.items()}
@@ -316,13 +353,13 @@ class Data:
     def get_trade_days(self, start_date: Any = None, end_date: Any = None, count: Optional[int] = None) -> np.ndarray:
         if start_date is not None and count is not None:
             raise ValueError("get_trade_days 的 start_date 和 count 不能同时使用")
-        end = to_date(end_date) if end_date is not None else self.calendar[-1]
-        days = [d for d in self.calendar if d <= end]  # type: ignore[operator]
+        end = to_date(end_date) or self.calendar[-1]
+        days = [d for d in self.calendar if d <= end]
         if count is not None:
             days = days[-int(count) :] if int(count) > 0 else []
         elif start_date is not None:
-            start = to_date(start_date)
-            days = [d for d in days if d >= start]  # type: ignore[operator]
+            start = to_date(start_date) or self.calendar[0]
+            days = [d for d in days if d >= start]
         return np.array(days, dtype=object)
 
     def get_all_trade_days(self) -> np.ndarray:
@@ -341,22 +378,33 @@ class Data:
             return digits + ".XSHE"
         return digits + (".XSHG" if digits[0] in "65" else ".XSHE")
 
+    def _static(self) -> Dict[str, Any]:
+        if not hasattr(self, "_static_cache"):
+            stocks = U.stocks()
+            prof = U.profiles()
+            shares = np.array([prof[s.code].shares for s in stocks])
+            self._static_cache = {
+                "codes": [s.code for s in stocks],
+                "cols": np.array([self.feed.market.col[s.code] for s in stocks]),
+                "shares": shares,
+                "circ": shares * np.array([prof[s.code].circ for s in stocks]),
+                "eps": np.array([prof[s.code].eps for s in stocks]),
+                "bvps": np.array([prof[s.code].bvps for s in stocks]),
+            }
+        return self._static_cache
+
     def valuation_frame(self, day: date) -> pd.DataFrame:
         feed = self.feed
         row = feed.row_of(day)
-        stocks = U.stocks()
-        prof = U.profiles()
-        cols = [feed.market.col[s.code] for s in stocks]
+        st = self._static()
+        cols = st["cols"]
         bars = feed.market.bars
         close = bars["close"][row, cols] if row >= 0 else np.full(len(cols), np.nan)
         volume = bars["volume"][row, cols] if row >= 0 else np.full(len(cols), np.nan)
-        shares = np.array([prof[s.code].shares for s in stocks])
-        circ = shares * np.array([prof[s.code].circ for s in stocks])
-        eps = np.array([prof[s.code].eps for s in stocks])
-        bvps = np.array([prof[s.code].bvps for s in stocks])
+        shares, circ, eps, bvps = st["shares"], st["circ"], st["eps"], st["bvps"]
         return pd.DataFrame(
             {
-                "code": [s.code for s in stocks],
+                "code": st["codes"],
                 "day": (feed.market.dates[row].isoformat() if row >= 0 else None),
                 "capitalization": np.round(shares / 1e4, 2),
                 "circulating_cap": np.round(circ / 1e4, 2),

@@ -40,7 +40,11 @@ class Sink:
         self._buffer: list = []
 
     def emit(self, event: Dict[str, Any]) -> None:
-        self._buffer.append(dumps(clean(event)) + "\n")
+        try:
+            line = dumps(event)
+        except (TypeError, ValueError):  # numpy scalars, NaN: the slow, careful way
+            line = dumps(clean(event))
+        self._buffer.append(line + "\n")
 
     def flush(self) -> None:
         if self._buffer:

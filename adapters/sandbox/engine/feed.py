@@ -79,7 +79,7 @@ class Feed:
         c = self.col(code)
         bar = tuple(float(b[f][row, c]) for f in ("open", "high", "low", "close", "volume", "money"))
         sec = U.security(code)
-        got = minute.build(code, self.market.dates[row], bar, bool(b["paused"][row, c]), sec.decimals if sec else 2)  # type: ignore[arg-type]
+        got = minute.build(code, self.market.dates[row], bar, bool(b["paused"][row, c]), sec.decimals if sec else 2)
         self._minutes[key] = got
         if len(self._minutes) > MINUTE_CACHE:
             self._minutes.popitem(last=False)

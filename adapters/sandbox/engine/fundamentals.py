@@ -43,16 +43,16 @@ class Expr:
         right = other if isinstance(other, Expr) else None
         return Expr(lambda f: op(self.eval(f), right.eval(f) if right else other), f"({self.label} {sym} {other!r})")
 
-    def __lt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __lt__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a < b, "<")
 
-    def __le__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __le__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a <= b, "<=")
 
-    def __gt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __gt__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a > b, ">")
 
-    def __ge__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __ge__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a >= b, ">=")
 
     def __eq__(self, o: Any) -> Expr:  # type: ignore[override]
@@ -221,18 +221,30 @@ class Query:
 
     def run(self, frame: Any) -> Any:
         """Apply the query to ``frame`` (all valuation rows of one day) and return the selected columns."""
-        for cond in self.filters:
-            mask = cond.eval(frame)
-            frame = frame[mask.fillna(False).astype(bool) if hasattr(mask, "fillna") else mask]
+        import numpy as np
+        import pandas as pd
+
+        if self.filters:
+            mask: Any = np.ones(len(frame), dtype=bool)
+            for cond in self.filters:
+                got = cond.eval(frame)
+                mask &= np.asarray(got.fillna(False) if hasattr(got, "fillna") else got, dtype=bool)
+            frame = frame[mask]
         if self.orderings:
-            keys, ascending = [], []
-            for i, o in enumerate(self.orderings):
+            keys = []
+            for o in reversed(self.orderings):  # np.lexsort: the last key is the primary one
                 ordering = o if isinstance(o, Ordering) else Ordering(o, True)
-                key = f"__order{i}"
-                frame = frame.assign(**{key: ordering.expr.eval(frame)})
-                keys.append(key)
-                ascending.append(ordering.ascending)
-            frame = frame.sort_values(keys, ascending=ascending, kind="mergesort", na_position="last")
+                values = np.asarray(ordering.expr.eval(frame))
+                if values.dtype.kind in "fiub":
+                    values = values.astype(float)
+                    missing = np.isnan(values)
+                    filled = np.where(missing, 0.0, values if ordering.ascending else -values)
+                    keys.extend([filled, missing])  # NaN last whatever the direction
+                else:
+                    codes, uniques = pd.factorize(values, sort=True)
+                    ranks = codes if ordering.ascending else len(uniques) - codes
+                    keys.extend([ranks, codes < 0])
+            frame = frame.iloc[np.lexsort(keys)]
         frame = frame.iloc[self.offset_n :]
         if self.limit_n is not None:
             frame = frame.iloc[: self.limit_n]
@@ -240,13 +252,11 @@ class Query:
         for e in self.entities:
             if isinstance(e, Table):
                 for name in VALUATION_COLUMNS:
-                    out[name] = frame[name].values
+                    out[name] = frame[name].to_numpy()
             elif isinstance(e, Column):
-                out[e.name] = frame[e.name].values
+                out[e.name] = frame[e.name].to_numpy()
             else:
-                out[e.label] = e.eval(frame).values
-        import pandas as pd
-
+                out[e.label] = np.asarray(e.eval(frame))
         return pd.DataFrame(out, columns=list(out))
 
 

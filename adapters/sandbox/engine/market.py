@@ -3,7 +3,9 @@
 No real market data is used anywhere.  Bars are drawn from NumPy's PCG64 bit
 generator seeded with SHA-256 digests of the security code (never Python's
 ``hash()``), so the same calendar gives the same bars on every machine, every
-run and every Python version.  The walk starts at ``universe.EPOCH`` whatever
+run and every Python version.  Past the draws, prices use only ``+ - * /``
+and rounding (no ``exp``/``log``, whose last bit may differ between math
+libraries), so no platform difference can flip a rounded tick.  The walk starts at ``universe.EPOCH`` whatever
 the backtest's range, so the bars of a day do not depend on the range asked.
 
 The model, per stock: the log price mean-reverts slowly towards a drifting
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -43,6 +45,10 @@ def seed(*parts: str) -> int:
 
 def generator(*parts: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(seed(*parts)))
+
+
+def _bounded(x: np.ndarray, limit: float = 6.0) -> np.ndarray:
+    return np.clip(x, -limit, limit)
 
 
 def tick_round(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -72,9 +78,13 @@ class Market:
         self._etfs(idx_close, total, keep_from)
         self.bars["paused"][:, ns:] = 0.0
         self.bars["paused"] = self.bars["paused"].astype(bool)
+        for arr in self.bars.values():  # shared by runs in one process: nobody may change them
+            arr.flags.writeable = False
 
     # -- stocks -------------------------------------------------------------------------------------------------
-    def _walk(self, stocks: List[U.Security], total: int, keep_from: int):  # type: ignore[no-untyped-def]
+    def _walk(
+        self, stocks: List[U.Security], total: int, keep_from: int
+    ) -> Tuple[np.ndarray, np.ndarray, None, np.ndarray]:
         prof = U.profiles()
         ns = len(stocks)
         price0 = tick_round(np.array([prof[s.code].price0 for s in stocks]), 2)
@@ -83,15 +93,14 @@ class Market:
         trend = np.array([prof[s.code].trend for s in stocks])
         p_susp = np.array([prof[s.code].suspend for s in stocks])
         limit = np.array([s.limit for s in stocks])
-        anchor0 = np.log(price0)
         gens_n = [generator("normal", s.code) for s in stocks]
         gens_u = [generator("uniform", s.code) for s in stocks]
         gen_m = generator("market")
         keep = total - keep_from
         kept_n = np.empty((keep, ns, 5))
         shock = np.empty((total, ns))
-        starts = np.zeros((total, ns), dtype=bool)
-        length = np.zeros((total, ns), dtype=np.int8)
+        starts: np.ndarray = np.zeros((total, ns), dtype=bool)
+        length: np.ndarray = np.zeros((total, ns), dtype=np.int8)
         for start in range(0, total, CHUNK):
             n = np.stack([g.standard_normal((CHUNK, 5)) for g in gens_n], axis=1)
             u = np.stack([g.random((CHUNK, 2)) for g in gens_u], axis=1)
@@ -111,17 +120,20 @@ class Market:
         closes = np.empty((total, ns))
         pc = price0.copy()
         up, down = 1 + limit, 1 - limit
-        anchor = anchor0[None, :] + trend[None, :] * np.arange(total)[:, None]
+        anchor = price0[None, :] * np.cumprod(np.broadcast_to(1 + trend, (total, ns)), axis=0)
         for t in range(total):
-            r = shock[t] - REVERT * (np.log(pc) - anchor[t])
-            close = tick_round(np.clip(pc * np.exp(r), pc * down, pc * up), 2)
+            ratio = pc / anchor[t]
+            r = shock[t] - REVERT * (ratio - 1 / ratio) / 2  # like a pull on log(ratio), both ways
+            close = tick_round(np.clip(pc * (1 + r), pc * down, pc * up), 2)
             pc = np.where(paused[t], pc, close)
             closes[t] = pc
         kept_u = None
         self._price0 = price0
         return closes, kept_n, kept_u, paused
 
-    def _stock_bars(self, stocks, closes, n, u, paused, keep_from) -> None:  # type: ignore[no-untyped-def]
+    def _stock_bars(
+        self, stocks: List[U.Security], closes: np.ndarray, n: np.ndarray, u: None, paused: np.ndarray, keep_from: int
+    ) -> None:
         prof = U.profiles()
         ns = len(stocks)
         pre_all = np.vstack([self._price0[None, :], closes[:-1]])
@@ -132,15 +144,17 @@ class Market:
         limit = np.array([s.limit for s in stocks])
         hi_lim = tick_round(pc * (1 + limit), 2)
         lo_lim = tick_round(pc * (1 - limit), 2)
-        o = np.clip(tick_round(pc * np.exp(n[:, :, 1] * vol * 0.4), 2), lo_lim, hi_lim)
+        o = np.clip(tick_round(pc * (1 + _bounded(n[:, :, 1]) * vol * 0.4), 2), lo_lim, hi_lim)
+        sealed = np.abs(n[:, :, 1]) > 0.5  # a limit day that opens at the limit (一字板) about 60 % of the time
+        o = np.where(sealed & (c >= hi_lim), hi_lim, np.where(sealed & (c <= lo_lim), lo_lim, o))
         top, bottom = np.maximum(o, c), np.minimum(o, c)
-        h = np.clip(tick_round(top * np.exp(np.abs(n[:, :, 2]) * vol * 0.5), 2), top, hi_lim)
-        low = np.clip(tick_round(bottom * np.exp(-np.abs(n[:, :, 3]) * vol * 0.5), 2), lo_lim, bottom)
+        h = np.clip(tick_round(top * (1 + np.abs(_bounded(n[:, :, 2])) * vol * 0.5), 2), top, hi_lim)
+        low = np.clip(tick_round(bottom * (1 - np.abs(_bounded(n[:, :, 3])) * vol * 0.5), 2), lo_lim, bottom)
         o, h, low = (np.where(off, pc, x) for x in (o, h, low))
         circ = np.array([prof[s.code].shares * prof[s.code].circ for s in stocks])
         turnover = np.array([prof[s.code].turnover for s in stocks])
         move = np.abs(c / pc - 1) / vol
-        volume = np.floor(circ * turnover * np.exp(0.35 * n[:, :, 4]) * (0.6 + 0.4 * move) / 100) * 100
+        volume = np.floor(circ * turnover * (1 + 0.3 * _bounded(n[:, :, 4], 2.5)) * (0.6 + 0.4 * move) / 100) * 100
         volume = np.where(off, 0.0, np.maximum(volume, 100.0))
         money = volume * (o + h + low + c) / 4
         b = self.bars
@@ -153,7 +167,7 @@ class Market:
         _ = u
 
     # -- indexes and ETFs ---------------------------------------------------------------------------------------
-    def _indexes(self, stocks, closes, keep_from) -> Dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    def _indexes(self, stocks: List[U.Security], closes: np.ndarray, keep_from: int) -> Dict[str, np.ndarray]:
         prof = U.profiles()
         scol = {s.code: i for i, s in enumerate(stocks)}
         shares = np.array([prof[s.code].shares for s in stocks])
@@ -161,13 +175,16 @@ class Market:
         ns = len(stocks)
         levels: Dict[str, np.ndarray] = {}
         b = self.bars
-        for code, (_, _, base) in U.INDEXES.items():
-            w = np.zeros(ns)
+        weights = np.zeros((ns, len(U.INDEXES)))
+        for j, code in enumerate(U.INDEXES):
             for member in U.constituents()[code]:
-                w[scol[member]] = shares[scol[member]]
-            den = pre_all @ w
-            ret = (closes - pre_all) @ w / den
-            level = base * np.cumprod(1 + ret)
+                weights[scol[member], j] = shares[scol[member]]
+        dens = pre_all @ weights
+        rets = (closes @ weights) / dens - 1
+        for j, (code, (_, _, base)) in enumerate(U.INDEXES.items()):
+            w = weights[:, j]
+            den = dens[:, j]
+            level = base * np.cumprod(1 + rets[:, j])
             pre_level = np.concatenate([[base], level[:-1]])[keep_from:]
             den_k = den[keep_from:]
             pc_k = pre_all[keep_from:]
@@ -201,13 +218,13 @@ class Market:
                 low = tick_round(pre[k] * rel["low"], 3)
             else:
                 drift, vol, p0 = (0.0003, 0.009, 2.0) if code == "518880.XSHG" else (0.00012, 0.0008, 100.0)
-                path = p0 * np.exp(np.cumsum(drift + vol * np.clip(draws[:, 0], -6, 6)))
+                path = p0 * np.cumprod(1 + drift + vol * _bounded(draws[:, 0]))
                 close = tick_round(path, 3)
                 pre = np.concatenate([[tick_round(np.array([p0]), 3)[0]], close[:-1]])
                 k = slice(keep_from, total)
-                o = tick_round(pre[k] * np.exp(vol * 0.3 * draws[k, 1]), 3)
-                h = tick_round(np.maximum(o, close[k]) * np.exp(vol * 0.4 * np.abs(draws[k, 2])), 3)
-                low = tick_round(np.minimum(o, close[k]) * np.exp(-vol * 0.4 * np.abs(draws[k, 3])), 3)
+                o = tick_round(pre[k] * (1 + vol * 0.3 * _bounded(draws[k, 1])), 3)
+                h = tick_round(np.maximum(o, close[k]) * (1 + vol * 0.4 * np.abs(_bounded(draws[k, 2]))), 3)
+                low = tick_round(np.minimum(o, close[k]) * (1 - vol * 0.4 * np.abs(_bounded(draws[k, 3]))), 3)
             c = close[k]
             hi_lim = tick_round(pre[k] * 1.1, 3)
             lo_lim = tick_round(pre[k] * 0.9, 3)
@@ -219,7 +236,7 @@ class Market:
             b["pre_close"][:, col] = pre[k]
             b["high_limit"][:, col] = hi_lim
             b["low_limit"][:, col] = lo_lim
-            volume = np.floor(2e8 * np.exp(0.3 * draws[k, 1]) / 100) * 100
+            volume = np.floor(2e8 * (1 + 0.3 * _bounded(draws[k, 1], 2.5)) / 100) * 100
             b["volume"][:, col] = volume
             b["money"][:, col] = volume * (b["open"][:, col] + b["high"][:, col] + b["low"][:, col] + c) / 4
 

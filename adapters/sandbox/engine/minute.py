@@ -44,7 +44,7 @@ def slot_of(moment: time) -> int:
     return min(BARS, 120 + minutes - 13 * 60)
 
 
-def build(code: str, day: date, bar: Tuple[float, float, float, float, float, float], paused: bool, decimals: int):  # type: ignore[no-untyped-def]
+def build(code: str, day: date, bar: Tuple[float, ...], paused: bool, decimals: int) -> Dict[str, np.ndarray]:
     """The day's minute bars as a dict of 240-long arrays (open, high, low, close, volume, money)."""
     o, h, low, c, volume, money = bar
     if paused:
@@ -71,7 +71,8 @@ def build(code: str, day: date, bar: Tuple[float, float, float, float, float, fl
     for i, v in anchors.items():
         path[i] = v
     opens, closes = path[:-1], path[1:]
-    weights = (1.0 + 1.5 * ((np.arange(BARS) - 119.5) / 120.0) ** 2) * np.exp(0.3 * g.standard_normal(BARS))
+    shape = 1.0 + 1.5 * ((np.arange(BARS) - 119.5) / 120.0) * ((np.arange(BARS) - 119.5) / 120.0)
+    weights = shape * (1.0 + 0.3 * np.clip(g.standard_normal(BARS), -3, 3))
     lots = np.floor(volume * weights / weights.sum() / 100) * 100
     lots[-1] += volume - lots.sum()
     return {

@@ -17,8 +17,10 @@ from __future__ import annotations
 import gc
 import sys
 import time as clock
+import traceback
 import types
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from jqcli.adapters.sandbox.engine import api as A
@@ -64,6 +66,28 @@ def weekdays_between(first: date, last: date) -> List[date]:
     return out
 
 
+def calendar_for(days: List[date]) -> Tuple[List[date], int, int]:
+    """The run's calendar (weekdays from the epoch, then the site's days), the first kept row, the run's first row."""
+    first = days[0]
+    before = weekdays_between(U.EPOCH, first - timedelta(days=1)) if first > U.EPOCH else []
+    keep_from = max(0, len(before) - HISTORY_DAYS)
+    return before + list(days), keep_from, len(before) - keep_from
+
+
+@lru_cache(maxsize=2)
+def cached_market(calendar: Tuple[date, ...], keep_from: int) -> Any:
+    """Markets are read-only: runs in one process over the same calendar share one."""
+    from jqcli.adapters.sandbox.engine.market import Market
+
+    return Market(calendar, keep_from)
+
+
+def market_for(days: List[date]) -> Tuple[Any, int]:
+    """The synthetic market a run over ``days`` sees, and the row of its first day (for tests and tools)."""
+    calendar, keep_from, first_row = calendar_for(days)
+    return cached_market(tuple(calendar), keep_from), first_row
+
+
 class UserFailure(Exception):
     """The strategy raised: carries the formatted traceback."""
 
@@ -85,24 +109,20 @@ class Engine:
     def __init__(self, job: Dict[str, Any], sink: Sink) -> None:
         from jqcli.adapters.sandbox.engine.data_api import Data
         from jqcli.adapters.sandbox.engine.feed import Feed
-        from jqcli.adapters.sandbox.engine.market import Market
 
         self.job, self.sink = job, sink
         self.capital = float(job.get("capital") or 1000000.0)
         self.frequency = "minute" if job.get("frequency") == "minute" else "day"
         self.unit = "1m" if self.frequency == "minute" else "1d"
         self.days: List[date] = [date.fromisoformat(d[:10]) for d in job["trade_days"]]
-        first = self.days[0]
-        before = weekdays_between(U.EPOCH, first - timedelta(days=1)) if first > U.EPOCH else []
-        calendar = before + self.days
-        keep_from = max(0, len(before) - HISTORY_DAYS)
-        self.first_row = len(before) - keep_from
-        self.market = Market(calendar, keep_from)
+        calendar, keep_from, self.first_row = calendar_for(self.days)
+        self.market = cached_market(tuple(calendar), keep_from)
         self.feed = Feed(self.market)
         self.data = Data(self.feed)
-        self.data.calendar = calendar
-        after = weekdays_between(self.days[-1] + timedelta(days=1), self.days[-1] + timedelta(days=40))
-        self.position_calendar = calendar + after
+        last = self.days[-1]
+        after = weekdays_between(last + timedelta(days=1), max(date(last.year, 12, 31), last + timedelta(days=40)))
+        self.position_calendar = calendar + after  # the calendar is not look-ahead: it runs to the year's end
+        self.data.calendar = self.position_calendar
         self.portfolio = B.Portfolio(self.capital)
         self.broker = B.Broker(self.portfolio, self._order_warning, self._trade)
         self.g = A.GlobalVars()
@@ -128,7 +148,8 @@ class Engine:
     def _trade(self, row: Dict[str, object]) -> None:
         if row["amount"]:
             sign = 1 if row["transaction"] == "买" else -1
-            self.flows[str(row["security"])] = self.flows.get(str(row["security"]), 0.0) + sign * float(row["total"])  # type: ignore[arg-type]
+            code = str(row["security"])
+            self.flows[code] = self.flows.get(code, 0.0) + sign * float(str(row["total"]))
         self.sink.emit({"e": "trade", **row})
 
     # -- trading ------------------------------------------------------------------------------------------------
@@ -177,7 +198,7 @@ class Engine:
             func(*args)
         except MemoryError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any error of the strategy fails the run
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error of the strategy fails the run
             raise UserFailure(user_traceback(exc), exception_line(exc), self.feed.now) from None
 
     def _at(self, row: int, moment: datetime) -> None:
@@ -232,6 +253,7 @@ class Engine:
         day = self.days[k]
         sink = self.sink
         sink.emit({"e": "progress", "day_index": k, "days": len(self.days), "date": day.isoformat()})
+        sink.flush()  # readers see which day is being simulated, even if it never ends
         self.broker.new_day(k)
         self.flows = {}
         self.records = {}
@@ -385,7 +407,7 @@ class Engine:
 
     def risk(self) -> Dict[str, object]:
         days = self.days[: len(self.values)]
-        return S.risk(days, self.values, self.capital, self.bench_values, self.bench_base())  # type: ignore[return-value]
+        return S.risk(days, self.values, self.capital, self.bench_values, self.bench_base())
 
 
 def _failed(
@@ -427,6 +449,15 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
         text = "\n".join(lines)
         _error_event(sink, start_stamp, text)
         result = _failed({"traceback": text, "exception": lines[-1], "phase": "compile", "time": start_stamp}, 0)
+        sink.result(result)
+        return result
+    frequency = str(job.get("frequency") or "day")
+    if frequency not in ("day", "minute"):
+        text = f"沙盒不模拟 {frequency} 频率的回测：只支持 day（每天）和 minute（分钟）"
+        _error_event(sink, start_stamp, text)
+        result = _failed(
+            {"traceback": text, "exception": "ValueError: " + text, "phase": "runtime", "time": start_stamp}, 0
+        )
         sink.result(result)
         return result
     if not days:
@@ -471,7 +502,7 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
                 exec(compiled, module.__dict__)  # noqa: S102 - executing the strategy is the point
             except MemoryError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except (Exception, SystemExit) as exc:  # noqa: BLE001
                 raise UserFailure(user_traceback(exc), exception_line(exc), engine.feed.now) from None
             engine.start(module)
             for k in range(len(engine.days)):
@@ -483,6 +514,10 @@ def _run(job: Dict[str, Any], sink: Sink, wall0: float, cpu0: float) -> Dict[str
             limit = job.get("memory_mb") or 0
             text = f"MemoryError: 回测内存超出限制{f'（{limit} MB）' if limit else ''}"
             return _finish_failed(engine, sink, text, "MemoryError", engine.feed.now, wall0, cpu0)
+        except Exception as exc:  # noqa: BLE001 - the engine's own fault still ends the run with a result
+            traceback.print_exc(file=sys.stderr)
+            text = f"沙盒回测引擎内部错误：{type(exc).__name__}: {exc}"
+            return _finish_failed(engine, sink, text, f"{type(exc).__name__}: {exc}", engine.feed.now, wall0, cpu0)
         result = {
             "status": "done",
             "stats": engine.stats(clock.perf_counter() - wall0, clock.process_time() - cpu0),

@@ -133,7 +133,7 @@ def summary(
     dd, dd_from, dd_to = drawdown(nav, days)
     out["max_drawdown"] = dd
     out["max_drawdown_period"] = [dd_from, dd_to]
-    total_a, total_b = float(out["algorithm_return"]), float(out["benchmark_return"])  # type: ignore[arg-type]
+    total_a, total_b = float(str(out["algorithm_return"])), float(str(out["benchmark_return"]))
     out["excess_return"] = (1 + total_a) / (1 + total_b) - 1
     ex_nav = [(v / capital) / (b / bench_base) for v, b in zip(values, bench)]
     ex_r = returns_of(ex_nav, 1.0)
@@ -190,7 +190,7 @@ def risk(
     for i, d in reversed(list(enumerate(days))):
         starts[(d.year, d.month)] = i
     for mi, key in enumerate(months):
-        rows = {k: {"date": f"{key[0]:04d}-{key[1]:02d}"} for k in names}
+        rows: Dict[str, Dict[str, object]] = {k: {"date": f"{key[0]:04d}-{key[1]:02d}"} for k in names}
         for label, span in WINDOWS:
             if mi - span + 1 < 0:
                 for k in names:
