@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from typing import Dict, List, Sequence
 
@@ -26,11 +27,12 @@ from jqcli.adapters.sandbox.backtest_views import _readable
 from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
 from jqcli.adapters.sandbox.web import Response, cn_date, fail, json_response, ok
 
+TAG = re.compile(r"<[^>]*>")
 FREE_EXPORTS_PER_DAY = 3
 PACK_SECONDS = 1.0
 KINDS = ("transaction", "position", "log")
 RESULT_HEADER = ("时间", "基准收益", "策略收益", "当日盈利", "当日亏损", "当日买入", "当日卖出", "超额收益(%)")
-TRANSACTION_HEADER = (
+TRANSACTION_HEADER = (  # the old frontend's trade table labels (protocol.md §9.6); 品种 carries the code
     "日期", "时间", "品种", "标的", "交易类型", "下单类型", "成交数量", "成交价", "成交额",
     "委托数量", "委托价格", "平仓盈亏", "手续费",
 )  # fmt: skip
@@ -38,8 +40,14 @@ TRANSACTION_KEYS = (
     "date", "time", "security", "stock", "transaction", "type", "amount", "price", "total",
     "orderAmount", "limitPrice", "gains", "commission",
 )  # fmt: skip
-POSITION_HEADER = ("日期", "标的", "名称", "数量", "收盘价", "市值", "盈亏", "开仓均价", "仓位占比")
-POSITION_KEYS = ("date", "security", "stock", "amount", "price", "value", "gain", "avgCost", "positionPersent")
+POSITION_HEADER = (  # the old frontend's position table labels (protocol.md §9.6)
+    "日期", "品种", "标的", "多空", "数量", "收盘价/结算价", "市值/价值", "盈亏/逐笔浮盈", "开仓均价", "持仓均价",
+    "保证金", "当日盈亏", "今手数", "仓位占比",
+)  # fmt: skip
+POSITION_KEYS = (
+    "date", "security", "stock", "side", "amount", "price", "value", "gain", "avgCost", "holdCost",
+    "margin", "dailyGains", "todayAmount", "positionPersent",
+)  # fmt: skip
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS export_tasks(task TEXT PRIMARY KEY, user_id INTEGER, bt_id INTEGER, kind TEXT,"
     " created REAL, day TEXT, credit INTEGER)"
@@ -47,7 +55,7 @@ SCHEMA = (
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else TAG.sub("", str(value))  # the cash row's label markup is not exported
     if any(ch in text for ch in ',"\n'):
         return '"' + text.replace('"', '""') + '"'
     return text

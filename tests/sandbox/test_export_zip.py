@@ -63,7 +63,12 @@ def test_position_and_log_exports_hold_position_csv_and_log_txt(client, clock) -
         body = client.get(f"/algorithm/backtest/getExportZip?task={task}").body
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             assert archive.namelist() == [member]
-            assert archive.read(member)
+            text = archive.read(member).decode("gb18030" if kind == "position" else "utf-8")
+        if kind == "position":
+            assert text.splitlines()[0].startswith("日期,品种,标的,多空,数量,收盘价/结算价")
+            assert ",Cash," in text and "<span" not in text  # the daily cash rows, without their markup
+        else:
+            assert text.splitlines()[0].startswith("2024-01-02 ")  # log lines as the log endpoint shows them
 
 
 def test_free_exports_per_day_then_code_30000_unless_use_credit(client, clock) -> None:
