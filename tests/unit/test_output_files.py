@@ -17,7 +17,7 @@ def test_new_file_is_written_atomically_and_not_overwritten_without_force(tmp_pa
         write_output(path, b"new", force=False)
     assert info.value.details["reason"] == "exists" and "--force" in info.value.details["hint"]
     write_output(path, b"new", force=True)
-    assert open(path, "rb").read() == b"new"
+    assert (tmp_path / "out.csv").read_bytes() == b"new"
     assert [name for name in os.listdir(tmp_path) if name.endswith(".tmp")] == []
 
 
