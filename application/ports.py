@@ -323,7 +323,7 @@ class SyncStateStore(Protocol):
 # --------------------------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from jqcli.domain.results import LedgerCursor, LedgerPage
+    from jqcli.domain.results import LedgerCursor, LedgerPage, RiskWindow
 
 
 @attrs.frozen
@@ -357,8 +357,8 @@ class BacktestResultsGateway(Protocol):
         """One page of ``transactionInfo`` (``kind`` ``"transaction"``) or ``positionInfo`` (``"position"``)."""
         ...
 
-    def risk(self, run_id: str) -> object:
-        """``data.risk``: the monthly windows by metric, or ``False``/``0``/``None`` while not ready."""
+    def risk(self, run_id: str) -> Optional[Mapping[str, Tuple[RiskWindow, ...]]]:
+        """The monthly windows by metric (``RISK_METRICS`` names); ``None`` while the site has none yet."""
         ...
 
     def result_csv(self, export_id: str) -> bytes:

@@ -30,8 +30,6 @@ from jqcli.domain.results import (
     monthly_returns,
     page_ends,
     position_from_row,
-    risk_ready,
-    risk_table,
     to_utf8,
     trade_from_row,
 )
@@ -135,9 +133,9 @@ class ReadRiskWindows:
     def execute(self, backtest_id: str) -> RiskOutcome:
         run_id = self.results.export_ids(backtest_id).run_id or backtest_id
         for attempt in range(1, self.tries + 1):
-            risk = self.results.risk(run_id)
-            if risk_ready(risk):
-                return RiskOutcome(backtest_id, run_id, True, attempt, risk_table(risk))  # type: ignore[arg-type]
+            windows = self.results.risk(run_id)
+            if windows is not None:
+                return RiskOutcome(backtest_id, run_id, True, attempt, dict(windows))
             if attempt < self.tries:
                 self.clock.sleep(self.pause)
         return RiskOutcome(backtest_id, run_id, False, self.tries, {})

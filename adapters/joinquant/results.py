@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 from jqcli.adapters.joinquant.html import attr, elements, parse_html
 from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
@@ -17,7 +17,7 @@ from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.strategies import get_page
 from jqcli.application.ports import ExportArchive, ExportIds
 from jqcli.domain.errors import ApiError, NetworkError, NotFound
-from jqcli.domain.results import LedgerCursor, LedgerPage
+from jqcli.domain.results import LedgerCursor, LedgerPage, RiskWindow, risk_ready, risk_table
 
 LEDGER_PATHS = {"transaction": "/algorithm/backtest/transactionInfo", "position": "/algorithm/backtest/positionInfo"}
 RISK_PATH = "/algorithm/backtest/risk"
@@ -84,10 +84,11 @@ class JoinQuantBacktestResults:
             max=data.get("max") in (True, 1, "1", "true"),
         )
 
-    def risk(self, run_id: str) -> object:
+    def risk(self, run_id: str) -> Optional[Dict[str, Tuple[RiskWindow, ...]]]:
         payload = self.session.get_json(RISK_PATH, {"backtestId": run_id}, auth="optional")
         data = _data(payload, "读取风险指标", run_id)
-        return data.get("risk") if isinstance(data, Mapping) else None
+        risk = data.get("risk") if isinstance(data, Mapping) else None
+        return risk_table(risk) if risk_ready(risk) else None  # type: ignore[arg-type]
 
     def result_csv(self, export_id: str) -> bytes:
         response = self.session.request("GET", EXPORT_PATH, params={"backtestId": export_id, "type": "result"})

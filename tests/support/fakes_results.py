@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 from jqcli.application.ports import BacktestResultsGateway, ExportArchive, ExportIds
 from jqcli.domain.errors import ApiError
-from jqcli.domain.results import LEDGER_CAP, LedgerCursor, LedgerPage
+from jqcli.domain.results import LEDGER_CAP, LedgerCursor, LedgerPage, RiskWindow, risk_ready, risk_table
 
 RUN_ID = "run" + "0" * 29
 
@@ -62,9 +62,11 @@ class FakeBacktestResults:
         stop = min(cursor.offset + size, LEDGER_CAP, len(rows))
         return LedgerPage(rows=tuple(rows[cursor.offset : stop]), status="2", max=False)
 
-    def risk(self, run_id: str) -> object:
+    def risk(self, run_id: str) -> Optional[Dict[str, Tuple[RiskWindow, ...]]]:
+        """``risk_answers`` are the site's ``data.risk`` values, read as the adapter reads them."""
         self.calls.append(("risk", run_id))
-        return self.risk_answers.pop(0) if len(self.risk_answers) > 1 else self.risk_answers[0]
+        risk = self.risk_answers.pop(0) if len(self.risk_answers) > 1 else self.risk_answers[0]
+        return risk_table(risk) if risk_ready(risk) else None  # type: ignore[arg-type]
 
     def result_csv(self, export_id: str) -> bytes:
         self.calls.append(("csv", export_id))
