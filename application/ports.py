@@ -330,13 +330,76 @@ class SyncStateStore(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------------------------
+# Backtest results: trades, positions, risk windows and the exports (protocol.md §3.1, §9.6, §9.7)
+# --------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from jqcli.domain.results import LedgerCursor, LedgerPage, RiskWindow
+
+
+@attrs.frozen
+class ExportIds:
+    """The ids a run's exports take: the detail page's run id and each export button's ``backtestid``."""
+
+    run_id: str
+    buttons: Mapping[str, str] = attrs.field(factory=dict)  # transaction / position / log → id
+
+    def for_kind(self, kind: str) -> str:
+        return self.buttons.get(kind) or self.run_id
+
+
+@attrs.frozen
+class ExportArchive:
+    """A downloaded export zip: its bytes and its members by name."""
+
+    data: bytes
+    members: Mapping[str, bytes]
+
+
+class BacktestResultsGateway(Protocol):
+    """The result endpoints of one finished (or running) backtest; every read is an idempotent GET,
+    except ``add_export``, which creates a paid-for export task and must be sent once, never retried."""
+
+    def export_ids(self, backtest_id: str) -> ExportIds:
+        """Read the detail page: the run id (``#backtestId``) and the export buttons' ids."""
+        ...
+
+    def ledger_page(self, kind: str, run_id: str, cursor: LedgerCursor) -> LedgerPage:
+        """One page of ``transactionInfo`` (``kind`` ``"transaction"``) or ``positionInfo`` (``"position"``)."""
+        ...
+
+    def risk(self, run_id: str) -> Optional[Mapping[str, Tuple[RiskWindow, ...]]]:
+        """The monthly windows by metric (``RISK_METRICS`` names); ``None`` while the site has none yet."""
+        ...
+
+    def result_csv(self, export_id: str) -> bytes:
+        """``export?type=result``: the daily result CSV exactly as sent (GB18030)."""
+        ...
+
+    def add_export(self, export_id: str, kind: str, *, use_credit: bool) -> str:
+        """Create an export task (once; raises the credits-needed error on ``code 30000``); its task id."""
+        ...
+
+    def export_status(self, task: str) -> str:
+        """``"packing"``, ``"ready"`` or ``"empty"`` (``getExportStatus`` false / "1" / "2")."""
+        ...
+
+    def export_zip(self, task: str) -> ExportArchive:
+        """``getExportZip``: the zip (an error or login page there raises); downloading again costs nothing."""
+        ...
+
+
 __all__: Sequence[str] = (
     "AuthGateway",
     "BacktestGateway",
+    "BacktestResultsGateway",
     "CloneGateway",
     "Clock",
     "CommunityFeed",
     "CredentialStore",
+    "ExportArchive",
+    "ExportIds",
     "Headers",
     "HttpRequest",
     "HttpResponse",

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 from types import SimpleNamespace
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestResultsGateway
+    from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
 
 
 def connect(
@@ -215,6 +219,44 @@ class Services:
         from jqcli.application.archive_sync import SyncCommunity
 
         return SyncCommunity(self.community_feed(), archive, state, SystemClock())
+
+    # --- backtest results (issue 14): trades, positions, risk, export, chart, report -------------
+    def results_gateway(self) -> BacktestResultsGateway:
+        from jqcli.adapters.joinquant.results import JoinQuantBacktestResults
+
+        return JoinQuantBacktestResults(self.session())
+
+    def list_ledger(self, kind: str) -> ListLedger:
+        """``ListTrades`` (``kind`` "transaction") or ``ListPositions`` ("position")."""
+        from jqcli.application.results import ListLedger
+
+        return ListLedger(self.results_gateway(), kind)
+
+    def read_risk_windows(self) -> ReadRiskWindows:
+        from jqcli.application.results import ReadRiskWindows
+
+        return ReadRiskWindows(self.results_gateway(), self.clock())
+
+    def export_backtest(self) -> ExportBacktest:
+        from jqcli.application.results import ExportBacktest
+
+        return ExportBacktest(self.results_gateway(), self.clock())
+
+    def read_curve(self) -> ReadCurve:
+        from jqcli.application.results import ReadCurve
+
+        return ReadCurve(self.backtest_gateway())
+
+    def build_report(self) -> BuildReport:
+        from jqcli.application.results import BuildReport
+
+        return BuildReport(self.backtest_gateway(), self.results_gateway())
+
+    def output_files(self):  # type: ignore[no-untyped-def]
+        """``check_output``/``write_output``/``load_task``/``save_task`` (the module: functions, no state)."""
+        from jqcli.adapters import output_files
+
+        return output_files
 
     # --- end of command -----------------------------------------------------------------------
     def __enter__(self) -> Services:

@@ -147,9 +147,11 @@ class JoinQuantSession:
             raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "login_page"}, hint=EXPIRED_HINT)
         return text
 
-    def get_json(self, path: str, params: Params = None, *, referer: str = "", auth: str = "required") -> dict:
-        """GET a JSON endpoint and return the whole envelope (a dict)."""
-        response = self.request("GET", path, params=params, referer=referer, auth=auth)
+    def get_json(
+        self, path: str, params: Params = None, *, referer: str = "", auth: str = "required", retry: bool = True
+    ) -> dict:
+        """GET a JSON endpoint and return the whole envelope (a dict); ``retry=False`` for side-effecting GETs."""
+        response = self.request("GET", path, params=params, referer=referer, auth=auth, retry=retry)
         return self.parse_json(response, path)
 
     def post_form(
@@ -214,13 +216,15 @@ class JoinQuantSession:
         auth: str = "required",
         follow: bool = False,
         extra_headers: Sequence[Tuple[str, str]] = (),
+        retry: bool = True,
     ) -> HttpResponse:
+        """One request; GETs are retried unless ``retry=False`` (a GET with side effects, e.g. addExportZip)."""
         url = self.url(path, params)
         headers = self._headers(method, referer, xhr, auth, path, body is not None) + tuple(extra_headers)
         if not self._same_origin(url):  # an absolute URL elsewhere never carries the session
             headers = tuple(h for h in headers if h[0] != "Cookie")
         request = HttpRequest(method=method, url=url, headers=headers, body=body)
-        response = self._send(request)
+        response = self._send(request, retry=retry)
         if follow and method == "GET":
             response = self._follow_same_origin(response, headers)
         return self._check(response, path)
@@ -247,14 +251,15 @@ class JoinQuantSession:
             raise NotAuthenticated("未登录,请先配置 token/cookie", details={"path": path}, hint=EXPIRED_HINT)
         return tuple(headers)
 
-    def _send(self, request: HttpRequest) -> HttpResponse:
+    def _send(self, request: HttpRequest, *, retry: bool = True) -> HttpResponse:
         """Send with the retry rules; ``timeout`` bounds each attempt, ``2 × timeout`` all of them.
 
         An attempt that ran out of time is not retried (the site hangs or trickles); other
         connection failures and 429/502/503/504 answers to GETs are, unless the retry (with
-        its backoff or Retry-After wait) would end past the budget.
+        its backoff or Retry-After wait) would end past the budget.  ``retry=False`` sends a GET with side
+        effects (addExportZip) exactly once.
         """
-        idempotent = request.method in ("GET", "HEAD")
+        idempotent = retry and request.method in ("GET", "HEAD")
         budget_end = self._clock() + self.timeout * RETRY_BUDGET_FACTOR
         attempt = 0
         while True:

@@ -17,6 +17,7 @@ from jqcli.adapters.sandbox import (
     build,
     clone_views,
     community_views,
+    export_views,
     ledger_views,
     strategy_views,
 )
@@ -49,6 +50,10 @@ ROUTES: Dict[str, Route] = {
     "/algorithm/backtest/risk": Route(ledger_views.risk, "json", "optional"),
     "/algorithm/backtest/runTimeInfo": Route(ledger_views.run_time_info, "json", "optional"),
     "/algorithm/index/statistics": Route(ledger_views.statistics, "json", "full"),
+    "/algorithm/backtest/export": Route(export_views.export, "json", "optional"),
+    "/algorithm/backtest/addExportZip": Route(export_views.add_export_zip, "json", "full", write=True),
+    "/algorithm/backtest/getExportStatus": Route(export_views.get_export_status, "json", "full"),
+    "/algorithm/backtest/getExportZip": Route(export_views.get_export_zip, "json", "full"),
     "/community/post/listV2": Route(community_views.list_v2, "json", "optional"),
     "/community/post/detailV2": Route(community_views.detail_v2, "json", "optional"),
     "/community/post/replyList": Route(community_views.reply_list, "json", "optional"),

@@ -80,6 +80,10 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     rm.add_argument("--compile", action="store_true", help="删除编译运行记录")
     rm.set_defaults(handler=rm_command)
 
+    from jqcli.entrypoints.commands import backtest_results  # trades/positions/risk/export/chart/report
+
+    backtest_results.register(sub)
+
 
 # -- handlers ------------------------------------------------------------------------------------
 
