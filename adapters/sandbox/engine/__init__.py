@@ -5,7 +5,10 @@ executes the uploaded code with a subset of the JoinQuant API (``api``,
 ``data_api``, ``fundamentals``) over deterministic synthetic bars
 (``universe``, ``market``, ``minute``): no real market data is used anywhere, and
 the same job gives byte-identical outputs on every machine.  Orders follow the
-A-share rules in ``broker``; metrics are computed in ``stats``.
+A-share rules in ``broker``; metrics are computed in ``stats``.  ``runner`` runs
+one job (compile, execute, write the outputs), ``simulation`` is the simulated
+day, ``feed`` what the strategy may see at each moment (no look-ahead),
+``events`` the output files, ``errors`` the tracebacks, ``child`` the process entry.
 
 Nothing here imports jqcli outside ``jqcli.adapters.sandbox.engine``.  numpy
 and pandas (the ``sandbox`` extra: ``pip install "jqcli[sandbox]"``) are imported

@@ -209,6 +209,7 @@ class Broker:
         self.buys = self.sells = 0
         self.orders: Dict[int, Order] = {}
         self.next_id = 0  # order ids count from 1 in every run
+        self._last_gains = 0.0  # the gains of the last fill (0 for buys), for its transaction row
 
     def new_day(self, day_index: int) -> None:
         self.day_index = day_index
@@ -355,7 +356,7 @@ class Broker:
                 "amount": filled,
                 "price": round(price, 4),
                 "total": round(filled * price, 2),
-                "gains": 0.0 if (refused or order.is_buy) else round(getattr(self, "_last_gains", 0.0), 2),
+                "gains": 0.0 if (refused or order.is_buy) else round(self._last_gains, 2),
                 "commission": 0.0 if refused else order.commission,
                 "status": "废单" if refused else "全部成交",
                 "orderAmount": order.amount,

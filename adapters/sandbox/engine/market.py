@@ -69,11 +69,11 @@ class Market:
         total = len(calendar)
         stocks = [s for s in self.securities if s.type == "stock"]
         ns = len(stocks)
-        closes, normals, uniforms, paused = self._walk(stocks, total, keep_from)
+        closes, normals, paused = self._walk(stocks, total, keep_from)
         keep = total - keep_from
         nsec = len(self.securities)
         self.bars: Dict[str, np.ndarray] = {f: np.full((keep, nsec), np.nan) for f in FIELDS}
-        self._stock_bars(stocks, closes, normals, uniforms, paused, keep_from)
+        self._stock_bars(stocks, closes, normals, paused, keep_from)
         idx_close = self._indexes(stocks, closes, keep_from)
         self._etfs(idx_close, total, keep_from)
         self.bars["paused"][:, ns:] = 0.0
@@ -82,9 +82,7 @@ class Market:
             arr.flags.writeable = False
 
     # -- stocks -------------------------------------------------------------------------------------------------
-    def _walk(
-        self, stocks: List[U.Security], total: int, keep_from: int
-    ) -> Tuple[np.ndarray, np.ndarray, None, np.ndarray]:
+    def _walk(self, stocks: List[U.Security], total: int, keep_from: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         prof = U.profiles()
         ns = len(stocks)
         price0 = tick_round(np.array([prof[s.code].price0 for s in stocks]), 2)
@@ -127,12 +125,11 @@ class Market:
             close = tick_round(np.clip(pc * (1 + r), pc * down, pc * up), 2)
             pc = np.where(paused[t], pc, close)
             closes[t] = pc
-        kept_u = None
         self._price0 = price0
-        return closes, kept_n, kept_u, paused
+        return closes, kept_n, paused
 
     def _stock_bars(
-        self, stocks: List[U.Security], closes: np.ndarray, n: np.ndarray, u: None, paused: np.ndarray, keep_from: int
+        self, stocks: List[U.Security], closes: np.ndarray, n: np.ndarray, paused: np.ndarray, keep_from: int
     ) -> None:
         prof = U.profiles()
         ns = len(stocks)
@@ -164,7 +161,6 @@ class Market:
         b["high_limit"][:, :ns] = hi_lim
         b["low_limit"][:, :ns] = lo_lim
         b["paused"][:, :ns] = off
-        _ = u
 
     # -- indexes and ETFs ---------------------------------------------------------------------------------------
     def _indexes(self, stocks: List[U.Security], closes: np.ndarray, keep_from: int) -> Dict[str, np.ndarray]:

@@ -429,3 +429,31 @@ def test_unemulated_parameters_fail_clearly(run, call) -> None:
 def test_an_unknown_security_fails_with_its_code(run) -> None:
     r = run('def initialize(context):\n    attribute_history("999999.XSHG", 5)\n')
     assert "999999.XSHG" in r.result["error"]["exception"]
+
+
+def test_the_small_extras_normalize_code_all_trade_days_open_orders_unschedule_and_limit_orders(run) -> None:
+    code = """
+    import json
+    def initialize(context):
+        set_slippage(FixedSlippage(0))
+        run_daily(never, time="open")
+        unschedule_all()
+        run_daily(step, time="open")
+        days = get_all_trade_days()
+        log.info(json.dumps([normalize_code("600000"), normalize_code("000001.SZ"), normalize_code(["510300.SH"]),
+                             str(days[0]), str(days[-1]), get_open_orders()]))
+    def never(context):
+        log.info("unscheduled job ran")
+    def step(context):
+        price = get_current_data()["600000.XSHG"].last_price
+        low = order("600000.XSHG", 100, LimitOrderStyle(price - 0.5))
+        high = order("600000.XSHG", 100, LimitOrderStyle(price + 0.5))
+        log.info(json.dumps([low is None, high.filled, high.price == price, len(get_open_orders())]))
+    """
+    r = run(code, "2024-01-02", "2024-01-02")
+    first, second = logged(r)
+    assert first == ["600000.XSHG", "000001.XSHE", ["510300.XSHG"], "2005-01-04", "2024-12-31", {}]
+    assert second == [True, 100, True, 0]
+    assert "unscheduled job ran" not in r.messages
+    assert any("限价" in m and "无法成交" in m for m in r.messages)
+    assert [t["type"] for t in r.trades] == ["限价单", "限价单"]

@@ -112,7 +112,8 @@ if g.k == 1:
 
 def test_a_buy_at_the_limit_up_price_is_refused(run) -> None:
     code, k = find("limit_up_open")
-    r = run(strategy(f'if g.k == {k}:\n    order("{code}", 1000)'), START, END)
+    r = run(strategy(f'if g.k == {k}:\n    log.info("returned %s" % order("{code}", 1000))'), START, END)
+    assert "returned None" in r.messages  # a refused order returns None, as on the site
     assert r.result["status"] == "done"
     (row,) = r.trades
     assert row["status"] == "废单" and row["amount"] == 0 and row["date"] == DAYS[k].isoformat()
