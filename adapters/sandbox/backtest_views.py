@@ -109,7 +109,7 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
     return html_response(detail_page(info, bt["code"], page_token(call), exports))
 
 
-def _readable(call, *, empty_when_missing: object = None, roles=(ids.BACKTEST,)):  # type: ignore[no-untyped-def]
+def _readable(call, *, empty_when_missing: object = None, roles=ids.RUN_ROLES):  # type: ignore[no-untyped-def]
     """(backtest, None) when the caller may read it, else (None, the response to send).
 
     The data endpoints take the run id only (protocol.md §1.6, §2.12: the detail page's ``#backtestId``);
@@ -127,7 +127,7 @@ def _readable(call, *, empty_when_missing: object = None, roles=(ids.BACKTEST,))
 
 def source(call) -> Response:  # type: ignore[no-untyped-def]
     """The run id or the source id (protocol.md §2.11)."""
-    bt, refusal = _readable(call, roles=(ids.BACKTEST, ids.BT_SOURCE))
+    bt, refusal = _readable(call, roles=(*ids.RUN_ROLES, ids.BT_SOURCE))
     return refusal or ok({"source": bt["code"]})
 
 
@@ -202,7 +202,8 @@ def _offset(call, name: str = "offset") -> int:  # type: ignore[no-untyped-def]
 def delete(call) -> Response:  # type: ignore[no-untyped-def]
     """``/algorithm/backtest/del?type=0|1`` with the list id of the matching list → ``data: []``."""
     btype = call.req.param("type", "0")
-    bt = backtest_by_any_id(call, call.req.param("backtestId"), (ids.BT_LIST,), numeric=False)  # §2.16: list id
+    # §2.16: the list id; also the build's backtestId, which the spec's `backtest rm <list_id>` passes (ids.BT_BUILD)
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), (ids.BT_LIST, ids.BT_BUILD), numeric=False)
     if bt is None or bt["user_id"] != call.user_id or str(bt["type"]) != btype:
         return fail("回测不存在或已删除")
     with call.db.write() as conn:
@@ -212,7 +213,7 @@ def delete(call) -> Response:  # type: ignore[no-untyped-def]
 
 def cancel(call) -> Response:  # type: ignore[no-untyped-def]
     """``/algorithm/index/cancel`` with the run id (protocol.md §3.1): only a queued or running run can be cancelled."""
-    bt = backtest_by_any_id(call, call.req.param("backtestId"), (ids.BACKTEST,), numeric=False)
+    bt = backtest_by_any_id(call, call.req.param("backtestId"), ids.RUN_ROLES, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在")
     if runs.RunView(call.app, bt, call.now).state not in (runs.QUEUED, runs.RUNNING):

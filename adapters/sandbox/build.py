@@ -102,7 +102,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
     return ok(
         {
             "algorithmId": call.mint(ids.STRATEGY, strategy_id),
-            "backtestId": call.mint(ids.BACKTEST, bt_id),
+            "backtestId": call.mint(ids.BT_BUILD, bt_id),
             "backtestId_": str(NUMERIC_BASE + bt_id),
             "tradeDays": [day_seconds(d) for d in days],
         }
@@ -125,7 +125,7 @@ def _charge(call, conn, minutes: int, use_credit: bool) -> str:  # type: ignore[
     return ""
 
 
-DETAIL_ROLES = (ids.BACKTEST, ids.BT_LIST, ids.BT_DETAIL)  # protocol.md §2.10 (+ the numeric id)
+DETAIL_ROLES = (ids.BACKTEST, ids.BT_BUILD, ids.BT_LIST, ids.BT_DETAIL)  # protocol.md §2.10 (+ the numeric id)
 
 
 def backtest_by_any_id(call, alias: str, roles=DETAIL_ROLES, *, numeric: bool = True):  # type: ignore[no-untyped-def]

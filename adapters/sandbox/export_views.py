@@ -112,7 +112,7 @@ def add_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
     if kind not in KINDS:
         return fail("导出类型错误")
     # the button's own id, or the run id (§9.7: clients send either, both work)
-    roles = (ids.BT_EXPORTS[KINDS.index(kind)], ids.BACKTEST)
+    roles = (ids.BT_EXPORTS[KINDS.index(kind)], *ids.RUN_ROLES)
     bt = backtest_by_any_id(call, call.req.param("backtestId"), roles, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在或访问受限")

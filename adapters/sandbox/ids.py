@@ -25,7 +25,13 @@ BT_LIST = "bt_list"
 BT_DETAIL = "bt_detail"
 BT_SOURCE = "bt_source"
 BT_EXPORTS = ("bt_export_transaction", "bt_export_position", "bt_export_log")
-BACKTEST_ROLES = (BACKTEST, BT_LIST, BT_DETAIL, BT_SOURCE, *BT_EXPORTS)
+# The build answer's hex ``backtestId``: protocol.md does not say which role it has.  jqcli's output calls it
+# ``list_id`` and the spec tells users to pass it to ``backtest rm`` (§2.8, PJ's mapping), while clients also
+# read stats and logs with it; so it is a role of its own that the data endpoints, the detail page and
+# ``/backtest/del`` all take, and nothing else.
+BT_BUILD = "bt_build"
+BACKTEST_ROLES = (BACKTEST, BT_LIST, BT_DETAIL, BT_SOURCE, BT_BUILD, *BT_EXPORTS)
+RUN_ROLES = (BACKTEST, BT_BUILD)  # what the data endpoints take (§1.6: the run id)
 POST = "post"
 USER = "user"
 FOLDER = "folder"

@@ -76,6 +76,9 @@ def test_agent_loop_end_to_end(fast_jq, tmp_path) -> None:
 
     removed = ok(jq("backtest", "rm", items[0]["list_id"], "--yes"))
     assert removed["ok"] is True and ok(jq("backtest", "ls", sid))["items"] == []
+    again = ok(jq("backtest", "run", sid, *RANGE, *WAIT))
+    removed = ok(jq("backtest", "rm", again["list_id"], "--yes"))  # the list_id `run` prints, as the spec says
+    assert removed["ok"] is True and ok(jq("backtest", "ls", sid))["items"] == []
     gone = ok(jq("strategy", "rm", sid, "--yes"))
     assert gone["ok"] is True and gone["name"] == "端到端策略2"
     assert "端到端策略2" not in [i["name"] for i in ok(jq("strategy", "ls", "--all"))["items"]]

@@ -39,9 +39,27 @@ def test_data_endpoints_take_only_the_run_id(client, clock) -> None:
     assert client.get(f"/algorithm/backtest/source?backtestId={source_id}").json["data"]["source"]
     assert client.get(f"/algorithm/backtest/source?backtestId={list_id}").json["code"] == "20000"
     detail = client.get(f"/algorithm/backtest/detail?backtestId={detail_id}").dom
-    assert detail.find("input", id="backtestId").attrs["value"] != detail_id
-    assert client.post("/algorithm/backtest/del?type=0", {"backtestId": run_id}, headers=XHR).json["code"] == "20000"
+    page_run_id = detail.find("input", id="backtestId").attrs["value"]
+    assert page_run_id != detail_id
+    assert client.get(f"/algorithm/backtest/stats?backtestId={page_run_id}").json["data"] != []
+    assert (
+        client.post("/algorithm/backtest/del?type=0", {"backtestId": page_run_id}, headers=XHR).json["code"] == "20000"
+    )
     assert client.post("/algorithm/backtest/del?type=0", {"backtestId": list_id}, headers=XHR).json["code"] == "00000"
+
+
+def test_the_build_answers_backtest_id_deletes_its_record(client, clock) -> None:
+    """protocol.md §2.8: jqcli prints the build's hex ``backtestId`` as ``list_id``, which the spec says to pass to
+    ``backtest rm``; §1.6 leaves its role open, so the sandbox takes it where clients use it (data endpoints, the
+    detail page, ``/backtest/del``) and nowhere else."""
+    build_id = _run(client)["backtestId"]
+    settle(client.app)
+    clock.advance(10)
+    assert client.get(f"/algorithm/backtest/detail?backtestId={build_id}").status == 200
+    assert client.get(f"/algorithm/backtest/source?backtestId={build_id}").json["data"]["source"]
+    assert client.post("/algorithm/backtest/del?type=1", {"backtestId": build_id}, headers=XHR).json["code"] == "20000"
+    assert client.post("/algorithm/backtest/del?type=0", {"backtestId": build_id}, headers=XHR).json["code"] == "00000"
+    assert client.get(f"/algorithm/backtest/stats?backtestId={build_id}").json["data"] == []
 
 
 def test_cancel_refuses_a_list_id(client, clock) -> None:
