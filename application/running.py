@@ -11,7 +11,7 @@ needed to resume.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -30,7 +30,7 @@ from jqcli.domain.backtest import (
     status_of,
 )
 from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
-from jqcli.domain.polling import WaitPolicy, final_status, round_outcome
+from jqcli.domain.polling import WaitPolicy, curve_fraction, final_status, round_outcome
 from jqcli.domain.strategy import ambiguous, rows_named, validate_name
 
 Progress = Callable[[str], None]
@@ -195,8 +195,10 @@ class RunBacktest:
 
     def _poll(self, outcome: RunOutcome, policy: WaitPolicy, progress: Progress, started: float) -> RunOutcome:
         done_rounds = 0
+        curve = _CurveProgress(outcome.request.end)
         for round_index in range(1_000_000):
-            data = data_of(self.backtests.result(outcome.run_id))
+            # only the points not seen yet: the page stays small, and its last time says how far the run got
+            data = data_of(self.backtests.result(outcome.run_id, offset=curve.points))
             state = data.get("state") if isinstance(data, Mapping) else None
             status = status_of(code=state) or RUNNING
             metrics: object = None
@@ -222,5 +224,33 @@ class RunBacktest:
                     hint=f"稍后用 {current.resume_ids()['resume']} 查看,或加大 --wait-timeout",
                 )
             progress(f"回测 {outcome.build.id} 状态 {status},已等待 {elapsed:.0f} 秒")
-            self.clock.sleep(policy.sleep_for(round_index, elapsed))
+            curve.observe(data, elapsed)
+            self.clock.sleep(policy.next_sleep(elapsed, curve.samples))
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _CurveProgress:
+    """How far a running backtest's curve has got, round after round (for ``WaitPolicy.next_sleep``)."""
+
+    def __init__(self, end: str) -> None:
+        self.end = end
+        self.points = 0
+        self.first_ms: Optional[int] = None
+        self.samples: List[Tuple[float, float]] = []
+
+    def observe(self, data: object, elapsed: float) -> None:
+        page = data.get("result") if isinstance(data, Mapping) else None
+        series = page.get("overallReturn") if isinstance(page, Mapping) else None
+        times = series.get("time") if isinstance(series, Mapping) else None
+        if not isinstance(times, list) or not times:
+            return
+        try:
+            first, last = int(times[0]), int(times[-1])
+        except (TypeError, ValueError):
+            return
+        self.points += len(times)
+        if self.first_ms is None:
+            self.first_ms = first
+        fraction = curve_fraction(self.first_ms, last, self.end)
+        if fraction is not None:
+            self.samples.append((elapsed, fraction))

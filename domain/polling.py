@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Optional, Sequence, Tuple
 
 import attrs
@@ -10,7 +11,6 @@ from jqcli.domain.backtest import CANCELLED, DONE, FAILED
 
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_WAIT_TIMEOUT = 30 * 60.0
-BACKOFF_FACTOR = 1.5
 BACKOFF_CAP = 30.0
 # A finished formal run whose stats are still empty (the site fills them a little after the end) ends after
 # this many "done" rounds; a compile run is only checked for errors, so it ends at its first "done" round.
@@ -30,15 +30,6 @@ class WaitPolicy:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     timeout: float = DEFAULT_WAIT_TIMEOUT
 
-    def delay(self, round_index: int) -> float:
-        """Seconds to sleep after round ``round_index`` (0-based): from the interval, ×1.5, capped."""
-        cap = max(self.poll_interval, BACKOFF_CAP)
-        return min(cap, self.poll_interval * (BACKOFF_FACTOR ** max(0, round_index)))
-
-    def sleep_for(self, round_index: int, elapsed: float) -> float:
-        """The next sleep, never past the deadline (0 when the deadline has passed)."""
-        return max(0.0, min(self.delay(round_index), self.timeout - elapsed))
-
     def longest_sleep(self) -> float:
         """The cap of every sleep: the interval × 6, at most ``BACKOFF_CAP``, never below the interval."""
         return max(self.poll_interval, min(BACKOFF_CAP, self.poll_interval * 6))
@@ -57,9 +48,29 @@ class WaitPolicy:
             base = max(min(1.0, self.poll_interval), elapsed * WAITED_SHARE)
         elif samples and samples[-1][1] >= 1.0:  # the curve is complete: the state turns done any moment
             base = 1.0
-        else:
+        elif eta + ETA_MARGIN > elapsed:
             base = max(MIN_SLEEP, eta + ETA_MARGIN - elapsed)
+        else:  # later than predicted: look again soon, less often the later it gets
+            base = max(1.0, (elapsed - eta) * WAITED_SHARE)
         return max(0.0, min(base, self.longest_sleep(), self.timeout - elapsed))
+
+
+def curve_fraction(first_ms: int, last_ms: int, end: str) -> Optional[float]:
+    """How much of the run's range its curve covers: from its first point to ``end`` (``YYYY-MM-DD``).
+
+    The curve's times are the trading days' midnights in milliseconds (protocol.md §2.13, §9.7); the end
+    is put on the same clock as the first point, so the site's time zone does not matter.  Holidays make
+    the share of calendar time a little uneven, never wrong by more than a few days.
+    """
+    try:
+        end_day = datetime.date.fromisoformat(end[:10])
+    except ValueError:
+        return None
+    first_day = datetime.datetime.fromtimestamp(first_ms / 1000, datetime.timezone(datetime.timedelta(hours=8))).date()
+    span = (end_day - first_day).days * 86_400_000
+    if span <= 0:
+        return 1.0
+    return max(0.0, min(1.0, (last_ms - first_ms) / span))
 
 
 def predicted_end(samples: Sequence[Tuple[float, float]]) -> Optional[float]:

@@ -107,12 +107,10 @@ def test_previous_weekday_is_a_weekday_within_three_days(day) -> None:
     assert prev < day and prev.weekday() < 5 and (day - prev).days <= 3
 
 
-def test_wait_policy_backs_off_and_never_sleeps_past_deadline() -> None:
+def test_wait_policy_never_sleeps_past_deadline() -> None:
     policy = WaitPolicy(poll_interval=5, timeout=60)
-    assert [policy.delay(i) for i in range(5)] == [5, 7.5, 11.25, 16.875, 25.3125]
-    assert policy.delay(20) == 30
-    assert policy.sleep_for(0, 58) == 2 and policy.sleep_for(3, 70) == 0
-    assert WaitPolicy(poll_interval=60).delay(3) == 60
+    assert policy.next_sleep(58, []) == 2 and policy.next_sleep(70, []) == 0
+    assert WaitPolicy(poll_interval=60).longest_sleep() == 60 and policy.longest_sleep() == 30
 
 
 def test_round_outcomes() -> None:

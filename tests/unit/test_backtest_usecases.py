@@ -81,7 +81,7 @@ def test_wait_polls_until_done_with_at_most_two_requests_per_round(env) -> None:
     assert out.status == "done" and out.metrics["sharpe"] == 1.5 and out.polls == 4
     polls = [c for c in backtests.calls[start:] if c[0] not in ("build", "detail")]
     assert len(polls) <= 2 * out.polls
-    assert clock.sleeps == [2, 3, 4.5]  # backoff from --poll-interval
+    assert clock.sleeps == [1.0, 1.0, 1.0]  # nothing predicts the end: a fifth of the time waited, at least 1 s
 
 
 def test_wait_done_but_stats_lagging_keeps_polling(env) -> None:
@@ -257,3 +257,39 @@ def test_refusal_is_raised_when_the_detail_page_gives_nothing_better(env) -> Non
     backtests.stats = refuse
     with pytest.raises(ApiError, match="访问受限"):
         BacktestStats(backtests).execute("nope")
+
+
+class CurveFillingGateway(FakeBacktestGateway):
+    """A run of ``length`` seconds that fills its daily curve evenly, then reports done."""
+
+    DAY_MS = 86_400_000
+
+    def __init__(self, strategies, clock, length: float, days: int) -> None:
+        super().__init__(strategies)
+        self.clock, self.length, self.days, self.t0 = clock, length, days, clock.t
+        self.offsets: list = []
+
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> dict:
+        self.offsets.append(offset)
+        done = self.clock.t - self.t0 >= self.length
+        upto = self.days if done else int(self.days * (self.clock.t - self.t0) / self.length)
+        times = [1704153600000 + i * self.DAY_MS for i in range(offset, upto)]  # 2024-01-02 on
+        page = {
+            "offset": str(offset),
+            "count": str(len(times)),
+            "overallReturn": {"time": times, "value": [0] * len(times)},
+        }
+        return {"code": "00000", "data": {"state": "2" if done else "1", "result": page}}
+
+
+@pytest.mark.parametrize("length", [3.0, 20.0, 120.0])
+def test_wait_notices_the_end_soon_after_it_from_the_curve_progress(length) -> None:
+    strategies, clock = FakeStrategyGateway(), FakeClock()  # its sleeps move its time
+    backtests = CurveFillingGateway(strategies, clock, length, days=120)
+    sid = strategies.add("s")
+    run = RunBacktest(strategies, backtests, clock)
+    req = BacktestRequest(strategy_id=sid, start="2024-01-02", end="2024-04-30")  # 120 days after the first
+    out = run.execute(req, wait=WaitPolicy(timeout=600))
+    assert out.status == "done"
+    assert clock.t - backtests.t0 - length <= 2.0  # noticed within 2 s of the end
+    assert backtests.offsets == sorted(backtests.offsets) and backtests.offsets[-1] > 0  # only new points read
