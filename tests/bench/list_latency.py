@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     use_installed_copy(smoke=args.smoke)
-    runs, count, latency = (1, 40, 5.0) if args.smoke else (args.runs, 200, args.latency_ms)
+    runs, count, latency = (1, 25, 5.0) if args.smoke else (args.runs, 200, args.latency_ms)
     with tempfile.TemporaryDirectory() as home:
         state = os.path.join(home, "bench.sqlite3")
         # the data is built without latency, then served with it

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ class SiteClient:
         host, port = url.split("//")[1].rstrip("/").split(":")
         self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
         self.cookies: dict = {}
+        self.last_headers: Optional[http.client.HTTPMessage] = None
 
     def request(self, method: str, path: str, form=None, headers: Optional[dict] = None) -> tuple:
         hdrs = dict(headers or {})
@@ -33,6 +35,7 @@ class SiteClient:
         self.conn.request(method, path, body=body, headers=hdrs)
         resp = self.conn.getresponse()
         data = resp.read()
+        self.last_headers = resp.headers
         for value in resp.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
@@ -43,6 +46,23 @@ class SiteClient:
         if status != 200:
             raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
         return json.loads(data)
+
+    def new_strategy(self) -> tuple:
+        """``(edit id, save id)`` of a new strategy: ``/new`` answers 302 to its editor (protocol.md §2.5), whose
+        form carries the save id that ``/save`` and ``/build`` take."""
+        status, body = self.request("POST", "/algorithm/index/new", {}, XHR)
+        if status == 200:  # the JSON shape of a fixture (and of sandboxes before the 302): data.algorithmId
+            new_id = json.loads(body)["data"]["algorithmId"]
+            return new_id, new_id
+        location = self.last_headers.get("Location", "") if self.last_headers is not None else ""
+        found = re.search(r"algorithmId=([0-9a-f]+)", location)
+        if status != 302 or not found:
+            raise RuntimeError(f"POST /algorithm/index/new answered {status} (Location {location!r})")
+        _, page = self.request("GET", f"/algorithm/index/edit?algorithmId={found.group(1)}")
+        save = re.search(r'name="algorithm\[algorithmId\]"[^>]*value="([0-9a-f]+)"', page.decode("utf-8"))
+        if save is None:
+            raise RuntimeError("the new strategy's editor page has no algorithm[algorithmId]")
+        return found.group(1), save.group(1)
 
     def login(self, username: str = DEMO[0], password: str = DEMO[1]) -> None:
         """The site's own password login: login page (sets PHPSESSID) then ``doLogin``."""
