@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Iterable, Optional, Set, Tuple
 
 LIST = "list"
 DETAIL = "detail"
@@ -125,18 +125,23 @@ def fragment(source: str, fetched_at: str, values: Mapping[str, Any]) -> dict[st
 
 def _copy_paths(source: Mapping[str, Any], out: dict[str, Any], paths: Iterable[Tuple[str, str, str]]) -> None:
     """Copy every non-None value at ``paths`` from ``source`` into ``out`` (nested objects rebuilt, as ``_set``)."""
+    fresh: Set[str] = set()  # nested objects this call made: filled in place, copied only once
     for _, head, tail in paths:
         value = source.get(head)
-        if tail:
-            value = value.get(tail) if isinstance(value, Mapping) else None
-            if value is None:
-                continue
+        if not tail:
+            if value is not None:
+                out[head] = value
+            continue
+        if value is None or (type(value) is not dict and not isinstance(value, Mapping)):
+            continue
+        value = value.get(tail)
+        if value is None:
+            continue
+        if head not in fresh:
             inner = out.get(head)
-            inner = dict(inner) if isinstance(inner, Mapping) else {}
-            inner[tail] = value
-            out[head] = inner
-        elif value is not None:
-            out[head] = value
+            out[head] = dict(inner) if isinstance(inner, Mapping) else {}
+            fresh.add(head)
+        out[head][tail] = value
 
 
 def list_fragment(item: Mapping[str, Any], fetched_at: str) -> dict[str, Any]:
