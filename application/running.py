@@ -197,7 +197,7 @@ class RunBacktest:
         done_rounds = 0
         curve = _CurveProgress(outcome.request.end)
         for round_index in range(1_000_000):
-            # only the points not seen yet: the page stays small, and its last time says how far the run got
+            # only the points not seen yet: the page stays small, and their count says how far the run got
             data = data_of(self.backtests.result(outcome.run_id, offset=curve.points))
             state = data.get("state") if isinstance(data, Mapping) else None
             status = status_of(code=state) or RUNNING
@@ -245,12 +245,12 @@ class _CurveProgress:
         if not isinstance(times, list) or not times:
             return
         try:
-            first, last = int(times[0]), int(times[-1])
+            first = int(times[0])
         except (TypeError, ValueError):
             return
         self.points += len(times)
         if self.first_ms is None:
             self.first_ms = first
-        fraction = curve_fraction(self.first_ms, last, self.end)
+        fraction = curve_fraction(self.first_ms, self.points, self.end)
         if fraction is not None:
             self.samples.append((elapsed, fraction))

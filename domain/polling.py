@@ -49,28 +49,40 @@ class WaitPolicy:
         elif samples and samples[-1][1] >= 1.0:  # the curve is complete: the state turns done any moment
             base = 1.0
         elif eta + ETA_MARGIN > elapsed:
-            base = max(MIN_SLEEP, eta + ETA_MARGIN - elapsed)
+            # just after the predicted end, but never more than half the time waited so far in one sleep:
+            # an estimate from few rounds can be far off, and a later round corrects it
+            base = max(MIN_SLEEP, min(eta + ETA_MARGIN - elapsed, max(1.0, elapsed * 0.5)))
         else:  # later than predicted: look again soon, less often the later it gets
             base = max(1.0, (elapsed - eta) * WAITED_SHARE)
         return max(0.0, min(base, self.longest_sleep(), self.timeout - elapsed))
 
 
-def curve_fraction(first_ms: int, last_ms: int, end: str) -> Optional[float]:
-    """How much of the run's range its curve covers: from its first point to ``end`` (``YYYY-MM-DD``).
+def curve_fraction(first_ms: int, points: int, end: str) -> Optional[float]:
+    """How much of the run's range its curve covers: ``points`` days from the first point's day to ``end``.
 
-    The curve's times are the trading days' midnights in milliseconds (protocol.md §2.13, §9.7); the end
-    is put on the same clock as the first point, so the site's time zone does not matter.  Holidays make
-    the share of calendar time a little uneven, never wrong by more than a few days.
+    The curve has one point per trading day (protocol.md §2.13, §9.7); the range's trading days are counted
+    as its weekdays (holidays are not known offline, so the share ends a little short of 1 in a range with
+    holidays, which the schedule treats as "later than predicted").  Counting calendar days instead would
+    make every weekend look like a stall.
     """
     try:
         end_day = datetime.date.fromisoformat(end[:10])
     except ValueError:
         return None
     first_day = datetime.datetime.fromtimestamp(first_ms / 1000, datetime.timezone(datetime.timedelta(hours=8))).date()
-    span = (end_day - first_day).days * 86_400_000
-    if span <= 0:
+    total = weekdays_between(first_day, end_day)
+    if total <= 0:
         return 1.0
-    return max(0.0, min(1.0, (last_ms - first_ms) / span))
+    return max(0.0, min(1.0, points / total))
+
+
+def weekdays_between(first: datetime.date, last: datetime.date) -> int:
+    """Monday–Friday days from ``first`` to ``last``, both included."""
+    if last < first:
+        return 0
+    days = (last - first).days + 1
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + sum(1 for i in range(rest) if (first.weekday() + i) % 7 < 5)
 
 
 def predicted_end(samples: Sequence[Tuple[float, float]]) -> Optional[float]:

@@ -259,6 +259,9 @@ def test_refusal_is_raised_when_the_detail_page_gives_nothing_better(env) -> Non
         BacktestStats(backtests).execute("nope")
 
 
+WEEKDAYS_MS = [1704153600000 + d * 86_400_000 for d in range(200) if (1 + d) % 7 < 5]  # 2024-01-02 is a Tuesday
+
+
 class CurveFillingGateway(FakeBacktestGateway):
     """A run of ``length`` seconds that fills its daily curve evenly, then reports done."""
 
@@ -273,7 +276,7 @@ class CurveFillingGateway(FakeBacktestGateway):
         self.offsets.append(offset)
         done = self.clock.t - self.t0 >= self.length
         upto = self.days if done else int(self.days * (self.clock.t - self.t0) / self.length)
-        times = [1704153600000 + i * self.DAY_MS for i in range(offset, upto)]  # 2024-01-02 on
+        times = [WEEKDAYS_MS[i] for i in range(offset, upto)]  # one point per trading day from 2024-01-02
         page = {
             "offset": str(offset),
             "count": str(len(times)),
@@ -285,10 +288,10 @@ class CurveFillingGateway(FakeBacktestGateway):
 @pytest.mark.parametrize("length", [3.0, 20.0, 120.0])
 def test_wait_notices_the_end_soon_after_it_from_the_curve_progress(length) -> None:
     strategies, clock = FakeStrategyGateway(), FakeClock()  # its sleeps move its time
-    backtests = CurveFillingGateway(strategies, clock, length, days=120)
+    backtests = CurveFillingGateway(strategies, clock, length, days=86)
     sid = strategies.add("s")
     run = RunBacktest(strategies, backtests, clock)
-    req = BacktestRequest(strategy_id=sid, start="2024-01-02", end="2024-04-30")  # 120 days after the first
+    req = BacktestRequest(strategy_id=sid, start="2024-01-02", end="2024-04-30")  # 86 weekdays
     out = run.execute(req, wait=WaitPolicy(timeout=600))
     assert out.status == "done"
     assert clock.t - backtests.t0 - length <= 2.0  # noticed within 2 s of the end

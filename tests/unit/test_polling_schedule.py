@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jqcli.domain.polling import WaitPolicy, predicted_end
+from jqcli.domain.polling import WaitPolicy, curve_fraction, predicted_end, weekdays_between
 
 
 def simulate(length: float, queued: float, policy: WaitPolicy, *, visible: bool = True) -> tuple:
@@ -73,3 +75,18 @@ def test_predicted_end_uses_the_rate_between_the_first_and_last_progress() -> No
     assert predicted_end([(2.0, 0.2), (4.0, 0.6)]) == 6.0
     assert predicted_end([(2.0, 0.5), (3.0, 1.0)]) == 3.0
     assert predicted_end([(2.0, 0.5), (3.0, 0.5)]) is None  # stalled
+
+
+def test_the_curve_fraction_counts_trading_days_not_calendar_days() -> None:
+    jan2 = 1704153600000  # 2024-01-02 00:00 UTC (Beijing 08:00), a Tuesday
+    assert weekdays_between(datetime.date(2024, 1, 2), datetime.date(2024, 1, 31)) == 22
+    assert curve_fraction(jan2, 11, "2024-01-31") == 0.5  # a weekend in between is no stall
+    assert curve_fraction(jan2, 40, "2024-01-31") == 1.0
+    assert curve_fraction(jan2, 1, "2024-01-02") == 1.0 and curve_fraction(jan2, 1, "bad") is None
+
+
+@given(st.dates(datetime.date(2000, 1, 1), datetime.date(2030, 1, 1)), st.integers(0, 400))
+def test_weekdays_between_counts_like_a_walk(first, span) -> None:
+    last = first + datetime.timedelta(days=span)
+    walk = sum(1 for i in range(span + 1) if (first + datetime.timedelta(days=i)).weekday() < 5)
+    assert weekdays_between(first, last) == walk
