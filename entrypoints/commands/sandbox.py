@@ -91,9 +91,9 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 
 
 def serve_command(ctx):  # type: ignore[no-untyped-def]
-    from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
-    from jqcli.adapters.sandbox.faults import FaultPlan
-    from jqcli.adapters.sandbox.server import SandboxHTTPServer, is_loopback
+    from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
+    from jqcli.adapters.sandbox.site.faults import FaultPlan
+    from jqcli.adapters.sandbox.site.server import SandboxHTTPServer, is_loopback
 
     args = ctx.args
     if not is_loopback(args.host) and not args.force_public:

@@ -3,7 +3,7 @@
     .venv/bin/python tests/bench/engine_speed.py            # six years daily, three months of minutes; 3 runs
     .venv/bin/python tests/bench/engine_speed.py --smoke    # half a year daily, a week of minutes; no time asserted
 
-Each run starts ``python -m jqcli.adapters.sandbox.engine.child`` with a job on its
+Each run starts ``python -m jqcli.adapters.sandbox.site.engine.child`` with a job on its
 stdin (as the sandbox does) and waits for ``result.json``: the wall time includes
 the interpreter, the numpy/pandas import, building the synthetic market and the
 simulation.  Cases:
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from jqcli.adapters.sandbox.engine.runner import weekdays_between  # noqa: E402
+from jqcli.adapters.sandbox.site.engine.runner import weekdays_between  # noqa: E402
 
 ROTATION = """
 from jqdata import *
@@ -95,7 +95,7 @@ def run_once(code: str, start: str, end: str, frequency: str) -> tuple:
                "trade_days": days, "out_dir": out}  # fmt: skip
         started = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "jqcli.adapters.sandbox.engine.child"],
+            [sys.executable, "-m", "jqcli.adapters.sandbox.site.engine.child"],
             input=json.dumps(job).encode("utf-8"),
             capture_output=True,
             check=False,

@@ -93,7 +93,7 @@ def hammer(host: str, port: int, path: str, cookie: str, seconds: float, threads
 
 def generation_time(posts: int) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from jqcli.adapters.sandbox.app import SandboxApp, SandboxConfig
+    from jqcli.adapters.sandbox.site.app import SandboxApp, SandboxConfig
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, ManualClock, SandboxApp, SandboxConfig
+from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, ManualClock, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.embedded import call_wsgi
-from jqcli.adapters.sandbox.web import CN
+from jqcli.adapters.sandbox.site.web import CN
 
 # Monday 2026-11-23 10:00 Beijing time: the previous weekday is Friday 2026-11-20.
 START = datetime(2026, 11, 23, 10, 0, 0, tzinfo=CN).timestamp()
@@ -260,7 +260,7 @@ def serve(make_app):
     """Serve a fresh app over real HTTP on 127.0.0.1 (port 0); yields ``start(**config) -> (url, app)``."""
     import threading
 
-    from jqcli.adapters.sandbox.server import SandboxHTTPServer
+    from jqcli.adapters.sandbox.site.server import SandboxHTTPServer
 
     servers = []
 

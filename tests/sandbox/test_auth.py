@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME
+from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME
 from tests.sandbox.conftest import XHR, Client
 
 EXPIRED_JSON = {"status": "1", "code": "10001", "msg": "请先登录", "redirect": "/user/login/index"}

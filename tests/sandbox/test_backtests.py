@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from jqcli.adapters.sandbox.runs import LOG_CAP
+from jqcli.adapters.sandbox.site.runs import LOG_CAP
 from tests.sandbox.conftest import XHR, Client, settle
 
 HEX32 = re.compile(r"[0-9a-f]{32}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from jqcli.adapters.sandbox.export_views import FREE_EXPORTS_PER_DAY, PACK_SECONDS
+from jqcli.adapters.sandbox.site.export_views import FREE_EXPORTS_PER_DAY, PACK_SECONDS
 from tests.sandbox.conftest import Client, settle
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
+from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.embedded import open_embedded
 from jqcli.application.ports import HttpRequest
 from tests.sandbox.conftest import XHR, Client
@@ -170,7 +170,7 @@ def test_processes_starting_together_on_one_file_seed_it_once(tmp_path) -> None:
 
     path = str(tmp_path / "together.sqlite3")
     script = (
-        "import sys\nfrom jqcli.adapters.sandbox.app import SandboxApp, SandboxConfig\n"
+        "import sys\nfrom jqcli.adapters.sandbox.site.app import SandboxApp, SandboxConfig\n"
         "app = SandboxApp(sys.argv[1], SandboxConfig(posts=300))\n"
         "print(app.db.scalar('SELECT COUNT(*) FROM posts'))\n"
     )

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from jqcli.adapters.sandbox.app import SandboxApp, SandboxConfig
-from jqcli.adapters.sandbox.runner import Runner
+from jqcli.adapters.sandbox.site.app import SandboxApp, SandboxConfig
+from jqcli.adapters.sandbox.site.runner import Runner
 from tests.sandbox.conftest import FAKE_ENGINE, XHR, Client
 
 FAKE = FAKE_ENGINE  # the scripted stand-in of the engine child (conftest)

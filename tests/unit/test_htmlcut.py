@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from jqcli.adapters.joinquant import pages
 from jqcli.adapters.joinquant.html import max_page, parse_html
 from jqcli.adapters.joinquant.htmlcut import cut_list_page, drop_scripts, element_span, shrink_pager
-from jqcli.adapters.sandbox import markup
+from jqcli.adapters.sandbox.site import markup
 
 LIST = "/algorithm/index/list"
 

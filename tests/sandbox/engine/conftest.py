@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from jqcli.adapters.sandbox.engine.runner import run_job, weekdays_between
+from jqcli.adapters.sandbox.site.engine.runner import run_job, weekdays_between
 
 STRATEGIES = Path(__file__).parent / "strategies"
 

@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.runner import market_for, weekdays_between
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.runner import market_for, weekdays_between
 
 START, END = "2024-01-02", "2024-02-29"
 DAYS = weekdays_between(date.fromisoformat(START), date.fromisoformat(END))

@@ -6,9 +6,9 @@ from datetime import date
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.broker import cents
-from jqcli.adapters.sandbox.engine.runner import market_for, weekdays_between
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.broker import cents
+from jqcli.adapters.sandbox.site.engine.runner import market_for, weekdays_between
 
 START, END = "2023-01-03", "2023-12-29"
 DAYS = weekdays_between(date.fromisoformat(START), date.fromisoformat(END))

@@ -13,7 +13,7 @@ import pytest
 
 from tests.sandbox.engine.conftest import job_for
 
-CHILD = [sys.executable, "-m", "jqcli.adapters.sandbox.engine.child"]
+CHILD = [sys.executable, "-m", "jqcli.adapters.sandbox.site.engine.child"]
 
 HOLD = """
 def initialize(context):
@@ -83,7 +83,7 @@ def test_without_numpy_and_pandas_the_run_fails_naming_the_extra(tmp_path) -> No
         "        if name.split('.')[0] in ('numpy', 'pandas'):\n"
         "            raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "runpy.run_module('jqcli.adapters.sandbox.engine.child', run_name='__main__')\n"
+        "runpy.run_module('jqcli.adapters.sandbox.site.engine.child', run_name='__main__')\n"
     )
     proc = start(job_for(HOLD, tmp_path / "bare", "2024-01-02", "2024-01-05"), [sys.executable, "-c", blocker])
     proc.wait(timeout=60)

@@ -27,7 +27,7 @@ def test_the_engine_imports_nothing_of_jqcli_outside_itself_and_no_other_library
         for name in imported_modules(path):
             top = name.split(".")[0]
             if top == "jqcli":
-                if not name.startswith("jqcli.adapters.sandbox.engine"):
+                if not name.startswith("jqcli.adapters.sandbox.site.engine"):
                     offenders.append((path.name, name))
             elif top in ALLOWED_THIRD_PARTY or top == "__future__":
                 continue
@@ -38,10 +38,10 @@ def test_the_engine_imports_nothing_of_jqcli_outside_itself_and_no_other_library
 
 PROBE = """
 import sys
-import jqcli.adapters.sandbox.engine
-import jqcli.adapters.sandbox.engine.child
-import jqcli.adapters.sandbox.engine.runner
-import jqcli.adapters.sandbox.engine.universe
+import jqcli.adapters.sandbox.site.engine
+import jqcli.adapters.sandbox.site.engine.child
+import jqcli.adapters.sandbox.site.engine.runner
+import jqcli.adapters.sandbox.site.engine.universe
 print(sorted(m for m in ("numpy", "pandas") if m in sys.modules))
 """
 

@@ -10,16 +10,16 @@ from datetime import date
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine import minute
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.market import tick_round
-from jqcli.adapters.sandbox.engine.runner import market_for, weekdays_between
+from jqcli.adapters.sandbox.site.engine import minute
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.market import tick_round
+from jqcli.adapters.sandbox.site.engine.runner import market_for, weekdays_between
 
 DAYS = weekdays_between(date(2022, 1, 3), date(2023, 12, 29))
 DIGEST = """
 import hashlib, sys
 from datetime import date
-from jqcli.adapters.sandbox.engine.runner import market_for, weekdays_between
+from jqcli.adapters.sandbox.site.engine.runner import market_for, weekdays_between
 m, _ = market_for(weekdays_between(date(2022, 1, 3), date(2023, 12, 29)))
 h = hashlib.sha256()
 for name in sorted(m.bars):

@@ -59,7 +59,7 @@ def test_holding_the_benchmark_etf_tracks_the_benchmark_within_costs(run) -> Non
     # Bought at the first open: the ETF's path from that open onwards is the index's, up to 0.001 rounding.
     from datetime import date
 
-    from jqcli.adapters.sandbox.engine.runner import market_for
+    from jqcli.adapters.sandbox.site.engine.runner import market_for
 
     market, row = market_for([date.fromisoformat(d["date"]) for d in r.days])
     etf = market.col["510300.XSHG"]
@@ -207,7 +207,7 @@ def test_sys_exit_in_the_strategy_fails_the_run_instead_of_ending_the_engine(run
 
 
 def test_an_engine_fault_outside_the_strategy_still_writes_a_failed_result(run, monkeypatch) -> None:
-    from jqcli.adapters.sandbox.engine import runner
+    from jqcli.adapters.sandbox.site.engine import runner
 
     def broken(self, *args):
         raise RuntimeError("boom")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine import stats as S
+from jqcli.adapters.sandbox.site.engine import stats as S
 from tests.sandbox.engine.conftest import STRATEGIES
 
 

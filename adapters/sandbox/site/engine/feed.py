@@ -15,9 +15,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine import minute
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.market import Market
+from jqcli.adapters.sandbox.site.engine import minute
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.market import Market
 
 CLOSE = time(15, 0)
 MINUTE_CACHE = 3000

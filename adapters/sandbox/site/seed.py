@@ -13,9 +13,9 @@ import random
 from datetime import datetime
 from typing import List, Tuple
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME
-from jqcli.adapters.sandbox.seed_text import (
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME
+from jqcli.adapters.sandbox.site.seed_text import (
     ALIASES,
     DEMO_STRATEGIES,
     FOLDER_NAME,
@@ -25,7 +25,7 @@ from jqcli.adapters.sandbox.seed_text import (
     post_title,
     strategy_code,
 )
-from jqcli.adapters.sandbox.web import CN
+from jqcli.adapters.sandbox.site.web import CN
 
 ANCHOR = datetime(2026, 10, 1, 10, 0, 0, tzinfo=CN).timestamp()
 DAY = 86400.0
@@ -172,7 +172,7 @@ def _demo_strategies(conn, seed: int, rng: random.Random) -> None:  # type: igno
 
 
 def _errors(code: str) -> List[str]:
-    from jqcli.adapters.sandbox.runs import compile_errors
+    from jqcli.adapters.sandbox.site.runs import compile_errors
 
     return compile_errors(code)
 

@@ -16,10 +16,10 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import pandas as pd
 
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.errors import not_emulated
-from jqcli.adapters.sandbox.engine.feed import Feed
-from jqcli.adapters.sandbox.engine.fundamentals import Query
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.errors import not_emulated
+from jqcli.adapters.sandbox.site.engine.feed import Feed
+from jqcli.adapters.sandbox.site.engine.fundamentals import Query
 
 DEFAULT_FIELDS = ("open", "close", "high", "low", "volume", "money")
 DAILY_FIELDS = DEFAULT_FIELDS + ("avg", "pre_close", "high_limit", "low_limit", "paused", "factor")
@@ -431,7 +431,7 @@ class Data:
 
 
 def minute_slot(moment: datetime) -> int:
-    from jqcli.adapters.sandbox.engine.minute import slot_of
+    from jqcli.adapters.sandbox.site.engine.minute import slot_of
 
     return slot_of(moment.time())
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.runs import (
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.runs import (
     compile_errors,
     day_seconds,
     minutes_cost,
@@ -21,8 +21,8 @@ from jqcli.adapters.sandbox.runs import (
     trade_days,
     unfinished,
 )
-from jqcli.adapters.sandbox.strategy_views import apply_form, own_strategy
-from jqcli.adapters.sandbox.web import CN, Response, cn_date, fail, ok
+from jqcli.adapters.sandbox.site.strategy_views import apply_form, own_strategy
+from jqcli.adapters.sandbox.site.web import CN, Response, cn_date, fail, ok
 
 NUMERIC_BASE = 55500000  # backtestId_ = NUMERIC_BASE + internal id (the site's ids look like 55544646)
 MAX_RUNNING = 2

@@ -18,13 +18,13 @@ import types
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
-from jqcli.adapters.sandbox.engine import broker as B
-from jqcli.adapters.sandbox.engine import fundamentals as F
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.errors import NotEmulatedError, not_emulated
+from jqcli.adapters.sandbox.site.engine import broker as B
+from jqcli.adapters.sandbox.site.engine import fundamentals as F
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.errors import NotEmulatedError, not_emulated
 
 if TYPE_CHECKING:
-    from jqcli.adapters.sandbox.engine.runner import Engine
+    from jqcli.adapters.sandbox.site.engine.runner import Engine
 
 NOT_EMULATED_FUNCTIONS = (
     "get_money_flow",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import time
 
-from jqcli.adapters.sandbox import runs
-from jqcli.adapters.sandbox.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
+from jqcli.adapters.sandbox.site import runs
+from jqcli.adapters.sandbox.site.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 
 
 def start_run(app, bt_id: int, *, lazy: bool = False) -> None:  # type: ignore[no-untyped-def]

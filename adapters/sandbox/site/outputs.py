@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
-from jqcli.adapters.sandbox.supervise import complete_events
+from jqcli.adapters.sandbox.site.supervise import complete_events
 
 LEVEL_WIDTH = 5  # ``INFO  - `` as the site's live log lines show (protocol.md §2.14)
 

@@ -22,10 +22,10 @@ import re
 import zipfile
 from typing import Dict, List, Sequence
 
-from jqcli.adapters.sandbox import ids, runs
-from jqcli.adapters.sandbox.backtest_views import _readable
-from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
-from jqcli.adapters.sandbox.web import Response, cn_date, fail, json_response, ok
+from jqcli.adapters.sandbox.site import ids, runs
+from jqcli.adapters.sandbox.site.backtest_views import _readable
+from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
+from jqcli.adapters.sandbox.site.web import Response, cn_date, fail, json_response, ok
 
 TAG = re.compile(r"<[^>]*>")
 FREE_EXPORTS_PER_DAY = 3

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from jqcli.adapters.sandbox.web import Request, Response, json_response
+from jqcli.adapters.sandbox.site.web import Request, Response, json_response
 
 
 def admin(app, req: Request) -> Response:  # type: ignore[no-untyped-def]

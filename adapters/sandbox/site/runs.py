@@ -15,7 +15,7 @@ import traceback
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional
 
-from jqcli.adapters.sandbox.web import CN
+from jqcli.adapters.sandbox.site.web import CN
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = 0, 1, 2, 3, 4
 STATUS_TEXT = {QUEUED: "排队中", RUNNING: "运行中", DONE: "完成", FAILED: "失败", CANCELLED: "已取消"}

@@ -30,9 +30,9 @@ import threading
 import time
 from typing import Dict, List, Optional, Sequence
 
-from jqcli.adapters.sandbox.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
+from jqcli.adapters.sandbox.site.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 
-SUPERVISOR = [sys.executable, "-m", "jqcli.adapters.sandbox.supervise"]
+SUPERVISOR = [sys.executable, "-m", "jqcli.adapters.sandbox.site.supervise"]
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 

@@ -6,9 +6,9 @@ import os
 import string
 from typing import Optional
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.markup import login_page
-from jqcli.adapters.sandbox.web import Response, fail, html_response, json_response, ok, redirect
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.markup import login_page
+from jqcli.adapters.sandbox.site.web import Response, fail, html_response, json_response, ok, redirect
 
 SID_ALPHABET = string.ascii_lowercase + string.digits
 

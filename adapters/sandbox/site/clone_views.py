@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.community_views import find_post
-from jqcli.adapters.sandbox.strategy_views import DEFAULTS
-from jqcli.adapters.sandbox.web import Response, fail, ok
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.community_views import find_post
+from jqcli.adapters.sandbox.site.strategy_views import DEFAULTS
+from jqcli.adapters.sandbox.site.web import Response, fail, ok
 
 
 def _target(call):  # type: ignore[no-untyped-def]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.web import Response, fail, fmt_time, json_response, ok
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, json_response, ok
 
 ANON_MAX_PAGE = 10
 MAX_LIMIT = 200
@@ -204,7 +204,7 @@ def _reply_backtest(call, r, post) -> Optional[Dict[str, str]]:  # type: ignore[
     ``backtestName`` and ``overallReturn``), with the run's real total return as a ratio string."""
     if not post["backtest_id"] or r["user_id"] != post["user_id"]:
         return None
-    from jqcli.adapters.sandbox.runs import DONE, RunView
+    from jqcli.adapters.sandbox.site.runs import DONE, RunView
 
     bt = call.db.one("SELECT * FROM backtests WHERE id=?", (post["backtest_id"],))
     if bt is None:

@@ -16,16 +16,16 @@ import types
 from datetime import datetime, time
 from typing import Any, Dict, Optional
 
-from jqcli.adapters.sandbox.engine import api as A
-from jqcli.adapters.sandbox.engine.errors import (
+from jqcli.adapters.sandbox.site.engine import api as A
+from jqcli.adapters.sandbox.site.engine.errors import (
     USER_FILE,
     compile_error_text,
     exception_line,
     register_source,
     user_traceback,
 )
-from jqcli.adapters.sandbox.engine.events import Sink
-from jqcli.adapters.sandbox.engine.simulation import (  # noqa: F401 - re-exported for tools and tests
+from jqcli.adapters.sandbox.site.engine.events import Sink
+from jqcli.adapters.sandbox.site.engine.simulation import (  # noqa: F401 - re-exported for tools and tests
     Engine,
     UserFailure,
     calendar_for,

@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from jqcli.adapters.sandbox.engine import api as A
-from jqcli.adapters.sandbox.engine import broker as B
-from jqcli.adapters.sandbox.engine import stats as S
-from jqcli.adapters.sandbox.engine import universe as U
-from jqcli.adapters.sandbox.engine.errors import exception_line, user_traceback
-from jqcli.adapters.sandbox.engine.events import Sink
+from jqcli.adapters.sandbox.site.engine import api as A
+from jqcli.adapters.sandbox.site.engine import broker as B
+from jqcli.adapters.sandbox.site.engine import stats as S
+from jqcli.adapters.sandbox.site.engine import universe as U
+from jqcli.adapters.sandbox.site.engine.errors import exception_line, user_traceback
+from jqcli.adapters.sandbox.site.engine.events import Sink
 
 HISTORY_DAYS = 500  # trading days of bars kept before the start for lookbacks
 CN_OFFSET = timedelta(hours=8)
@@ -51,7 +51,7 @@ def calendar_for(days: List[date]) -> Tuple[List[date], int, int]:
 @lru_cache(maxsize=2)
 def cached_market(calendar: Tuple[date, ...], keep_from: int) -> Any:
     """Markets are read-only: runs in one process over the same calendar share one."""
-    from jqcli.adapters.sandbox.engine.market import Market
+    from jqcli.adapters.sandbox.site.engine.market import Market
 
     return Market(calendar, keep_from)
 
@@ -72,8 +72,8 @@ class UserFailure(Exception):
 
 class Engine:
     def __init__(self, job: Dict[str, Any], sink: Sink) -> None:
-        from jqcli.adapters.sandbox.engine.data_api import Data
-        from jqcli.adapters.sandbox.engine.feed import Feed
+        from jqcli.adapters.sandbox.site.engine.data_api import Data
+        from jqcli.adapters.sandbox.site.engine.feed import Feed
 
         self.job, self.sink = job, sink
         self.capital = float(job.get("capital") or 1000000.0)
@@ -119,7 +119,7 @@ class Engine:
 
     # -- trading ------------------------------------------------------------------------------------------------
     def place(self, security: str, delta_of: Callable[[int, float], int], style: Any, side: str) -> Optional[B.Order]:
-        from jqcli.adapters.sandbox.engine.errors import not_emulated
+        from jqcli.adapters.sandbox.site.engine.errors import not_emulated
 
         if side != "long":
             raise not_emulated("做空（side='short'）")

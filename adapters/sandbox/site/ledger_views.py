@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from jqcli.adapters.sandbox import ids, runs
-from jqcli.adapters.sandbox.backtest_views import _offset, _readable
-from jqcli.adapters.sandbox.web import Response, cn_date, fmt_time, ok
+from jqcli.adapters.sandbox.site import ids, runs
+from jqcli.adapters.sandbox.site.backtest_views import _offset, _readable
+from jqcli.adapters.sandbox.site.web import Response, cn_date, fmt_time, ok
 
 LEDGER_CAP = 1000
 NEVER = "0000-00-00 00:00:00"

@@ -28,7 +28,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine import universe as U
+from jqcli.adapters.sandbox.site.engine import universe as U
 
 CHUNK = 256  # rows drawn at a time from each stream (any size gives the same numbers)
 REVERT = 0.003  # daily pull of the log price towards its anchor

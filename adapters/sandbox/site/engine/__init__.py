@@ -10,7 +10,7 @@ one job (compile, execute, write the outputs), ``simulation`` is the simulated
 day, ``feed`` what the strategy may see at each moment (no look-ahead),
 ``events`` the output files, ``errors`` the tracebacks, ``child`` the process entry.
 
-Nothing here imports jqcli outside ``jqcli.adapters.sandbox.engine``.  numpy
+Nothing here imports jqcli outside ``jqcli.adapters.sandbox.site.engine``.  numpy
 and pandas (the ``sandbox`` extra: ``pip install "jqcli[sandbox]"``) are imported
 only inside the engine's own process, never by this package's ``__init__``.
 
@@ -22,7 +22,7 @@ The job (one JSON object on the child's stdin)::
 
 ``trade_days`` is the site's calendar for the range; bars before it (for
 lookbacks) use weekdays back to 2005-01-04.  Run it with
-``[sys.executable, "-m", "jqcli.adapters.sandbox.engine.child"]`` (or in-process
+``[sys.executable, "-m", "jqcli.adapters.sandbox.site.engine.child"]`` (or in-process
 with ``runner.run_job(job)``).  Outputs, in ``out_dir``:
 
 ``events.ndjson`` — append-only, one JSON object per line, flushed at least once a

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Tuple
 
 from jqcli.adapters.sandbox.embedded import call_wsgi
-from jqcli.adapters.sandbox.faults import FAULT_HEADER
+from jqcli.adapters.sandbox.site.faults import FAULT_HEADER
 
 
 def is_loopback(host: str) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import List
 
-from jqcli.adapters.sandbox import curves, ids, runs
-from jqcli.adapters.sandbox.build import NUMERIC_BASE, backtest_by_any_id
-from jqcli.adapters.sandbox.markup import detail_page, history_page, history_row, not_found_page, pagination
-from jqcli.adapters.sandbox.strategy_views import own_strategy, page_token
-from jqcli.adapters.sandbox.web import Response, fail, fmt_time, html_response, login_required_json, ok
+from jqcli.adapters.sandbox.site import curves, ids, runs
+from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
+from jqcli.adapters.sandbox.site.markup import detail_page, history_page, history_row, not_found_page, pagination
+from jqcli.adapters.sandbox.site.strategy_views import own_strategy, page_token
+from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, html_response, login_required_json, ok
 
 
 def formal_list(call) -> Response:  # type: ignore[no-untyped-def]

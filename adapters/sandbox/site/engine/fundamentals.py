@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, Optional
 
-from jqcli.adapters.sandbox.engine.errors import not_emulated
+from jqcli.adapters.sandbox.site.engine.errors import not_emulated
 
 VALUATION_COLUMNS = (
     "code",

@@ -1,9 +1,9 @@
-"""The per-run supervisor: ``python -m jqcli.adapters.sandbox.supervise RUN_DIR``.
+"""The per-run supervisor: ``python -m jqcli.adapters.sandbox.site.supervise RUN_DIR``.
 
 The site (``runner``) never runs a strategy itself.  It starts this small
 process in a new session (so it and everything it starts form one process
 group the site can kill), and the supervisor starts the engine child
-(``jqcli.adapters.sandbox.engine.child``) with the job from ``RUN_DIR/job.json``
+(``jqcli.adapters.sandbox.site.engine.child``) with the job from ``RUN_DIR/job.json``
 on its stdin and soft memory/CPU limits, then waits for it with the run's
 wall-clock limit.  Whatever happens, ``RUN_DIR/result.json`` exists when the
 supervisor ends:
@@ -28,7 +28,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-CHILD_MODULE = "jqcli.adapters.sandbox.engine.child"
+CHILD_MODULE = "jqcli.adapters.sandbox.site.engine.child"
 TIMEOUT_TEXT = "回测超时：超过 {seconds} 秒"
 CRASH_TEXT = "回测进程异常退出"
 MEMORY_TEXT = "回测内存超出限制：超过 {mb} MB"
@@ -172,7 +172,7 @@ def _crash_text(run_dir: str, code: int, memory_mb: int):  # type: ignore[no-unt
 
 def main() -> int:
     if len(sys.argv) != 2:
-        sys.stderr.write("usage: python -m jqcli.adapters.sandbox.supervise RUN_DIR\n")
+        sys.stderr.write("usage: python -m jqcli.adapters.sandbox.site.supervise RUN_DIR\n")
         return 2
     return supervise(sys.argv[1])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from jqcli.adapters.sandbox import (
+from jqcli.adapters.sandbox.site import (
     auth_views,
     backtest_views,
     build,
@@ -21,7 +21,7 @@ from jqcli.adapters.sandbox import (
     ledger_views,
     strategy_views,
 )
-from jqcli.adapters.sandbox.app import Route
+from jqcli.adapters.sandbox.site.app import Route
 
 ROUTES: Dict[str, Route] = {
     "/user/login/index": Route(auth_views.login_index, "page", "optional"),

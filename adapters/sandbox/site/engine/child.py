@@ -1,4 +1,4 @@
-"""The engine's process: ``python -m jqcli.adapters.sandbox.engine.child`` with one JSON job on stdin.
+"""The engine's process: ``python -m jqcli.adapters.sandbox.site.engine.child`` with one JSON job on stdin.
 
 It applies the job's limits to itself (``memory_mb`` → RLIMIT_AS, default
 2048; ``cpu_seconds`` → RLIMIT_CPU, a backstop for the site's wall-clock
@@ -56,7 +56,7 @@ def main() -> int:
         sys.stderr.write(f"engine: bad job: {exc}\n")
         return 2
     apply_limits(job)
-    from jqcli.adapters.sandbox.engine.runner import run_job
+    from jqcli.adapters.sandbox.site.engine.runner import run_job
 
     run_job(job)
     return 0

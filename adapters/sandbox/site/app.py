@@ -15,13 +15,13 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from jqcli.adapters.sandbox import ids, launch
-from jqcli.adapters.sandbox.db import Database
-from jqcli.adapters.sandbox.faults import FAULT_HEADER, FaultPlan
-from jqcli.adapters.sandbox.markup import not_found_page
-from jqcli.adapters.sandbox.outputs import OutputCache
-from jqcli.adapters.sandbox.runner import Runner
-from jqcli.adapters.sandbox.web import (
+from jqcli.adapters.sandbox.site import ids, launch
+from jqcli.adapters.sandbox.site.db import Database
+from jqcli.adapters.sandbox.site.faults import FAULT_HEADER, FaultPlan
+from jqcli.adapters.sandbox.site.markup import not_found_page
+from jqcli.adapters.sandbox.site.outputs import OutputCache
+from jqcli.adapters.sandbox.site.runner import Runner
+from jqcli.adapters.sandbox.site.web import (
     Request,
     Response,
     html_response,
@@ -145,8 +145,8 @@ class SandboxApp:
     """``SandboxApp(path, config)`` is a WSGI callable serving the emulated site from one SQLite file."""
 
     def __init__(self, state_path: str, config: Optional[SandboxConfig] = None, *, clock=None) -> None:  # type: ignore[no-untyped-def]
-        from jqcli.adapters.sandbox import seed
-        from jqcli.adapters.sandbox.views import ROUTES
+        from jqcli.adapters.sandbox.site import seed
+        from jqcli.adapters.sandbox.site.views import ROUTES
 
         self.config = config or SandboxConfig()
         self.clock = clock or SystemClock()
@@ -183,7 +183,7 @@ class SandboxApp:
 
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/__sandbox__/"):
-            from jqcli.adapters.sandbox.admin import admin
+            from jqcli.adapters.sandbox.site.admin import admin
 
             return admin(self, req)
         route = self.routes.get(req.path.rstrip("/") or "/")

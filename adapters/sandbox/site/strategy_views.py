@@ -8,10 +8,10 @@ import math
 import re
 from typing import List, Optional
 
-from jqcli.adapters.sandbox import ids
-from jqcli.adapters.sandbox.markup import editor_page, folder_row, not_found_page, pagination, strategy_list_page
-from jqcli.adapters.sandbox.markup import strategy_row as render_strategy_row
-from jqcli.adapters.sandbox.web import Response, fail, fmt_time, html_response, ok, redirect
+from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.markup import editor_page, folder_row, not_found_page, pagination, strategy_list_page
+from jqcli.adapters.sandbox.site.markup import strategy_row as render_strategy_row
+from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, html_response, ok, redirect
 
 TEMPLATE = (
     "# 导入函数库\nfrom jqdata import *\n\n\ndef initialize(context):\n    set_benchmark('000300.XSHG')\n"

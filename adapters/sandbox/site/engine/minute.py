@@ -18,7 +18,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from jqcli.adapters.sandbox.engine.market import generator, tick_round
+from jqcli.adapters.sandbox.site.engine.market import generator, tick_round
 
 BARS = 240
 
