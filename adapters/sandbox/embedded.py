@@ -8,15 +8,14 @@ or truncated body raises ``NetworkError``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from typing import Dict, List, Optional, Tuple
-from urllib.parse import urlsplit
+from typing import Dict
 
 from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.site.auth_views import demo_session
 from jqcli.adapters.sandbox.site.faults import FAULT_HEADER
+from jqcli.adapters.sandbox.site.web import WsgiApp, call_wsgi
 from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import NetworkError, UsageError
 
@@ -26,41 +25,10 @@ EMBEDDED_POSTS = 1000
 ENGINE_CONFIG = "engine.json"  # {"run_timeout": seconds, "run_memory_mb": MB} for --sandbox backtests
 
 
-def call_wsgi(app, method: str, url: str, headers, body: Optional[bytes]) -> Tuple[int, List[Tuple[str, str]], bytes]:  # type: ignore[no-untyped-def]
-    """Run one request through a WSGI callable; returns (status, headers, body)."""
-    parts = urlsplit(url)
-    payload = body or b""
-    environ: Dict[str, object] = {
-        "REQUEST_METHOD": method.upper(),
-        "PATH_INFO": parts.path or "/",
-        "QUERY_STRING": parts.query,
-        "SERVER_NAME": parts.hostname or "sandbox.localhost",
-        "SERVER_PORT": str(parts.port or 80),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": parts.scheme or "http",
-        "wsgi.input": io.BytesIO(payload),
-        "CONTENT_LENGTH": str(len(payload)),
-    }
-    for name, value in headers:
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key != "CONTENT_LENGTH":
-            environ["HTTP_" + key] = f"{environ['HTTP_' + key]}, {value}" if "HTTP_" + key in environ else value
-    captured: Dict[str, object] = {}
-
-    def start_response(status: str, response_headers, exc_info=None):  # type: ignore[no-untyped-def]
-        captured["status"], captured["headers"] = int(status.split(" ", 1)[0]), list(response_headers)
-
-    chunks = app(environ, start_response)
-    data = b"".join(chunks)
-    return int(captured["status"]), list(captured["headers"]), data  # type: ignore[call-overload]
-
-
 class InProcessTransport:
     """``HttpTransport`` over a WSGI app in this process."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:

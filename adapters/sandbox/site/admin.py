@@ -10,24 +10,25 @@
 
 from __future__ import annotations
 
+from jqcli.adapters.sandbox.site.kernel import SiteState
 from jqcli.adapters.sandbox.site.web import Request, Response, json_response
 
 
-def admin(app, req: Request) -> Response:  # type: ignore[no-untyped-def]
+def admin(site: SiteState, req: Request) -> Response:
     action = req.path[len("/__sandbox__/") :].strip("/")
     if action == "health":
-        return json_response({"ok": True, "seed": app.config.seed, "rotate_ids": app.config.rotate_ids})
+        return json_response({"ok": True, "seed": site.config.seed, "rotate_ids": site.config.rotate_ids})
     if action == "stats":
-        return json_response({"ok": True, **app.stats.snapshot()})
+        return json_response({"ok": True, **site.stats.snapshot()})
     if req.method != "POST":
         return json_response({"ok": False, "error": "use POST"}, 405)
     if action == "expire-sessions":
-        count = app.expire_sessions(req.param("username") or None)
+        count = site.expire_sessions(req.param("username") or None)
         return json_response({"ok": True, "expired": count})
     if action == "reset-stats":
-        app.stats.reset()
+        site.stats.reset()
         return json_response({"ok": True})
     if action == "reset-login-failures":
-        app.reset_login_failures()
+        site.reset_login_failures()
         return json_response({"ok": True})
     return json_response({"ok": False, "error": f"unknown action {action!r}"}, 404)

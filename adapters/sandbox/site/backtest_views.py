@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import List
 
-from jqcli.adapters.sandbox.site import curves, ids, runs
+from jqcli.adapters.sandbox.site import curves, ids, run_view, runs
 from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
 from jqcli.adapters.sandbox.site.markup import detail_page, history_page, history_row, not_found_page, pagination
 from jqcli.adapters.sandbox.site.strategy_views import own_strategy, page_token
@@ -39,7 +39,7 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
     )
     rendered, now_seen = [], []
     for index, bt in enumerate(rows, start=(current - 1) * size + 1):
-        run = runs.RunView(call.app, bt, call.now)
+        run = run_view.RunView(call.site, bt, call.now)
         state = run.state
         if state >= runs.DONE and not bt["list_seen_terminal"]:
             # The real list lags one poll behind completion: the first read after the end still says running.
@@ -53,7 +53,7 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
     return html_response(history_page(s["name"], rendered, pager))
 
 
-def _row_view(call, run: runs.RunView, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
+def _row_view(call, run: run_view.RunView, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
     bt = run.row
     metrics = ["--", "--", "--"]
     if state == runs.DONE:
@@ -86,7 +86,7 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
     bt = backtest_by_any_id(call, call.req.param("backtestId"))
     if bt is None or bt["user_id"] != call.user_id:
         return html_response(not_found_page(), 404)
-    state = runs.RunView(call.app, bt, call.now).state
+    state = run_view.RunView(call.site, bt, call.now).state
     # protocol.md §2.10: some live pages had the strategy and start-date inputs empty while source and
     # stats still worked; every fourth run's page is served that way (deterministically by run).
     bare = bt["id"] % 4 == 3
@@ -136,7 +136,7 @@ def stats(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call, empty_when_missing=[])
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     if run.state != runs.DONE:
         return ok([])
     return ok(run.stats() or [])
@@ -146,7 +146,7 @@ def result(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     if run.state == runs.QUEUED:
         return ok({"state": str(run.state), "result": None, "userRecord": None})
     out = run.outputs()
@@ -164,7 +164,7 @@ def log(call) -> Response:  # type: ignore[no-untyped-def]
         return refusal
     if "offset" not in call.req.query and "offset" not in call.req.form:
         return Response(400, [("Content-Type", "text/html; charset=utf-8")], b"")  # protocol.md §9.1
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     cutoff = run.cutoff()
     lines = [text for day, text in run.outputs().logs if cutoff is None or day <= cutoff]
     if run.compile_error and run.terminal:
@@ -182,7 +182,7 @@ def error(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     lines: List[str] = []
     if run.state == runs.FAILED:
         if run.compile_error:
@@ -216,9 +216,9 @@ def cancel(call) -> Response:  # type: ignore[no-untyped-def]
     bt = backtest_by_any_id(call, call.req.param("backtestId"), ids.RUN_ROLES, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在")
-    if runs.RunView(call.app, bt, call.now).state not in (runs.QUEUED, runs.RUNNING):
+    if run_view.RunView(call.site, bt, call.now).state not in (runs.QUEUED, runs.RUNNING):
         return fail("在此状态不能取消")
     with call.db.write() as conn:
         conn.execute("UPDATE backtests SET cancelled_at=? WHERE id=? AND cancelled_at IS NULL", (call.now, bt["id"]))
-    call.app.runner.kill(bt["id"], cancelled=True)  # the engine's process group goes with the cancel
+    call.site.runner.kill(bt["id"], cancelled=True)  # the engine's process group goes with the cancel
     return ok(None)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site import ids, launch
+from jqcli.adapters.sandbox.site.run_view import unfinished
 from jqcli.adapters.sandbox.site.runs import (
     compile_errors,
     day_seconds,
@@ -19,7 +20,6 @@ from jqcli.adapters.sandbox.site.runs import (
     parse_day,
     previous_weekday,
     trade_days,
-    unfinished,
 )
 from jqcli.adapters.sandbox.site.strategy_views import apply_form, own_strategy
 from jqcli.adapters.sandbox.site.web import CN, Response, cn_date, fail, ok
@@ -67,7 +67,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
             "SELECT * FROM backtests WHERE user_id=? AND deleted=0 AND cancelled_at IS NULL AND created > ?",
             (call.user_id, call.now - RECENT_SECONDS),
         ).fetchall()
-        running = sum(1 for row in recent if unfinished(call.app, row, call.now))
+        running = sum(1 for row in recent if unfinished(call.site, row, call.now))
         if running >= MAX_RUNNING:
             return fail(f"当前可并行回测数已达{MAX_RUNNING}个")
         refusal = _charge(call, conn, minutes, use_credit)
@@ -98,7 +98,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
         ids.register_backtests(conn, call.config.seed, [bt_id])
         if btype == 1:
             conn.execute("UPDATE strategies SET compile_count=compile_count+1 WHERE id=?", (strategy_id,))
-    call.app.start_run(bt_id)  # the engine starts at once; the emulated queue time overlaps it
+    launch.start_run(call.site, bt_id)  # the engine starts at once; the emulated queue time overlaps it
     return ok(
         {
             "algorithmId": call.mint(ids.STRATEGY, strategy_id),

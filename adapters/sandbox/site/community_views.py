@@ -62,10 +62,10 @@ def list_v2(call) -> Response:  # type: ignore[no-untyped-def]
 def _counts(call, cond: str, params: tuple) -> tuple:  # type: ignore[no-untyped-def]
     """(total, pinned) for a filter; cached, since no endpoint adds or removes posts."""
     key = (cond, params)
-    cached = call.app.post_counts.get(key)
+    cached = call.site.post_counts.get(key)
     if cached is None:
         row = call.db.one(f"SELECT COUNT(*), COALESCE(SUM(is_top), 0) FROM posts WHERE {cond}", params)
-        cached = call.app.post_counts[key] = (int(row[0]), int(row[1]))
+        cached = call.site.post_counts[key] = (int(row[0]), int(row[1]))
     return cached
 
 
@@ -204,12 +204,13 @@ def _reply_backtest(call, r, post) -> Optional[Dict[str, str]]:  # type: ignore[
     ``backtestName`` and ``overallReturn``), with the run's real total return as a ratio string."""
     if not post["backtest_id"] or r["user_id"] != post["user_id"]:
         return None
-    from jqcli.adapters.sandbox.site.runs import DONE, RunView
+    from jqcli.adapters.sandbox.site.run_view import RunView
+    from jqcli.adapters.sandbox.site.runs import DONE
 
     bt = call.db.one("SELECT * FROM backtests WHERE id=?", (post["backtest_id"],))
     if bt is None:
         return None
-    run = RunView(call.app, bt, call.now)
+    run = RunView(call.site, bt, call.now)
     total = run.stats().get("algorithm_return") if run.state == DONE else None
     return {
         "backtestId": call.mint(ids.BACKTEST, bt["id"]),

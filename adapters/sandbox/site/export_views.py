@@ -22,7 +22,7 @@ import re
 import zipfile
 from typing import Dict, List, Sequence
 
-from jqcli.adapters.sandbox.site import ids, runs
+from jqcli.adapters.sandbox.site import ids, run_view, runs
 from jqcli.adapters.sandbox.site.backtest_views import _readable
 from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
 from jqcli.adapters.sandbox.site.web import Response, cn_date, fail, json_response, ok
@@ -85,7 +85,7 @@ def export(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     if not run.terminal:
         return fail("回测尚未完成,无法导出")
     rows: List[List[object]] = []
@@ -116,7 +116,7 @@ def add_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
     bt = backtest_by_any_id(call, call.req.param("backtestId"), roles, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:
         return fail("回测不存在或访问受限")
-    if not runs.RunView(call.app, bt, call.now).terminal:
+    if not run_view.RunView(call.site, bt, call.now).terminal:
         return fail("回测尚未完成,无法导出")
     _schema(call)
     day = cn_date(call.now)
@@ -149,7 +149,7 @@ def _members(call, task) -> Dict[str, bytes]:  # type: ignore[no-untyped-def]
     bt = call.db.one("SELECT * FROM backtests WHERE id=?", (task["bt_id"],))
     if bt is None:
         return {}
-    outputs = runs.RunView(call.app, bt, call.now).outputs()
+    outputs = run_view.RunView(call.site, bt, call.now).outputs()
     if task["kind"] == "transaction":
         rows = [[r.get(k, "") for k in TRANSACTION_KEYS] for r in outputs.trades]
         return {"transaction.csv": csv_bytes(TRANSACTION_HEADER, rows)} if rows else {}

@@ -8,22 +8,24 @@ what its job is (``runs.job_for``), and fails runs the engine cannot take
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 
 from jqcli.adapters.sandbox.site import runs
+from jqcli.adapters.sandbox.site.kernel import SiteState
 from jqcli.adapters.sandbox.site.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 
 
-def start_run(app, bt_id: int, *, lazy: bool = False) -> None:  # type: ignore[no-untyped-def]
+def start_run(site: SiteState, bt_id: int, *, lazy: bool = False) -> None:
     """Start the engine for a run (never for a compile error); ``lazy``: readers wait for it."""
-    row = app.db.one("SELECT * FROM backtests WHERE id=?", (bt_id,))
+    row = site.db.one("SELECT * FROM backtests WHERE id=?", (bt_id,))
     if row is None or row["compile_error"]:
         return
     first, last = runs.parse_day(row["start_date"]), runs.parse_day(row["end_date"])
     days = runs.trade_days(first, last) if first and last else []
-    folder = app.runner.run_dir(bt_id)
+    folder = site.runner.run_dir(bt_id)
     try:
-        os.makedirs(app.runner.root, exist_ok=True)
+        os.makedirs(site.runner.root, exist_ok=True)
         os.mkdir(folder)  # the claim: one process starts a run, even when several readers race
     except FileExistsError:
         return
@@ -38,22 +40,22 @@ def start_run(app, bt_id: int, *, lazy: bool = False) -> None:  # type: ignore[n
         write_json_atomic(os.path.join(folder, "result.json"), failure(message, "NotImplementedError", when, 0))
         return
     try:
-        app.runner.start(bt_id, runs.job_for(row, app.config, days), timeout=app.config.run_timeout)
+        site.runner.start(bt_id, runs.job_for(row, site.config, days), timeout=site.config.run_timeout)
     except OSError as exc:
         message = f"{CRASH_TEXT}: {exc}"
         write_json_atomic(os.path.join(folder, "result.json"), failure(message, "OSError", "", 0))
 
 
-def ensure_started(app, row, now: float) -> None:  # type: ignore[no-untyped-def]
+def ensure_started(site: SiteState, row: sqlite3.Row, now: float) -> None:
     """Runs made before they could execute (the seeded history) run on first read; whoever reads
     one waits for its result (bounded by the run timeout), so an old run never reads as running."""
-    folder = app.runner.run_dir(row["id"])
+    folder = site.runner.run_dir(row["id"])
     if not os.path.isdir(folder):
         if row["created"] + row["queue_s"] + row["run_s"] > now:
             return  # built by an older sandbox that did not run strategies: nothing to catch up yet
-        start_run(app, row["id"], lazy=True)
-    if not os.path.exists(os.path.join(folder, "lazy")) or app.runner.result(row["id"]) is not None:
+        start_run(site, row["id"], lazy=True)
+    if not os.path.exists(os.path.join(folder, "lazy")) or site.runner.result(row["id"]) is not None:
         return
-    deadline = time.monotonic() + app.config.run_timeout + 10
-    while app.runner.result(row["id"]) is None and time.monotonic() < deadline:
-        app.runner.wait(row["id"], 0.05)  # ours: blocks on the process; another process's: polls
+    deadline = time.monotonic() + site.config.run_timeout + 10
+    while site.runner.result(row["id"]) is None and time.monotonic() < deadline:
+        site.runner.wait(row["id"], 0.05)  # ours: blocks on the process; another process's: polls

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from jqcli.adapters.sandbox.site import ids, runs
+from jqcli.adapters.sandbox.site import ids, run_view, runs
 from jqcli.adapters.sandbox.site.backtest_views import _offset, _readable
 from jqcli.adapters.sandbox.site.web import Response, cn_date, fmt_time, ok
 
@@ -27,7 +27,7 @@ def _ledger(call, pick, key: str) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     cutoff = run.cutoff()
     rows: List[Dict[str, object]] = [r for r in pick(run.outputs()) if cutoff is None or str(r.get("date")) <= cutoff]
     offset = _offset(call)
@@ -51,7 +51,7 @@ def risk(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     windows = (run.result or {}).get("risk")
     if run.state != runs.DONE or not isinstance(windows, dict) or not windows:
         return ok({"risk": False})
@@ -67,7 +67,7 @@ def run_time_info(call) -> Response:  # type: ignore[no-untyped-def]
     bt, refusal = _readable(call)
     if refusal:
         return refusal
-    run = runs.RunView(call.app, bt, call.now)
+    run = run_view.RunView(call.site, bt, call.now)
     begin = bt["created"] + bt["queue_s"]
     until_now = 0.0 if run.state == runs.QUEUED else min(call.now, bt["cancelled_at"] or call.now) - begin
     if run.terminal and bt["cancelled_at"] is None:
@@ -98,7 +98,7 @@ def statistics(call) -> Response:  # type: ignore[no-untyped-def]
     )
     running, done = [], []
     for bt in rows:
-        if not runs.unfinished(call.app, bt, call.now):
+        if not run_view.unfinished(call.site, bt, call.now):
             if bt["cancelled_at"] is None and cn_date(bt["created"]) == today:
                 done.append(_entry(call, bt, _engine_seconds(call, bt)))
             continue
@@ -111,7 +111,7 @@ def statistics(call) -> Response:  # type: ignore[no-untyped-def]
 
 
 def _engine_seconds(call, bt) -> float:  # type: ignore[no-untyped-def]
-    stats = (call.app.runner.result(bt["id"]) or {}).get("stats") if not bt["compile_error"] else None
+    stats = (call.site.runner.result(bt["id"]) or {}).get("stats") if not bt["compile_error"] else None
     engine = stats.get("report_done_seconds") if isinstance(stats, dict) else None
     return max(float(bt["run_s"]), float(engine) if isinstance(engine, (int, float)) else 0.0)
 

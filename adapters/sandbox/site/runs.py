@@ -10,11 +10,13 @@ progresses.  Trade days are weekdays (the sandbox's calendar).
 from __future__ import annotations
 
 import math
+import sqlite3
 import time
 import traceback
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional
 
+from jqcli.adapters.sandbox.site.kernel import SandboxConfig
 from jqcli.adapters.sandbox.site.web import CN
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = 0, 1, 2, 3, 4
@@ -85,74 +87,7 @@ def minutes_cost(days: int, frequency: str) -> int:
     return max(1, math.ceil(days * factor / 250))
 
 
-class RunView:
-    """One backtest as the endpoints see it at ``now``: state, engine result and visible outputs."""
-
-    def __init__(self, app, row, now: float) -> None:  # type: ignore[no-untyped-def]
-        self.app, self.row, self.now = app, row, now
-        first, last = parse_day(row["start_date"]), parse_day(row["end_date"])
-        self.days = trade_days(first, last) if first and last else []
-        self.compile_error = row["compile_error"]
-        if not self.compile_error and row["cancelled_at"] is None:
-            app.ensure_started(row, now)
-        self.result: Optional[Dict[str, object]] = None if self.compile_error else app.runner.result(row["id"])
-        self.state = self._state()
-
-    @property
-    def engine_done(self) -> bool:
-        return bool(self.compile_error) or self.result is not None
-
-    def _state(self) -> int:
-        row = self.row
-        start = row["created"] + row["queue_s"]
-        if row["cancelled_at"] is not None:
-            return CANCELLED
-        if self.now < start:
-            return QUEUED
-        if self.now < start + row["run_s"] or not self.engine_done:
-            return RUNNING
-        if self.compile_error or (self.result or {}).get("status") != "done":
-            return FAILED
-        return DONE
-
-    @property
-    def terminal(self) -> bool:
-        return self.state in (DONE, FAILED, CANCELLED)
-
-    def outputs(self):  # type: ignore[no-untyped-def]
-        return self.app.outputs.load(self.app.runner.run_dir(self.row["id"]))
-
-    def cutoff(self) -> Optional[str]:
-        """The last trade day whose output is visible now (``None``: everything, "": nothing)."""
-        if self.state in (DONE, FAILED):
-            return None
-        if self.state == QUEUED or not self.days:
-            return ""
-        shown = int(len(self.days) * emulated_fraction(self.row, self.now))
-        return str(self.days[shown - 1]) if shown > 0 else ""
-
-    def stats(self) -> Dict[str, object]:
-        stats = (self.result or {}).get("stats")
-        return dict(stats) if isinstance(stats, dict) else {}
-
-    def seconds(self) -> float:
-        """Run time the list shows: the emulated run time or the engine's, whichever is longer."""
-        engine = self.stats().get("report_done_seconds")
-        return max(float(self.row["run_s"]), float(engine) if isinstance(engine, (int, float)) else 0.0)
-
-
-def unfinished(app, row, now: float) -> bool:  # type: ignore[no-untyped-def]
-    """Queued or running at ``now`` (for the two-running cap; never starts a lazy run)."""
-    if row["cancelled_at"] is not None:
-        return False
-    if now < row["created"] + row["queue_s"] + row["run_s"]:
-        return True
-    if row["compile_error"] or not app.runner.started(row["id"]):
-        return False
-    return app.runner.result(row["id"]) is None
-
-
-def job_for(row, config, days: List[date]) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def job_for(row: sqlite3.Row, config: SandboxConfig, days: List[date]) -> Dict[str, object]:
     """The engine job of protocol-free fields (see ``engine.child``) for one backtest row."""
     return {
         "code": row["code"],

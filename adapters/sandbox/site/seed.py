@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import List, Tuple
 
 from jqcli.adapters.sandbox.site import ids
-from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME
+from jqcli.adapters.sandbox.site.kernel import DEMO_PASSWORD, DEMO_USERNAME
 from jqcli.adapters.sandbox.site.seed_text import (
     ALIASES,
     DEMO_STRATEGIES,

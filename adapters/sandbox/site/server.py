@@ -15,8 +15,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Tuple
 
-from jqcli.adapters.sandbox.embedded import call_wsgi
 from jqcli.adapters.sandbox.site.faults import FAULT_HEADER
+from jqcli.adapters.sandbox.site.web import call_wsgi
 
 
 def is_loopback(host: str) -> bool:

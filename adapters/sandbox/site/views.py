@@ -21,7 +21,7 @@ from jqcli.adapters.sandbox.site import (
     ledger_views,
     strategy_views,
 )
-from jqcli.adapters.sandbox.site.app import Route
+from jqcli.adapters.sandbox.site.kernel import Route
 
 ROUTES: Dict[str, Route] = {
     "/user/login/index": Route(auth_views.login_index, "page", "optional"),

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import parse_qs, quote
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from urllib.parse import parse_qs, quote, urlsplit
 
 CN = timezone(timedelta(hours=8))  # the site renders Beijing time
+
+Headers = List[Tuple[str, str]]
+StartResponse = Callable[[str, Headers], object]
+WsgiApp = Callable[[Dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class Request:
@@ -132,3 +137,36 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     if length <= 0 or stream is None:
         return b""
     return stream.read(length)
+
+
+def call_wsgi(
+    app: WsgiApp, method: str, url: str, headers: Iterable[Tuple[str, str]], body: Optional[bytes]
+) -> Tuple[int, Headers, bytes]:
+    """Run one request through a WSGI callable; returns (status, headers, body)."""
+    parts = urlsplit(url)
+    payload = body or b""
+    environ: Dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "PATH_INFO": parts.path or "/",
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "sandbox.localhost",
+        "SERVER_PORT": str(parts.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(payload),
+        "CONTENT_LENGTH": str(len(payload)),
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ["HTTP_" + key] = f"{environ['HTTP_' + key]}, {value}" if "HTTP_" + key in environ else value
+    captured: List[Tuple[int, Headers]] = []
+
+    def start_response(status: str, response_headers: Headers) -> None:
+        captured.append((int(status.split(" ", 1)[0]), list(response_headers)))
+
+    data = b"".join(app(environ, start_response))
+    status_code, out_headers = captured[-1]
+    return status_code, out_headers, data

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).resolve().parents[3] / "adapters" / "sandbox" / "engine"
+ENGINE = Path(__file__).resolve().parents[3] / "adapters" / "sandbox" / "site" / "engine"
 ALLOWED_THIRD_PARTY = {"numpy", "pandas"}
 
 

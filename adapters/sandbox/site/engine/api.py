@@ -16,15 +16,38 @@ from __future__ import annotations
 
 import types
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 from jqcli.adapters.sandbox.site.engine import broker as B
 from jqcli.adapters.sandbox.site.engine import fundamentals as F
 from jqcli.adapters.sandbox.site.engine import universe as U
 from jqcli.adapters.sandbox.site.engine.errors import NotEmulatedError, not_emulated
 
-if TYPE_CHECKING:
-    from jqcli.adapters.sandbox.site.engine.runner import Engine
+if TYPE_CHECKING:  # numpy-importing modules: the types only (runner imports this module without numpy)
+    from jqcli.adapters.sandbox.site.engine.data_api import Data
+    from jqcli.adapters.sandbox.site.engine.feed import Feed
+
+
+class Engine(Protocol):
+    """What the API reads of ``simulation.Engine`` (a protocol, so this module needs no import of it)."""
+
+    unit: str
+    benchmark: str
+    options: Dict[str, Any]
+    schedule: List[Tuple[str, int, str, Callable[..., Any]]]
+    records: Dict[str, float]
+    g: GlobalVars
+    user_log: Log
+    broker: B.Broker
+    feed: Feed
+    data: Data
+
+    def log(self, level: str, msg: str) -> None: ...
+
+    def place(
+        self, security: str, delta_of: Callable[[int, float], int], style: Any, side: str
+    ) -> Optional[B.Order]: ...
+
 
 NOT_EMULATED_FUNCTIONS = (
     "get_money_flow",
