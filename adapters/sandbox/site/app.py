@@ -45,7 +45,9 @@ from jqcli.adapters.sandbox.site.web import (
 class SandboxApp(SiteState):
     """``SandboxApp(path, config)`` is a WSGI callable serving the emulated site from one SQLite file."""
 
-    def __init__(self, state_path: str, config: Optional[SandboxConfig] = None, *, clock: Optional[Clock] = None) -> None:
+    def __init__(
+        self, state_path: str, config: Optional[SandboxConfig] = None, *, clock: Optional[Clock] = None
+    ) -> None:
         super().__init__(state_path, config or SandboxConfig(), clock or SystemClock())
         seed.ensure_seeded(self.db, self.config)
         self.routes: Dict[str, Route] = ROUTES

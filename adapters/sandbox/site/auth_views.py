@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import string
-from typing import Optional
+from typing import Optional, Tuple
 
 from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.db import Database
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.markup import login_page
 from jqcli.adapters.sandbox.site.web import Response, fail, html_response, json_response, ok, redirect
 
@@ -18,7 +21,7 @@ def new_sid() -> str:
     return "".join(SID_ALPHABET[b % len(SID_ALPHABET)] for b in os.urandom(26))
 
 
-def login_index(call) -> Response:  # type: ignore[no-untyped-def]
+def login_index(call: Call) -> Response:
     """``GET /user/login/index``: sets PHPSESSID (and uid) and embeds ``window.tokenData``."""
     row = call.session
     if row is not None and row["page_token"]:
@@ -36,17 +39,17 @@ def login_index(call) -> Response:  # type: ignore[no-untyped-def]
     return resp
 
 
-def do_login(call) -> Response:  # type: ignore[no-untyped-def]
+def do_login(call: Call) -> Response:
     """``POST /user/login/doLogin`` with ``CyLoginForm[username]``/``CyLoginForm[pwd]`` (+ ignored ``token``)."""
     return _login(call, call.req.param("CyLoginForm[username]"), call.req.param("CyLoginForm[pwd]"))
 
 
-def do_login_by_text(call) -> Response:  # type: ignore[no-untyped-def]
+def do_login_by_text(call: Call) -> Response:
     """``POST /user/login/doLoginByText`` with ``username``/``pwd``."""
     return _login(call, call.req.param("username"), call.req.param("pwd"))
 
 
-def _login(call, username: str, password: str) -> Response:  # type: ignore[no-untyped-def]
+def _login(call: Call, username: str, password: str) -> Response:
     username = username.strip()
     if not username or not password:
         return json_response({"data": None, "status": "2", "code": "10000", "msg": "请输入账号和密码", "error": {}})
@@ -78,7 +81,7 @@ def _login(call, username: str, password: str) -> Response:  # type: ignore[no-u
     return resp
 
 
-def _captcha_required(call, username: str) -> bool:  # type: ignore[no-untyped-def]
+def _captcha_required(call: Call, username: str) -> bool:
     limit = call.config.captcha_after
     if limit <= 0:
         return False
@@ -86,7 +89,7 @@ def _captcha_required(call, username: str) -> bool:  # type: ignore[no-untyped-d
     return row is not None and row["count"] >= limit and call.now - row["last"] < 600
 
 
-def is_login(call) -> Response:  # type: ignore[no-untyped-def]
+def is_login(call: Call) -> Response:
     """``/user/index/isLogin``: ``isLogin`` 1 with a rotating ``userId`` and the stable account ``uniqueKey``."""
     if call.user_id is None:
         return ok({"isLogin": 0})
@@ -104,7 +107,7 @@ def is_login(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def logout(call) -> Response:  # type: ignore[no-untyped-def]
+def logout(call: Call) -> Response:
     if call.session is not None:
         with call.db.write() as conn:
             conn.execute("DELETE FROM sessions WHERE sid=?", (call.session["sid"],))
@@ -113,11 +116,11 @@ def logout(call) -> Response:  # type: ignore[no-untyped-def]
     return resp
 
 
-def user_row(call, user_id: int):  # type: ignore[no-untyped-def]
+def user_row(call: Call, user_id: int) -> Optional[sqlite3.Row]:
     return call.db.one("SELECT * FROM users WHERE id=?", (user_id,))
 
 
-def demo_session(db, user_id: int, now: float, ttl: Optional[float]) -> tuple:  # type: ignore[no-untyped-def]
+def demo_session(db: Database, user_id: int, now: float, ttl: Optional[float]) -> Tuple[str, str]:
     """A live session of ``user_id`` (re-used when one exists), for the embedded instance."""
     row = db.one(
         "SELECT sid, token FROM sessions WHERE user_id=? AND token IS NOT NULL AND (expires IS NULL OR expires>?) "

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import math
-from typing import List
+import sqlite3
+from typing import Dict, List, Union
 
 from jqcli.adapters.sandbox.site import curves, ids, run_view, runs
 from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.markup import detail_page, history_page, history_row, not_found_page, pagination
 from jqcli.adapters.sandbox.site.strategy_views import own_strategy, page_token
 from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, html_response, login_required_json, ok
 
 
-def formal_list(call) -> Response:  # type: ignore[no-untyped-def]
+def formal_list(call: Call) -> Response:
     return _history(call, 0, "/algorithm/backtest/list")
 
 
-def build_list(call) -> Response:  # type: ignore[no-untyped-def]
+def build_list(call: Call) -> Response:
     return _history(call, 1, "/algorithm/backtest/buildList")
 
 
-def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untyped-def]
+def _history(call: Call, btype: int, path: str) -> Response:
     s = own_strategy(call, call.req.param("algorithmId"))
     if s is None:
         return html_response(not_found_page(), 404)
@@ -53,7 +55,7 @@ def _history(call, btype: int, path: str) -> Response:  # type: ignore[no-untype
     return html_response(history_page(s["name"], rendered, pager))
 
 
-def _row_view(call, run: run_view.RunView, index: int, state: int) -> dict:  # type: ignore[no-untyped-def]
+def _row_view(call: Call, run: run_view.RunView, index: int, state: int) -> Dict[str, object]:
     bt = run.row
     metrics = ["--", "--", "--"]
     if state == runs.DONE:
@@ -81,7 +83,7 @@ def _row_view(call, run: run_view.RunView, index: int, state: int) -> dict:  # t
     }
 
 
-def detail(call) -> Response:  # type: ignore[no-untyped-def]
+def detail(call: Call) -> Response:
     """``/algorithm/backtest/detail?backtestId=<list, detail, build hex or numeric id>``."""
     bt = backtest_by_any_id(call, call.req.param("backtestId"))
     if bt is None or bt["user_id"] != call.user_id:
@@ -109,43 +111,45 @@ def detail(call) -> Response:  # type: ignore[no-untyped-def]
     return html_response(detail_page(info, bt["code"], page_token(call), exports))
 
 
-def _readable(call, *, empty_when_missing: object = None, roles=ids.RUN_ROLES):  # type: ignore[no-untyped-def]
-    """(backtest, None) when the caller may read it, else (None, the response to send).
+def _readable(
+    call: Call, *, empty_when_missing: object = None, roles: ids.Kinds = ids.RUN_ROLES
+) -> Union[sqlite3.Row, Response]:
+    """The backtest when the caller may read it, else the response to send.
 
     The data endpoints take the run id only (protocol.md §1.6, §2.12: the detail page's ``#backtestId``);
     another role's id names nothing here, and is answered as an unknown id is.
     """
     bt = backtest_by_any_id(call, call.req.param("backtestId"), roles, numeric=False)
     if bt is not None and (bt["public"] or (call.full and bt["user_id"] == call.user_id)):
-        return bt, None
+        return bt
     if bt is not None and not call.full:
-        return None, login_required_json()
+        return login_required_json()
     if empty_when_missing is not None:
-        return None, ok(empty_when_missing)
-    return None, fail("回测不存在或访问受限")
+        return ok(empty_when_missing)
+    return fail("回测不存在或访问受限")
 
 
-def source(call) -> Response:  # type: ignore[no-untyped-def]
+def source(call: Call) -> Response:
     """The run id or the source id (protocol.md §2.11)."""
-    bt, refusal = _readable(call, roles=(*ids.RUN_ROLES, ids.BT_SOURCE))
-    return refusal or ok({"source": bt["code"]})
+    bt = _readable(call, roles=(*ids.RUN_ROLES, ids.BT_SOURCE))
+    return bt if isinstance(bt, Response) else ok({"source": bt["code"]})
 
 
-def stats(call) -> Response:  # type: ignore[no-untyped-def]
+def stats(call: Call) -> Response:
     """``data: []`` until the run is done (and for ids that name nothing), then the scalar metrics."""
-    bt, refusal = _readable(call, empty_when_missing=[])
-    if refusal:
-        return refusal
+    bt = _readable(call, empty_when_missing=[])
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     if run.state != runs.DONE:
         return ok([])
     return ok(run.stats() or [])
 
 
-def result(call) -> Response:  # type: ignore[no-untyped-def]
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+def result(call: Call) -> Response:
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     if run.state == runs.QUEUED:
         return ok({"state": str(run.state), "result": None, "userRecord": None})
@@ -157,11 +161,11 @@ def result(call) -> Response:  # type: ignore[no-untyped-def]
     return ok({"state": str(run.state), "result": page, "userRecord": records})
 
 
-def log(call) -> Response:  # type: ignore[no-untyped-def]
+def log(call: Call) -> Response:
     """≤100 lines per call from ``offset``; ``max: true`` once the page reaches the display cap with more left."""
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     if "offset" not in call.req.query and "offset" not in call.req.form:
         return Response(400, [("Content-Type", "text/html; charset=utf-8")], b"")  # protocol.md §9.1
     run = run_view.RunView(call.site, bt, call.now)
@@ -178,10 +182,10 @@ def log(call) -> Response:  # type: ignore[no-untyped-def]
     return ok({"state": str(run.state), "logArr": page, "offset": str(offset), "max": capped})
 
 
-def error(call) -> Response:  # type: ignore[no-untyped-def]
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+def error(call: Call) -> Response:
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     lines: List[str] = []
     if run.state == runs.FAILED:
@@ -194,12 +198,12 @@ def error(call) -> Response:  # type: ignore[no-untyped-def]
     return ok({"state": str(run.state), "logArr": lines})
 
 
-def _offset(call, name: str = "offset") -> int:  # type: ignore[no-untyped-def]
+def _offset(call: Call, name: str = "offset") -> int:
     text = call.req.param(name, "0").strip()
     return int(text) if text.isdigit() else 0
 
 
-def delete(call) -> Response:  # type: ignore[no-untyped-def]
+def delete(call: Call) -> Response:
     """``/algorithm/backtest/del?type=0|1`` with the list id of the matching list → ``data: []``."""
     btype = call.req.param("type", "0")
     # §2.16: the list id; also the build's backtestId, which the spec's `backtest rm <list_id>` passes (ids.BT_BUILD)
@@ -211,7 +215,7 @@ def delete(call) -> Response:  # type: ignore[no-untyped-def]
     return ok([])
 
 
-def cancel(call) -> Response:  # type: ignore[no-untyped-def]
+def cancel(call: Call) -> Response:
     """``/algorithm/index/cancel`` with the run id (protocol.md §3.1): only a queued or running run can be cancelled."""
     bt = backtest_by_any_id(call, call.req.param("backtestId"), ids.RUN_ROLES, numeric=False)
     if bt is None or bt["user_id"] != call.user_id:

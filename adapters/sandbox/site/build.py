@@ -9,9 +9,12 @@ the cap of 2 unfinished runs per account and the free-minutes budget
 
 from __future__ import annotations
 
-from datetime import datetime
+import sqlite3
+from datetime import date, datetime
+from typing import List, Optional
 
 from jqcli.adapters.sandbox.site import ids, launch
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.run_view import unfinished
 from jqcli.adapters.sandbox.site.runs import (
     compile_errors,
@@ -30,7 +33,7 @@ FREQUENCIES = ("day", "minute", "tick")
 RECENT_SECONDS = 3 * 86400.0  # older runs are over: no emulated time or engine limit lasts that long
 
 
-def build(call) -> Response:  # type: ignore[no-untyped-def]
+def build(call: Call) -> Response:
     s = own_strategy(call, call.req.param("algorithm[algorithmId]") or call.req.param("algorithmId"))
     if s is None:
         return fail("策略不存在")
@@ -59,7 +62,9 @@ def build(call) -> Response:  # type: ignore[no-untyped-def]
     return _start_run(call, s["id"], int(btype), str(start), str(end), capital, frequency, days)
 
 
-def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -> Response:  # type: ignore[no-untyped-def]
+def _start_run(
+    call: Call, strategy_id: int, btype: int, start: str, end: str, capital: float, frequency: str, days: List[date]
+) -> Response:
     minutes = minutes_cost(len(days), frequency)
     use_credit = call.req.param("useCredit") == "1"
     with call.db.write() as conn:
@@ -109,7 +114,7 @@ def _start_run(call, strategy_id, btype, start, end, capital, frequency, days) -
     )
 
 
-def _charge(call, conn, minutes: int, use_credit: bool) -> str:  # type: ignore[no-untyped-def]
+def _charge(call: Call, conn: sqlite3.Connection, minutes: int, use_credit: bool) -> str:
     """Spend free minutes (per account and Beijing day), else credits; returns the refusal ``msg`` or ""."""
     user = conn.execute("SELECT credits, free_day, free_used FROM users WHERE id=?", (call.user_id,)).fetchone()
     today = cn_date(call.now)
@@ -128,7 +133,9 @@ def _charge(call, conn, minutes: int, use_credit: bool) -> str:  # type: ignore[
 DETAIL_ROLES = (ids.BACKTEST, ids.BT_BUILD, ids.BT_LIST, ids.BT_DETAIL)  # protocol.md §2.10 (+ the numeric id)
 
 
-def backtest_by_any_id(call, alias: str, roles=DETAIL_ROLES, *, numeric: bool = True):  # type: ignore[no-untyped-def]
+def backtest_by_any_id(
+    call: Call, alias: str, roles: ids.Kinds = DETAIL_ROLES, *, numeric: bool = True
+) -> Optional[sqlite3.Row]:
     """A live backtest named by an alias of one of ``roles`` ever issued, or (``numeric``) by ``backtestId_``."""
     alias = (alias or "").strip()
     if alias.isdigit():

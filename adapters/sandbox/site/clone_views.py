@@ -11,39 +11,42 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sqlite3
+from typing import Optional, Tuple, Union
 
 from jqcli.adapters.sandbox.site import ids
 from jqcli.adapters.sandbox.site.community_views import find_post
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.strategy_views import DEFAULTS
 from jqcli.adapters.sandbox.site.web import Response, fail, ok
 
 
-def _target(call):  # type: ignore[no-untyped-def]
-    """(post, backtest row) named by ``postId`` and ``backId``, or (None, refusal)."""
+def _target(call: Call) -> Union[Tuple[sqlite3.Row, Optional[sqlite3.Row]], Response]:
+    """(post, backtest row) named by ``postId`` and ``backId``, or the refusal."""
     post = find_post(call, call.req.param("postId"))
     if post is None:
-        return None, fail("帖子不存在或已被删除")
+        return fail("帖子不存在或已被删除")
     backtest_id = call.resolve(ids.BACKTEST, call.req.param("backId"))
     if not post["backtest_id"] or backtest_id != post["backtest_id"]:
-        return None, fail("回测不存在")
+        return fail("回测不存在")
     bt = call.db.one("SELECT * FROM backtests WHERE id=?", (backtest_id,))
-    return (post, bt), None
+    return post, bt
 
 
-def _price(call, post) -> int:  # type: ignore[no-untyped-def]
+def _price(call: Call, post: sqlite3.Row) -> int:
     if post["user_id"] == call.user_id:
         return 0
     paid = call.db.one("SELECT 1 FROM purchases WHERE user_id=? AND post_id=?", (call.user_id, post["id"]))
     return 0 if paid else int(post["clone_cost"])
 
 
-def _secret(call, post_id: int, backtest_id: int, random_value: str) -> str:  # type: ignore[no-untyped-def]
+def _secret(call: Call, post_id: int, backtest_id: int, random_value: str) -> str:
     key = call.db.meta("secret").encode()
     msg = f"{call.user_id}:{post_id}:{backtest_id}:{random_value}".encode()
     return hmac.new(key, msg, hashlib.sha1).hexdigest()
 
 
-def _openable(call, post, bt) -> str:  # type: ignore[no-untyped-def]
+def _openable(call: Call, post: sqlite3.Row, bt: Optional[sqlite3.Row]) -> str:
     """The editor URL of a strategy the caller already owns for this post (own post, or a clone already
     paid for), else "" (protocol.md §2.20: the check then answers ``url``/``redirect``)."""
     strategy_id = None
@@ -61,10 +64,10 @@ def _openable(call, post, bt) -> str:  # type: ignore[no-untyped-def]
     return f"/algorithm/index/edit?algorithmId={call.mint(ids.STRATEGY, int(strategy_id))}"  # type: ignore[arg-type]
 
 
-def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
-    target, refusal = _target(call)
-    if refusal:
-        return refusal
+def check_backtest_view(call: Call) -> Response:
+    target = _target(call)
+    if isinstance(target, Response):
+        return target
     post, bt = target
     amount = int(call.db.scalar("SELECT credits FROM users WHERE id=?", (call.user_id,), 0))
     reduce = _price(call, post)
@@ -85,10 +88,10 @@ def check_backtest_view(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def deal_credits_hander(call) -> Response:  # type: ignore[no-untyped-def]
-    target, refusal = _target(call)
-    if refusal:
-        return refusal
+def deal_credits_hander(call: Call) -> Response:
+    target = _target(call)
+    if isinstance(target, Response):
+        return target
     post, bt = target
     random_value = call.req.param("random").strip()
     expected = _secret(call, post["id"], bt["id"], random_value)

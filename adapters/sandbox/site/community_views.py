@@ -8,9 +8,11 @@ expansion needs them); ``lastReplyId`` is a rotating alias of the last reply.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+import sqlite3
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, json_response, ok
 
 ANON_MAX_PAGE = 10
@@ -26,11 +28,11 @@ def _int(text: str, default: int, low: int = 1, high: int = 10**9) -> int:
         return default
 
 
-def _t(value) -> str:  # type: ignore[no-untyped-def]
+def _t(value: Optional[float]) -> str:
     return fmt_time(value) if value else ""
 
 
-def list_v2(call) -> Response:  # type: ignore[no-untyped-def]
+def list_v2(call: Call) -> Response:
     req = call.req
     page, limit = _int(req.param("page"), 1), _int(req.param("limit"), 20, 1, MAX_LIMIT)
     if call.user_id is None and page > ANON_MAX_PAGE:
@@ -59,7 +61,7 @@ def list_v2(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def _counts(call, cond: str, params: tuple) -> tuple:  # type: ignore[no-untyped-def]
+def _counts(call: Call, cond: str, params: Tuple[object, ...]) -> Tuple[int, int]:
     """(total, pinned) for a filter; cached, since no endpoint adds or removes posts."""
     key = (cond, params)
     cached = call.site.post_counts.get(key)
@@ -69,7 +71,7 @@ def _counts(call, cond: str, params: tuple) -> tuple:  # type: ignore[no-untyped
     return cached
 
 
-def post_items(call, rows, *, preview: bool) -> List[Dict[str, object]]:  # type: ignore[no-untyped-def]
+def post_items(call: Call, rows: Sequence[sqlite3.Row], *, preview: bool) -> List[Dict[str, object]]:
     post_ids = [r["id"] for r in rows]
     marks = ",".join("?" * len(post_ids))
     tags: Dict[int, list] = {}
@@ -87,7 +89,9 @@ def post_items(call, rows, *, preview: bool) -> List[Dict[str, object]]:  # type
     return [_post(call, r, users[r["user_id"]], tags.get(r["id"], []), preview) for r in rows]
 
 
-def _post(call, r, user, tag_info, preview: bool) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def _post(
+    call: Call, r: sqlite3.Row, user: Optional[sqlite3.Row], tag_info: List[Dict[str, object]], preview: bool
+) -> Dict[str, object]:
     content = r["content"]
     return {
         "postId": call.mint(ids.POST, r["id"]),
@@ -120,7 +124,7 @@ def _post(call, r, user, tag_info, preview: bool) -> Dict[str, object]:  # type:
     }
 
 
-def find_post(call, alias: str):  # type: ignore[no-untyped-def]
+def find_post(call: Call, alias: str) -> Optional[sqlite3.Row]:
     """A post by its stable ``uniqueKey`` or any ``postId`` alias ever issued."""
     alias = (alias or "").strip().lower()
     if not alias:
@@ -132,7 +136,7 @@ def find_post(call, alias: str):  # type: ignore[no-untyped-def]
     return row
 
 
-def detail_v2(call) -> Response:  # type: ignore[no-untyped-def]
+def detail_v2(call: Call) -> Response:
     post = find_post(call, call.req.param("postId"))
     if post is None:
         return fail("帖子不存在或已被删除")
@@ -167,7 +171,7 @@ def detail_v2(call) -> Response:  # type: ignore[no-untyped-def]
     return ok(data)
 
 
-def reply_list(call) -> Response:  # type: ignore[no-untyped-def]
+def reply_list(call: Call) -> Response:
     """20 top-level replies per page, each with ``subReply{list (first 2), leaveCount}``; ``oReplyId`` pages one
     reply's sub-replies (all of them, from the first)."""
     post = find_post(call, call.req.param("postId"))
@@ -199,7 +203,7 @@ def reply_list(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def _reply_backtest(call, r, post) -> Optional[Dict[str, str]]:  # type: ignore[no-untyped-def]
+def _reply_backtest(call: Call, r: sqlite3.Row, post: sqlite3.Row) -> Optional[Dict[str, str]]:
     """The post's backtest on its author's top-level replies (protocol.md §2.19: replies carry ``backtestId``,
     ``backtestName`` and ``overallReturn``), with the run's real total return as a ratio string."""
     if not post["backtest_id"] or r["user_id"] != post["user_id"]:
@@ -219,7 +223,7 @@ def _reply_backtest(call, r, post) -> Optional[Dict[str, str]]:  # type: ignore[
     }
 
 
-def _reply(call, r, post, *, nested: bool) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def _reply(call: Call, r: sqlite3.Row, post: sqlite3.Row, *, nested: bool) -> Dict[str, object]:
     user = call.db.one("SELECT * FROM users WHERE id=?", (r["user_id"],))
     keys = {}
     for ref in (r["p_reply_id"], r["o_reply_id"]):

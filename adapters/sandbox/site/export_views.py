@@ -19,12 +19,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import sqlite3
 import zipfile
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
-from jqcli.adapters.sandbox.site import ids, run_view, runs
+from jqcli.adapters.sandbox.site import ids, run_view
 from jqcli.adapters.sandbox.site.backtest_views import _readable
 from jqcli.adapters.sandbox.site.build import NUMERIC_BASE, backtest_by_any_id
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.web import Response, cn_date, fail, json_response, ok
 
 TAG = re.compile(r"<[^>]*>")
@@ -78,13 +80,13 @@ def _attachment(body: bytes, filename: str, content_type: str) -> Response:
     )
 
 
-def export(call) -> Response:  # type: ignore[no-untyped-def]
+def export(call: Call) -> Response:
     """``export?type=result``: one row per simulated day, returns in percent as the curves."""
     if call.req.param("type", "result") != "result":
         return fail("不支持的导出类型")
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     if not run.terminal:
         return fail("回测尚未完成,无法导出")
@@ -102,12 +104,12 @@ def export(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def _schema(call) -> None:  # type: ignore[no-untyped-def]
+def _schema(call: Call) -> None:
     with call.db.write() as conn:
         conn.execute(SCHEMA)
 
 
-def add_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
+def add_export_zip(call: Call) -> Response:
     kind = call.req.param("type")
     if kind not in KINDS:
         return fail("导出类型错误")
@@ -137,7 +139,7 @@ def add_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
     return ok(task)
 
 
-def _task(call):  # type: ignore[no-untyped-def]
+def _task(call: Call) -> Optional[sqlite3.Row]:
     _schema(call)
     row = call.db.one("SELECT * FROM export_tasks WHERE task=?", (call.req.param("task").strip(),))
     if row is None or row["user_id"] != call.user_id:
@@ -145,7 +147,7 @@ def _task(call):  # type: ignore[no-untyped-def]
     return row
 
 
-def _members(call, task) -> Dict[str, bytes]:  # type: ignore[no-untyped-def]
+def _members(call: Call, task: sqlite3.Row) -> Dict[str, bytes]:
     bt = call.db.one("SELECT * FROM backtests WHERE id=?", (task["bt_id"],))
     if bt is None:
         return {}
@@ -160,7 +162,7 @@ def _members(call, task) -> Dict[str, bytes]:  # type: ignore[no-untyped-def]
     return {"log.txt": ("\n".join(lines) + "\n").encode("utf-8")} if lines else {}
 
 
-def get_export_status(call) -> Response:  # type: ignore[no-untyped-def]
+def get_export_status(call: Call) -> Response:
     task = _task(call)
     if task is None:
         return fail("导出任务不存在")
@@ -169,7 +171,7 @@ def get_export_status(call) -> Response:  # type: ignore[no-untyped-def]
     return ok("1" if _members(call, task) else "2")
 
 
-def get_export_zip(call) -> Response:  # type: ignore[no-untyped-def]
+def get_export_zip(call: Call) -> Response:
     task = _task(call)
     if task is None:
         return fail("导出任务不存在")

@@ -32,7 +32,14 @@ import random
 import threading
 from typing import Dict, Optional, Tuple
 
-from jqcli.adapters.sandbox.site.web import Request, Response, fail, html_response, login_required_json, login_required_page
+from jqcli.adapters.sandbox.site.web import (
+    Request,
+    Response,
+    fail,
+    html_response,
+    login_required_json,
+    login_required_page,
+)
 
 FAULT_HEADER = "X-Sandbox-Fault"  # tells the server bridge / in-process transport to reset or truncate
 KINDS = ("status", "r429", "reset", "truncate", "expire", "missing", "busy")

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import List, Optional, Tuple
+import sqlite3
+from typing import Iterable, List, Optional, Tuple, Union
+
+from jqcli.adapters.sandbox.site.db import Database
 
 # Kinds of objects; all of a strategy's roles (edit/row/history/save ids) share one kind,
 # so a client that passes an edit id where a history id is expected still succeeds, as on the site.
@@ -36,6 +39,8 @@ POST = "post"
 USER = "user"
 FOLDER = "folder"
 REPLY = "reply"
+
+Kinds = Union[str, Tuple[str, ...]]  # one kind, or any of several (a backtest's roles)
 
 
 def canonical(seed: int, kind: str, obj: int) -> str:
@@ -62,7 +67,7 @@ class Minter:
         return alias
 
 
-def register_canonical(conn, seed: int, kind: str, objs) -> None:  # type: ignore[no-untyped-def]
+def register_canonical(conn: sqlite3.Connection, seed: int, kind: str, objs: Iterable[int]) -> None:
     """Record the canonical aliases of freshly created objects (bulk)."""
     conn.executemany(
         "INSERT OR IGNORE INTO aliases(alias, kind, obj) VALUES (?,?,?)",
@@ -70,14 +75,14 @@ def register_canonical(conn, seed: int, kind: str, objs) -> None:  # type: ignor
     )
 
 
-def register_backtests(conn, seed: int, objs) -> None:  # type: ignore[no-untyped-def]
+def register_backtests(conn: sqlite3.Connection, seed: int, objs: Iterable[int]) -> None:
     """The canonical aliases of every role of freshly created backtests."""
     objs = list(objs)
     for kind in BACKTEST_ROLES:
         register_canonical(conn, seed, kind, objs)
 
 
-def resolve(db, kind, alias: str) -> Optional[int]:  # type: ignore[no-untyped-def]
+def resolve(db: Database, kind: Kinds, alias: str) -> Optional[int]:
     """The object an alias of ``kind`` (or of any of a tuple of kinds) names, or ``None``."""
     alias = (alias or "").strip().lower()
     if not alias:

@@ -154,7 +154,7 @@ class Call:
     def mint(self, kind: str, obj: int) -> str:
         return self.minter.mint(kind, obj)
 
-    def resolve(self, kind: str, alias: str) -> Optional[int]:
+    def resolve(self, kind: ids.Kinds, alias: str) -> Optional[int]:
         return ids.resolve(self.db, kind, alias)
 
     def flush(self) -> None:

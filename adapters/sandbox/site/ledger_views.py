@@ -9,10 +9,13 @@ empty page carries ``max: true`` (truncated: the rest is only in the export).
 
 from __future__ import annotations
 
-from typing import Dict, List
+import sqlite3
+from typing import Callable, Dict, List
 
 from jqcli.adapters.sandbox.site import ids, run_view, runs
 from jqcli.adapters.sandbox.site.backtest_views import _offset, _readable
+from jqcli.adapters.sandbox.site.kernel import Call
+from jqcli.adapters.sandbox.site.outputs import Outputs
 from jqcli.adapters.sandbox.site.web import Response, cn_date, fmt_time, ok
 
 LEDGER_CAP = 1000
@@ -23,10 +26,10 @@ def _page_size(offset: int) -> int:
     return 99 if (offset // 99) % 2 == 0 else 100
 
 
-def _ledger(call, pick, key: str) -> Response:  # type: ignore[no-untyped-def]
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+def _ledger(call: Call, pick: Callable[[Outputs], List[Dict[str, object]]], key: str) -> Response:
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     cutoff = run.cutoff()
     rows: List[Dict[str, object]] = [r for r in pick(run.outputs()) if cutoff is None or str(r.get("date")) <= cutoff]
@@ -38,19 +41,19 @@ def _ledger(call, pick, key: str) -> Response:  # type: ignore[no-untyped-def]
     return ok({"status": str(run.state), key: page, "max": False})
 
 
-def transaction_info(call) -> Response:  # type: ignore[no-untyped-def]
+def transaction_info(call: Call) -> Response:
     return _ledger(call, lambda out: out.trades, "transaction")
 
 
-def position_info(call) -> Response:  # type: ignore[no-untyped-def]
+def position_info(call: Call) -> Response:
     return _ledger(call, lambda out: out.positions, "position")
 
 
-def risk(call) -> Response:  # type: ignore[no-untyped-def]
+def risk(call: Call) -> Response:
     """``data.risk`` = the engine's monthly windows once done; ``risk: false`` before (protocol.md §9.7)."""
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     windows = (run.result or {}).get("risk")
     if run.state != runs.DONE or not isinstance(windows, dict) or not windows:
@@ -63,10 +66,10 @@ def _used(seconds: float) -> str:
     return f"{whole // 60}分{whole % 60:02d}秒"
 
 
-def run_time_info(call) -> Response:  # type: ignore[no-untyped-def]
-    bt, refusal = _readable(call)
-    if refusal:
-        return refusal
+def run_time_info(call: Call) -> Response:
+    bt = _readable(call)
+    if isinstance(bt, Response):
+        return bt
     run = run_view.RunView(call.site, bt, call.now)
     begin = bt["created"] + bt["queue_s"]
     until_now = 0.0 if run.state == runs.QUEUED else min(call.now, bt["cancelled_at"] or call.now) - begin
@@ -88,7 +91,7 @@ def run_time_info(call) -> Response:  # type: ignore[no-untyped-def]
     )
 
 
-def statistics(call) -> Response:  # type: ignore[no-untyped-def]
+def statistics(call: Call) -> Response:
     """``data{running[], done[], duration{used, free}}``: the account's live runs, today's finished ones,
     free minutes used today and those left (protocol.md §9.3; ``free`` = minutes still free today)."""
     today = cn_date(call.now)
@@ -110,13 +113,13 @@ def statistics(call) -> Response:  # type: ignore[no-untyped-def]
     return ok({"running": running, "done": done, "duration": {"used": f"{used:g}", "free": int(free)}})
 
 
-def _engine_seconds(call, bt) -> float:  # type: ignore[no-untyped-def]
+def _engine_seconds(call: Call, bt: sqlite3.Row) -> float:
     stats = (call.site.runner.result(bt["id"]) or {}).get("stats") if not bt["compile_error"] else None
     engine = stats.get("report_done_seconds") if isinstance(stats, dict) else None
     return max(float(bt["run_s"]), float(engine) if isinstance(engine, (int, float)) else 0.0)
 
 
-def _entry(call, bt, seconds: float) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def _entry(call: Call, bt: sqlite3.Row, seconds: float) -> Dict[str, object]:
     return {
         "id": call.mint(ids.BACKTEST, bt["id"]),
         "name": bt["name"],

@@ -12,7 +12,16 @@ from typing import Dict, Optional
 from jqcli.adapters.sandbox.site import launch
 from jqcli.adapters.sandbox.site.kernel import SiteState
 from jqcli.adapters.sandbox.site.outputs import Outputs
-from jqcli.adapters.sandbox.site.runs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, emulated_fraction, parse_day, trade_days
+from jqcli.adapters.sandbox.site.runs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    emulated_fraction,
+    parse_day,
+    trade_days,
+)
 
 
 class RunView:

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from jqcli.adapters.sandbox.site.supervise import CRASH_TEXT, append_log, failure, write_json_atomic
 
@@ -136,7 +136,7 @@ class Runner:
         pid, tick = self._pid_file(bt_id)
         return pid > 0 and _pid_alive(pid, tick)
 
-    def _pid_file(self, bt_id: int):  # type: ignore[no-untyped-def]
+    def _pid_file(self, bt_id: int) -> Tuple[int, str]:
         try:
             with open(os.path.join(self.run_dir(bt_id), "supervisor.pid"), encoding="ascii") as fh:
                 parts = fh.read().split()

@@ -28,7 +28,7 @@ RESULT_PAGE = 1000
 RISK_FREE = 0.04
 
 
-def emulated_fraction(row, now: float) -> float:  # type: ignore[no-untyped-def]
+def emulated_fraction(row: sqlite3.Row, now: float) -> float:
     """Fraction of the emulated run time passed at ``now`` (or at the cancel)."""
     end = now if row["cancelled_at"] is None else min(now, row["cancelled_at"])
     start = row["created"] + row["queue_s"]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 from datetime import datetime
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from jqcli.adapters.sandbox.site import ids
-from jqcli.adapters.sandbox.site.kernel import DEMO_PASSWORD, DEMO_USERNAME
+from jqcli.adapters.sandbox.site.db import Database
+from jqcli.adapters.sandbox.site.kernel import DEMO_PASSWORD, DEMO_USERNAME, SandboxConfig
 from jqcli.adapters.sandbox.site.seed_text import (
     ALIASES,
     DEMO_STRATEGIES,
@@ -34,7 +36,7 @@ AUTHORS = 240
 CATES = (3,) * 12 + (10,) * 5 + (16,) * 3 + (13,)
 
 
-def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
+def ensure_seeded(db: Database, config: SandboxConfig) -> None:
     """Generate the data once per state file (safe when several processes start together)."""
     if db.meta("seeded"):
         _register_roles(db)
@@ -58,7 +60,7 @@ def ensure_seeded(db, config) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def _register_roles(db) -> None:  # type: ignore[no-untyped-def]
+def _register_roles(db: Database) -> None:
     """State files made before backtest roles were told apart get the canonical aliases of every role."""
     if db.meta("bt_roles"):
         return
@@ -71,7 +73,7 @@ def _register_roles(db) -> None:  # type: ignore[no-untyped-def]
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bt_roles', '1')")
 
 
-def _accounts(conn, seed: int) -> None:  # type: ignore[no-untyped-def]
+def _accounts(conn: sqlite3.Connection, seed: int) -> None:
     rows = [
         (1, DEMO_USERNAME, DEMO_PASSWORD, "沙盒演示账号", 100, "VIP"),
         (2, SECOND_USERNAME, SECOND_PASSWORD, "沙盒第二账号", 5, ""),
@@ -95,7 +97,7 @@ def _accounts(conn, seed: int) -> None:  # type: ignore[no-untyped-def]
     ids.register_canonical(conn, seed, ids.USER, [r[0] for r in rows])
 
 
-def _demo_strategies(conn, seed: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def _demo_strategies(conn: sqlite3.Connection, seed: int, rng: random.Random) -> None:
     conn.execute(
         "INSERT INTO folders(id, user_id, parent_id, name, modified) VALUES (1, 1, NULL, ?, ?)",
         (FOLDER_NAME, ANCHOR - 2 * DAY),
@@ -177,7 +179,7 @@ def _errors(code: str) -> List[str]:
     return compile_errors(code)
 
 
-def _insert_backtests(conn, seed: int, rows: List[Tuple]) -> List[int]:  # type: ignore[no-untyped-def]
+def _insert_backtests(conn: sqlite3.Connection, seed: int, rows: List[Tuple[object, ...]]) -> List[int]:
     first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM backtests").fetchone()[0] + 1
     conn.executemany(
         "INSERT INTO backtests(id, user_id, strategy_id, type, name, code, start_date, end_date, capital, frequency,"
@@ -198,7 +200,7 @@ def _pinned_cate(index: int, pinned: set) -> int:
     return 3 if sorted(pinned).index(index) % 2 == 0 else 13
 
 
-def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type: ignore[no-untyped-def]
+def _community(conn: sqlite3.Connection, seed: int, rng: random.Random, count: int) -> None:
     conn.executemany("INSERT INTO tags(tag_key, name) VALUES (?,?)", TAGS)
     pinned = {2, 7, count // 2, count - 5} if count > 10 else {0}
     posts, post_tags, replies, backtests, bt_owner = [], [], [], [], []
@@ -281,7 +283,7 @@ def _community(conn, seed: int, rng: random.Random, count: int) -> None:  # type
     ids.register_canonical(conn, seed, ids.POST, range(1, count + 1))
 
 
-def _abs(relative, own_id: int):  # type: ignore[no-untyped-def]
+def _abs(relative: Optional[int], own_id: int) -> Optional[int]:
     """Replies refer to their parents by a negative offset until their ids are known."""
     return None if relative is None else own_id + relative
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Tuple
 
 from jqcli.adapters.sandbox.site.faults import FAULT_HEADER
-from jqcli.adapters.sandbox.site.web import call_wsgi
+from jqcli.adapters.sandbox.site.web import WsgiApp, call_wsgi
 
 
 def is_loopback(host: str) -> bool:
@@ -84,7 +84,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, address: Tuple[str, int], app, *, verbose: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, address: Tuple[str, int], app: WsgiApp, *, verbose: bool = False) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app

@@ -6,9 +6,11 @@ import base64
 import binascii
 import math
 import re
-from typing import List, Optional
+import sqlite3
+from typing import Dict, List, Optional
 
 from jqcli.adapters.sandbox.site import ids
+from jqcli.adapters.sandbox.site.kernel import Call
 from jqcli.adapters.sandbox.site.markup import editor_page, folder_row, not_found_page, pagination, strategy_list_page
 from jqcli.adapters.sandbox.site.markup import strategy_row as render_strategy_row
 from jqcli.adapters.sandbox.site.web import Response, fail, fmt_time, html_response, ok, redirect
@@ -21,7 +23,7 @@ DEFAULTS = {"start_date": "2024-01-01", "end_date": "2024-06-28", "capital": "10
 B64_JUNK = re.compile(r"[^A-Za-z0-9+/=]")
 
 
-def page_token(call) -> str:  # type: ignore[no-untyped-def]
+def page_token(call: Call) -> str:
     return call.session["page_token"] if call.session is not None else ids.hex_token(20)
 
 
@@ -32,7 +34,7 @@ def _int(text: str, default: int) -> int:
         return default
 
 
-def list_page(call) -> Response:  # type: ignore[no-untyped-def]
+def list_page(call: Call) -> Response:
     """``/algorithm/index/list[?page=N][&fId=F][&query=Q]``: folders first, then strategies by last change."""
     fid = _int(call.req.param("fId"), 0)
     folder_name = ""
@@ -73,7 +75,7 @@ def list_page(call) -> Response:  # type: ignore[no-untyped-def]
     return html_response(strategy_list_page(rows, pagination(base, current, last), folder_name=folder_name))
 
 
-def _row_view(call, s) -> dict:  # type: ignore[no-untyped-def]
+def _row_view(call: Call, s: sqlite3.Row) -> Dict[str, object]:
     return {
         "row_id": call.mint(ids.STRATEGY, s["id"]),
         "edit_id": call.mint(ids.STRATEGY, s["id"]),
@@ -85,7 +87,7 @@ def _row_view(call, s) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def own_strategy(call, alias: str):  # type: ignore[no-untyped-def]
+def own_strategy(call: Call, alias: str) -> Optional[sqlite3.Row]:
     """The caller's live strategy named by any alias it was ever given, else None."""
     obj = call.resolve(ids.STRATEGY, alias)
     if obj is None:
@@ -93,7 +95,7 @@ def own_strategy(call, alias: str):  # type: ignore[no-untyped-def]
     return call.db.one("SELECT * FROM strategies WHERE id=? AND user_id=? AND deleted=0", (obj, call.user_id))
 
 
-def edit_page(call) -> Response:  # type: ignore[no-untyped-def]
+def edit_page(call: Call) -> Response:
     """``/algorithm/index/edit?algorithmId=<any strategy id>``: the editor form of protocol.md §2.4."""
     s = own_strategy(call, call.req.param("algorithmId"))
     if s is None:
@@ -114,7 +116,7 @@ def edit_page(call) -> Response:  # type: ignore[no-untyped-def]
     return html_response(editor_page(form, s["code"], page_token(call), last_id))
 
 
-def create_strategy(call, name: str, code: str, folder: Optional[int]) -> int:  # type: ignore[no-untyped-def]
+def create_strategy(call: Call, name: str, code: str, folder: Optional[int]) -> int:
     with call.db.write() as conn:
         cur = conn.execute(
             "INSERT INTO strategies(user_id, folder_id, name, code, created, modified, start_date, end_date,"
@@ -126,7 +128,7 @@ def create_strategy(call, name: str, code: str, folder: Optional[int]) -> int:  
     return new_id
 
 
-def new(call) -> Response:  # type: ignore[no-untyped-def]
+def new(call: Call) -> Response:
     """``/algorithm/index/new`` (GET or POST creates) → 302 to the new editor page, empty body, XHR or not.
 
     protocol.md §2.5: that is what the site was seen to answer; the JSON ``data.algorithmId`` shape is only a
@@ -142,7 +144,7 @@ def new(call) -> Response:  # type: ignore[no-untyped-def]
     return redirect(f"/algorithm/index/edit?algorithmId={edit_id}&isNew=1&type=empty&f=")
 
 
-def decode_code(call) -> Optional[str]:  # type: ignore[no-untyped-def]
+def decode_code(call: Call) -> Optional[str]:
     """``algorithm[code]``: base64 (standard alphabet) when ``encrType=base64``, else plain text.
 
     Like PHP's ``base64_decode``, characters outside the alphabet are dropped, so a
@@ -160,7 +162,7 @@ def decode_code(call) -> Optional[str]:  # type: ignore[no-untyped-def]
         return ""
 
 
-def apply_form(call, strategy_id: int, *, bump_compiles: bool = False) -> None:  # type: ignore[no-untyped-def]
+def apply_form(call: Call, strategy_id: int, *, bump_compiles: bool = False) -> None:
     """Persist what the editor form carries: name, code and backtest settings."""
     sets: List[str] = ["modified=?"]
     values: List[object] = [call.now]
@@ -187,7 +189,7 @@ def apply_form(call, strategy_id: int, *, bump_compiles: bool = False) -> None: 
         conn.execute(f"UPDATE strategies SET {', '.join(sets)} WHERE id=?", (*values, strategy_id))
 
 
-def save(call) -> Response:  # type: ignore[no-untyped-def]
+def save(call: Call) -> Response:
     """``/algorithm/index/save``: rename and/or replace the code; answers a fresh save id."""
     s = own_strategy(call, call.req.param("algorithm[algorithmId]") or call.req.param("algorithmId"))
     if s is None:
@@ -196,7 +198,7 @@ def save(call) -> Response:  # type: ignore[no-untyped-def]
     return ok({"algorithmId": call.mint(ids.STRATEGY, s["id"])})
 
 
-def delete(call) -> Response:  # type: ignore[no-untyped-def]
+def delete(call: Call) -> Response:
     """``/algorithm/index/del``: refused as 不合法请求 without the XHR header and a list-page Referer."""
     if not call.req.is_xhr or "/algorithm/index/list" not in call.req.headers.get("referer", ""):
         return fail("不合法请求")

@@ -26,7 +26,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 CHILD_MODULE = "jqcli.adapters.sandbox.site.engine.child"
 TIMEOUT_TEXT = "回测超时：超过 {seconds} 秒"
@@ -61,7 +61,7 @@ def complete_events(events_path: str) -> List[Dict[str, object]]:
     return out
 
 
-def progress_of(events: List[Dict[str, object]]):  # type: ignore[no-untyped-def]
+def progress_of(events: List[Dict[str, object]]) -> Tuple[int, str]:
     """(days simulated, date of the last simulated day or "")."""
     days, date = 0, ""
     for event in events:
@@ -95,7 +95,7 @@ def failure(message: str, exception: str, when: str, days_done: int) -> Dict[str
     }
 
 
-def _limits(memory_mb: int, cpu_seconds: int):  # type: ignore[no-untyped-def]
+def _limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
     def apply() -> None:
         import resource
 
@@ -155,7 +155,7 @@ def supervise(run_dir: str, argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def _crash_text(run_dir: str, code: int, memory_mb: int):  # type: ignore[no-untyped-def]
+def _crash_text(run_dir: str, code: int, memory_mb: int) -> str:
     try:
         with open(os.path.join(run_dir, "engine.stderr"), "rb") as fh:
             tail = fh.read()[-2000:].decode("utf-8", "replace").strip()
