@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 import pytest
 
 from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, ManualClock, SandboxApp, SandboxConfig
-from jqcli.adapters.sandbox.site.web import call_wsgi
-from jqcli.adapters.sandbox.site.web import CN
+from jqcli.adapters.sandbox.site.web import CN, call_wsgi
 
 # Monday 2026-11-23 10:00 Beijing time: the previous weekday is Friday 2026-11-20.
 START = datetime(2026, 11, 23, 10, 0, 0, tzinfo=CN).timestamp()
