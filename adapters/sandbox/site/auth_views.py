@@ -93,7 +93,7 @@ def is_login(call: Call) -> Response:
     """``/user/index/isLogin``: ``isLogin`` 1 with a rotating ``userId`` and the stable account ``uniqueKey``."""
     if call.user_id is None:
         return ok({"isLogin": 0})
-    user = user_row(call, call.user_id)
+    user = user_row(call, int(call.user_id))
     return ok(
         {
             "isLogin": 1,
@@ -116,8 +116,8 @@ def logout(call: Call) -> Response:
     return resp
 
 
-def user_row(call: Call, user_id: int) -> Optional[sqlite3.Row]:
-    return call.db.one("SELECT * FROM users WHERE id=?", (user_id,))
+def user_row(call: Call, user_id: int) -> sqlite3.Row:
+    return call.db.row("SELECT * FROM users WHERE id=?", (user_id,))
 
 
 def demo_session(db: Database, user_id: int, now: float, ttl: Optional[float]) -> Tuple[str, str]:

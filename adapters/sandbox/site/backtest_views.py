@@ -55,13 +55,17 @@ def _history(call: Call, btype: int, path: str) -> Response:
     return html_response(history_page(s["name"], rendered, pager))
 
 
+def _percent(value: object) -> str:
+    return f"{float(value) * 100:.2f}%" if isinstance(value, (int, float)) else "--"
+
+
 def _row_view(call: Call, run: run_view.RunView, index: int, state: int) -> Dict[str, object]:
     bt = run.row
     metrics = ["--", "--", "--"]
     if state == runs.DONE:
         st = run.stats()
         keys = ("algorithm_return", "benchmark_return", "max_drawdown")
-        metrics = [f"{float(st[k]) * 100:.2f}%" if isinstance(st.get(k), (int, float)) else "--" for k in keys]
+        metrics = [_percent(st.get(k)) for k in keys]
     created = fmt_time(bt["created"])
     return {
         "list_id": call.mint(ids.BT_LIST, bt["id"]),

@@ -99,7 +99,7 @@ def _start_run(
                 "\n".join(errors) or None,
             ),
         )
-        bt_id = int(cur.lastrowid)
+        bt_id = int(cur.lastrowid or 0)
         ids.register_backtests(conn, call.config.seed, [bt_id])
         if btype == 1:
             conn.execute("UPDATE strategies SET compile_count=compile_count+1 WHERE id=?", (strategy_id,))
@@ -138,6 +138,7 @@ def backtest_by_any_id(
 ) -> Optional[sqlite3.Row]:
     """A live backtest named by an alias of one of ``roles`` ever issued, or (``numeric``) by ``backtestId_``."""
     alias = (alias or "").strip()
+    obj: Optional[int]
     if alias.isdigit():
         if not numeric:
             return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sqlite3
-from typing import Optional, Tuple, Union
+from typing import Tuple, Union
 
 from jqcli.adapters.sandbox.site import ids
 from jqcli.adapters.sandbox.site.community_views import find_post
@@ -21,7 +21,7 @@ from jqcli.adapters.sandbox.site.strategy_views import DEFAULTS
 from jqcli.adapters.sandbox.site.web import Response, fail, ok
 
 
-def _target(call: Call) -> Union[Tuple[sqlite3.Row, Optional[sqlite3.Row]], Response]:
+def _target(call: Call) -> Union[Tuple[sqlite3.Row, sqlite3.Row], Response]:
     """(post, backtest row) named by ``postId`` and ``backId``, or the refusal."""
     post = find_post(call, call.req.param("postId"))
     if post is None:
@@ -29,7 +29,7 @@ def _target(call: Call) -> Union[Tuple[sqlite3.Row, Optional[sqlite3.Row]], Resp
     backtest_id = call.resolve(ids.BACKTEST, call.req.param("backId"))
     if not post["backtest_id"] or backtest_id != post["backtest_id"]:
         return fail("回测不存在")
-    bt = call.db.one("SELECT * FROM backtests WHERE id=?", (backtest_id,))
+    bt = call.db.row("SELECT * FROM backtests WHERE id=?", (backtest_id,))
     return post, bt
 
 
@@ -46,7 +46,7 @@ def _secret(call: Call, post_id: int, backtest_id: int, random_value: str) -> st
     return hmac.new(key, msg, hashlib.sha1).hexdigest()
 
 
-def _openable(call: Call, post: sqlite3.Row, bt: Optional[sqlite3.Row]) -> str:
+def _openable(call: Call, post: sqlite3.Row, bt: sqlite3.Row) -> str:
     """The editor URL of a strategy the caller already owns for this post (own post, or a clone already
     paid for), else "" (protocol.md §2.20: the check then answers ``url``/``redirect``)."""
     strategy_id = None
@@ -61,7 +61,7 @@ def _openable(call: Call, post: sqlite3.Row, bt: Optional[sqlite3.Row]) -> str:
     live = call.db.one("SELECT 1 FROM strategies WHERE id=? AND user_id=? AND deleted=0", (strategy_id, call.user_id))
     if live is None:
         return ""
-    return f"/algorithm/index/edit?algorithmId={call.mint(ids.STRATEGY, int(strategy_id))}"  # type: ignore[arg-type]
+    return f"/algorithm/index/edit?algorithmId={call.mint(ids.STRATEGY, int(strategy_id))}"
 
 
 def check_backtest_view(call: Call) -> Response:
@@ -123,7 +123,7 @@ def deal_credits_hander(call: Call) -> Response:
                 bt["frequency"] or DEFAULTS["frequency"],
             ),
         )
-        new_id = int(cur.lastrowid)
+        new_id = int(cur.lastrowid or 0)
         ids.register_canonical(conn, call.config.seed, ids.STRATEGY, [new_id])
         conn.execute(
             "INSERT OR REPLACE INTO clones(user_id, post_id, strategy_id) VALUES (?,?,?)",

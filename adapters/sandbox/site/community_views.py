@@ -66,7 +66,7 @@ def _counts(call: Call, cond: str, params: Tuple[object, ...]) -> Tuple[int, int
     key = (cond, params)
     cached = call.site.post_counts.get(key)
     if cached is None:
-        row = call.db.one(f"SELECT COUNT(*), COALESCE(SUM(is_top), 0) FROM posts WHERE {cond}", params)
+        row = call.db.row(f"SELECT COUNT(*), COALESCE(SUM(is_top), 0) FROM posts WHERE {cond}", params)
         cached = call.site.post_counts[key] = (int(row[0]), int(row[1]))
     return cached
 
@@ -75,7 +75,7 @@ def post_items(call: Call, rows: Sequence[sqlite3.Row], *, preview: bool) -> Lis
     post_ids = [r["id"] for r in rows]
     marks = ",".join("?" * len(post_ids))
     tags: Dict[int, list] = {}
-    users: Dict[int, object] = {}
+    users: Dict[int, sqlite3.Row] = {}
     if post_ids:
         for t in call.db.all(
             f"SELECT pt.post_id, t.tag_key, t.name FROM post_tags pt JOIN tags t ON t.tag_key=pt.tag_key"
@@ -90,7 +90,7 @@ def post_items(call: Call, rows: Sequence[sqlite3.Row], *, preview: bool) -> Lis
 
 
 def _post(
-    call: Call, r: sqlite3.Row, user: Optional[sqlite3.Row], tag_info: List[Dict[str, object]], preview: bool
+    call: Call, r: sqlite3.Row, user: sqlite3.Row, tag_info: List[Dict[str, object]], preview: bool
 ) -> Dict[str, object]:
     content = r["content"]
     return {
@@ -141,7 +141,7 @@ def detail_v2(call: Call) -> Response:
     if post is None:
         return fail("帖子不存在或已被删除")
     data = post_items(call, [post], preview=False)[0]
-    author = call.db.one("SELECT * FROM users WHERE id=?", (post["user_id"],))
+    author = call.db.row("SELECT * FROM users WHERE id=?", (post["user_id"],))
     del data["user"]
     last_reply = call.db.scalar("SELECT MAX(id) FROM replies WHERE post_id=?", (post["id"],))
     backtest_name = ""
@@ -156,7 +156,7 @@ def detail_v2(call: Call) -> Response:
                 "vipType": author["vip_type"],
             },
             "userId": call.mint(ids.USER, author["id"]),
-            "lastReplyId": call.mint(ids.REPLY, int(last_reply)) if last_reply else "",  # type: ignore[arg-type]
+            "lastReplyId": call.mint(ids.REPLY, int(last_reply)) if last_reply else "",
             "disLikeCount": str(post["dislike_count"]),
             "isRich": "0",
             "isWorth": "1" if post["is_best"] else "0",
@@ -224,7 +224,7 @@ def _reply_backtest(call: Call, r: sqlite3.Row, post: sqlite3.Row) -> Optional[D
 
 
 def _reply(call: Call, r: sqlite3.Row, post: sqlite3.Row, *, nested: bool) -> Dict[str, object]:
-    user = call.db.one("SELECT * FROM users WHERE id=?", (r["user_id"],))
+    user = call.db.row("SELECT * FROM users WHERE id=?", (r["user_id"],))
     keys = {}
     for ref in (r["p_reply_id"], r["o_reply_id"]):
         if ref and ref not in keys:

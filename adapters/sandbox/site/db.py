@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -127,10 +127,17 @@ class Database:
     def one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()
 
+    def row(self, sql: str, params: tuple = ()) -> sqlite3.Row:
+        """A row the caller knows exists; none is a bug (``LookupError``: the view answers 500)."""
+        row = self.one(sql, params)
+        if row is None:
+            raise LookupError(f"no row for {sql!r} {params!r}")
+        return row
+
     def all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return self.conn().execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params: tuple = (), default: object = None) -> object:
+    def scalar(self, sql: str, params: tuple = (), default: Any = None) -> Any:
         row = self.conn().execute(sql, params).fetchone()
         return default if row is None else row[0]
 

@@ -112,7 +112,8 @@ class FaultPlan:
         """Parse SPEC; raises ValueError with a readable message on a bad item."""
         rates: Dict[str, float] = {}
         latency = (latency_ms / 1000.0, latency_ms / 1000.0)
-        retry_after, paths, writes = 1, (), True
+        retry_after, writes = 1, True
+        paths: Tuple[str, ...] = ()
         for item in filter(None, (part.strip() for part in (spec or "").split(","))):
             name, sep, value = item.partition("=")
             name, value = name.strip().lower(), value.strip()

@@ -151,6 +151,13 @@ class Call:
         self.user_id: Optional[int] = None
         self.full = False  # full browser session (PHPSESSID + token), not just a token cookie
 
+    @property
+    def uid(self) -> int:
+        """The caller's user id, on a route whose authentication guarantees one (else ``LookupError``)."""
+        if self.user_id is None:
+            raise LookupError("no logged-in user on this request")
+        return self.user_id
+
     def mint(self, kind: str, obj: int) -> str:
         return self.minter.mint(kind, obj)
 

@@ -39,11 +39,12 @@ class Outputs:
                 self.trades.append({k: v for k, v in event.items() if k != "e"})
             elif kind == "positions":
                 day = str(event.get("date") or "")
-                for row in event.get("rows") or []:  # type: ignore[union-attr]
+                rows = event.get("rows")
+                for row in rows if isinstance(rows, list) else []:
                     if isinstance(row, dict):
                         self.positions.append({"date": day, **row} if "date" not in row else dict(row))
             elif kind == "progress":
-                self.progress_days = max(self.progress_days, int(event.get("day_index") or 0) + 1)
+                self.progress_days = max(self.progress_days, int(str(event.get("day_index") or 0)) + 1)
 
     def _log(self, event: Dict[str, object]) -> None:
         stamp = str(event.get("time") or "")[:19]

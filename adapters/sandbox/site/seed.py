@@ -36,6 +36,12 @@ AUTHORS = 240
 CATES = (3,) * 12 + (10,) * 5 + (16,) * 3 + (13,)
 
 
+# (id, user_id, folder_id, name, code, created, modified, start_date, end_date, capital, frequency)
+StrategyRow = Tuple[int, int, Optional[int], str, str, float, float, str, str, str, str]
+# (post_id, user_id, root offset, parent offset, content, add_time, is_best): offsets become ids on insert
+ReplyRow = Tuple[int, int, Optional[int], Optional[int], str, float, int]
+
+
 def ensure_seeded(db: Database, config: SandboxConfig) -> None:
     """Generate the data once per state file (safe when several processes start together)."""
     if db.meta("seeded"):
@@ -74,7 +80,7 @@ def _register_roles(db: Database) -> None:
 
 
 def _accounts(conn: sqlite3.Connection, seed: int) -> None:
-    rows = [
+    rows: List[Tuple[int, Optional[str], Optional[str], str, int, str]] = [
         (1, DEMO_USERNAME, DEMO_PASSWORD, "沙盒演示账号", 100, "VIP"),
         (2, SECOND_USERNAME, SECOND_PASSWORD, "沙盒第二账号", 5, ""),
     ]
@@ -102,7 +108,8 @@ def _demo_strategies(conn: sqlite3.Connection, seed: int, rng: random.Random) ->
         "INSERT INTO folders(id, user_id, parent_id, name, modified) VALUES (1, 1, NULL, ?, ?)",
         (FOLDER_NAME, ANCHOR - 2 * DAY),
     )
-    strategies, backtests = [], []
+    strategies: List[StrategyRow] = []
+    backtests: List[Tuple[object, ...]] = []
     for index, (name, in_folder, code) in enumerate(DEMO_STRATEGIES, start=1):
         modified = ANCHOR - index * 1.7 * DAY - rng.randrange(3600)
         strategies.append(
@@ -203,7 +210,11 @@ def _pinned_cate(index: int, pinned: set) -> int:
 def _community(conn: sqlite3.Connection, seed: int, rng: random.Random, count: int) -> None:
     conn.executemany("INSERT INTO tags(tag_key, name) VALUES (?,?)", TAGS)
     pinned = {2, 7, count // 2, count - 5} if count > 10 else {0}
-    posts, post_tags, replies, backtests, bt_owner = [], [], [], [], []
+    posts: List[List[object]] = []
+    post_tags: List[Tuple[int, int]] = []
+    replies: List[ReplyRow] = []
+    backtests: List[Tuple[object, ...]] = []
+    bt_owner: List[int] = []
     for i in range(count):
         pid = i + 1
         author = 1 if i == 10 else 3 + rng.randrange(AUTHORS)
@@ -271,13 +282,12 @@ def _community(conn: sqlite3.Connection, seed: int, rng: random.Random, count: i
         posts[pid - 1][16] = bt
     conn.executemany(f"INSERT INTO posts VALUES ({','.join('?' * 21)})", posts)
     conn.executemany("INSERT OR IGNORE INTO post_tags(post_id, tag_key) VALUES (?,?)", post_tags)
-    numbered = [(n + 1, ids.canonical(seed, ids.REPLY, n + 1), *r[:4], *r[4:]) for n, r in enumerate(replies)]
     conn.executemany(
         "INSERT INTO replies(id, reply_key, post_id, user_id, o_reply_id, p_reply_id, content, add_time, is_best)"
         " VALUES (?,?,?,?,?,?,?,?,?)",
         [
-            (n, key, post, user, _abs(o, n), _abs(p, n), content, t, best)
-            for n, key, post, user, o, p, content, t, best in numbered
+            (n, ids.canonical(seed, ids.REPLY, n), post, user, _abs(o, n), _abs(p, n), content, t, best)
+            for n, (post, user, o, p, content, t, best) in enumerate(replies, start=1)
         ],
     )
     ids.register_canonical(conn, seed, ids.POST, range(1, count + 1))
@@ -288,8 +298,8 @@ def _abs(relative: Optional[int], own_id: int) -> Optional[int]:
     return None if relative is None else own_id + relative
 
 
-def _replies(rng: random.Random, pid: int, author: int, add: float, top: int, *, heavy: bool) -> List[Tuple]:
-    rows: List[Tuple] = []
+def _replies(rng: random.Random, pid: int, author: int, add: float, top: int, *, heavy: bool) -> List[ReplyRow]:
+    rows: List[ReplyRow] = []
     t = add
     for k in range(top):
         t += 600 + rng.randrange(3600)

@@ -93,6 +93,6 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[0], self.server_address[1]
-        host = f"[{host}]" if ":" in str(host) else host
+        host, port = str(self.server_address[0]), self.server_address[1]
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}"

@@ -105,14 +105,14 @@ def edit_page(call: Call) -> Response:
     )
     form = {
         "save_id": call.mint(ids.STRATEGY, s["id"]),
-        "user_id": call.mint(ids.USER, call.user_id),
+        "user_id": call.mint(ids.USER, call.uid),
         "name": s["name"],
         "start": s["start_date"] or DEFAULTS["start_date"],
         "end": s["end_date"] or DEFAULTS["end_date"],
         "capital": s["capital"] or DEFAULTS["capital"],
         "frequency": s["frequency"] or DEFAULTS["frequency"],
     }
-    last_id = call.mint(ids.BACKTEST, int(last)) if last is not None else ""  # type: ignore[arg-type]
+    last_id = call.mint(ids.BACKTEST, int(last)) if last is not None else ""
     return html_response(editor_page(form, s["code"], page_token(call), last_id))
 
 
@@ -123,7 +123,7 @@ def create_strategy(call: Call, name: str, code: str, folder: Optional[int]) -> 
             " capital, frequency) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (call.user_id, folder, name, code, call.now, call.now, *DEFAULTS.values()),
         )
-        new_id = int(cur.lastrowid)
+        new_id = int(cur.lastrowid or 0)
         ids.register_canonical(conn, call.config.seed, ids.STRATEGY, [new_id])
     return new_id
 

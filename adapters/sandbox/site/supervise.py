@@ -155,7 +155,7 @@ def supervise(run_dir: str, argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def _crash_text(run_dir: str, code: int, memory_mb: int) -> str:
+def _crash_text(run_dir: str, code: int, memory_mb: int) -> Tuple[str, str]:
     try:
         with open(os.path.join(run_dir, "engine.stderr"), "rb") as fh:
             tail = fh.read()[-2000:].decode("utf-8", "replace").strip()

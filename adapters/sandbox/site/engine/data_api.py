@@ -115,7 +115,8 @@ class Data:
             money = bars["money"][rows, col]
             with np.errstate(divide="ignore", invalid="ignore"):
                 avg = np.where(vol > 0, money / np.where(vol > 0, vol, 1), bars["close"][rows, col])
-            return np.round(avg, 3 if U.security(code) and U.security(code).type == "etf" else 2)
+            sec = U.security(code)
+            return np.round(avg, 3 if sec is not None and sec.type == "etf" else 2)
         if field == "factor":
             return np.ones(rows.size)
         if field == "paused":
@@ -186,7 +187,7 @@ class Data:
                 else np.empty((0, len(codes)))
             )
         else:
-            block = bars[field][np.ix_(rows, cols)]
+            block = bars[field][np.ix_(np.asarray(rows), np.asarray(cols))]
         return pd.DataFrame(block, index=self.index[rows], columns=pd.Index(codes, dtype=object))
 
     def _columns(self, fields: List[str]) -> pd.Index:

@@ -14,7 +14,7 @@ import time as clock
 import traceback
 import types
 from datetime import datetime, time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from jqcli.adapters.sandbox.site.engine import api as A
 from jqcli.adapters.sandbox.site.engine.errors import (
@@ -61,7 +61,7 @@ def _failed(
     error: Dict[str, Any],
     days_done: int,
     stats: Optional[Dict[str, object]] = None,
-    risk: Optional[Dict[str, object]] = None,
+    risk: Optional[Mapping[str, object]] = None,
 ) -> Dict[str, Any]:
     return {"status": "failed", "stats": stats or {}, "risk": risk or {}, "error": error, "days_done": days_done}
 

@@ -370,6 +370,6 @@ class Engine:
             out["report_done_cpu_seconds"] = round(cpu, 3)
         return out
 
-    def risk(self) -> Dict[str, object]:
+    def risk(self) -> Dict[str, List[Dict[str, object]]]:
         days = self.days[: len(self.values)]
         return S.risk(days, self.values, self.capital, self.bench_values, self.bench_base())
