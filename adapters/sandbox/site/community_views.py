@@ -74,7 +74,7 @@ def _counts(call: Call, cond: str, params: Tuple[object, ...]) -> Tuple[int, int
 def post_items(call: Call, rows: Sequence[sqlite3.Row], *, preview: bool) -> List[Dict[str, object]]:
     post_ids = [r["id"] for r in rows]
     marks = ",".join("?" * len(post_ids))
-    tags: Dict[int, list] = {}
+    tags: Dict[int, List[Dict[str, object]]] = {}
     users: Dict[int, sqlite3.Row] = {}
     if post_ids:
         for t in call.db.all(

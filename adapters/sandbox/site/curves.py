@@ -9,14 +9,14 @@ events and is independent of the curves' ``offset``.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 
 def _num(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0
 
 
-def _series(times: List[int], values: List[object]) -> Dict[str, list]:
+def _series(times: List[int], values: List[object]) -> Dict[str, List[Any]]:
     return {"time": times, "value": values}
 
 
@@ -41,13 +41,13 @@ def curve_page(days: List[Dict[str, object]], offset: int, count: int) -> Dict[s
 
 def user_record(
     records: List[Dict[str, object]], days: List[Dict[str, object]], offset: int, count: int
-) -> Optional[Dict[str, Dict[str, list]]]:
+) -> Optional[Dict[str, Dict[str, List[Any]]]]:
     """``record()`` series up to the last visible day, from the ``offset``-th record event; ``None`` when none."""
     if not records:
         return None
     last = str(days[-1].get("date")) if days else ""
     visible = [r for r in records if last and str(r.get("date")) <= last]
-    out: Dict[str, Dict[str, list]] = {}
+    out: Dict[str, Dict[str, List[Any]]] = {}
     for event in visible[offset : offset + count]:
         values = event.get("values")
         if not isinstance(values, dict):

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, Optional, Tuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -124,20 +124,21 @@ class Database:
             raise
         conn.execute("COMMIT")
 
-    def one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
-        return self.conn().execute(sql, params).fetchone()
+    def one(self, sql: str, params: Tuple[Any, ...] = ()) -> Optional[sqlite3.Row]:
+        row: Optional[sqlite3.Row] = self.conn().execute(sql, params).fetchone()
+        return row
 
-    def row(self, sql: str, params: tuple = ()) -> sqlite3.Row:
+    def row(self, sql: str, params: Tuple[Any, ...] = ()) -> sqlite3.Row:
         """A row the caller knows exists; none is a bug (``LookupError``: the view answers 500)."""
         row = self.one(sql, params)
         if row is None:
             raise LookupError(f"no row for {sql!r} {params!r}")
         return row
 
-    def all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Tuple[Any, ...] = ()) -> List[sqlite3.Row]:
         return self.conn().execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params: tuple = (), default: Any = None) -> Any:
+    def scalar(self, sql: str, params: Tuple[Any, ...] = (), default: Any = None) -> Any:
         row = self.conn().execute(sql, params).fetchone()
         return default if row is None else row[0]
 

@@ -7,7 +7,7 @@ parser that counts depth treats only input/br/img/meta/link as void).
 from __future__ import annotations
 
 from html import escape
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, cast
 
 CDN = "https://cdn.joinquant.com"
 
@@ -143,7 +143,7 @@ HISTORY_HEADS = (
 
 
 def history_row(row: Dict[str, object]) -> str:
-    metrics = "".join(f"<td>{m}</td>" for m in row["metrics"])  # type: ignore[attr-defined]
+    metrics = "".join(f"<td>{m}</td>" for m in cast(List[str], row["metrics"]))
     hidden = "".join('<td class="hidden">--</td>' for _ in range(5))
     return (
         f'<tr class="backtest-tr" _backtestId="{row["list_id"]}" _backtestId2="{row["detail_id"]}" '

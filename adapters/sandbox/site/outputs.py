@@ -66,7 +66,7 @@ class Outputs:
 
 class OutputCache:
     def __init__(self, size: int = 16) -> None:
-        self._items: OrderedDict = OrderedDict()
+        self._items: OrderedDict[str, Tuple[Tuple[str, int, int], Outputs]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 

@@ -66,7 +66,7 @@ class Runner:
         self.root = os.path.abspath(state_path) + ".runs"
         self.detach = detach
         self.command = list(command) if command else None
-        self._procs: Dict[int, subprocess.Popen] = {}
+        self._procs: Dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
     def run_dir(self, bt_id: int) -> str:
@@ -100,7 +100,7 @@ class Runner:
             self._procs[bt_id] = proc
         threading.Thread(target=self._reap, args=(bt_id, proc), daemon=True).start()
 
-    def _reap(self, bt_id: int, proc: subprocess.Popen) -> None:
+    def _reap(self, bt_id: int, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
         with self._lock:
             if self._procs.get(bt_id) is proc:

@@ -34,7 +34,8 @@ def emulated_fraction(row: sqlite3.Row, now: float) -> float:
     start = row["created"] + row["queue_s"]
     if row["run_s"] <= 0:
         return 1.0 if end >= start else 0.0
-    return max(0.0, min(1.0, (end - start) / row["run_s"]))
+    fraction: float = max(0.0, min(1.0, (end - start) / float(row["run_s"])))
+    return fraction
 
 
 def compile_errors(code: str) -> List[str]:

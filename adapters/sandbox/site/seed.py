@@ -12,7 +12,7 @@ import os
 import random
 import sqlite3
 from datetime import datetime
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 from jqcli.adapters.sandbox.site import ids
 from jqcli.adapters.sandbox.site.db import Database
@@ -201,7 +201,7 @@ def _insert_backtests(conn: sqlite3.Connection, seed: int, rows: List[Tuple[obje
 BACKTEST_EVERY = 12
 
 
-def _pinned_cate(index: int, pinned: set) -> int:
+def _pinned_cate(index: int, pinned: Set[int]) -> int:
     """Pinned posts live in 文章 (cate 3, the default tab, where the site shows them on top
     regardless of age) and in 公告 (13): one recent and one old post in each."""
     return 3 if sorted(pinned).index(index) % 2 == 0 else 13

@@ -40,10 +40,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_GET  # noqa: N815
 
+    def _site(self) -> SandboxHTTPServer:
+        if not isinstance(self.server, SandboxHTTPServer):
+            raise TypeError("SandboxHandler serves a SandboxHTTPServer only")
+        return self.server
+
     def _serve(self) -> None:
         started = time.perf_counter()
         self._answer()
-        stats = getattr(self.server.app, "stats", None)  # type: ignore[attr-defined]
+        stats = getattr(self._site().app, "stats", None)
         if stats is not None and not self.path.startswith("/__sandbox__/"):
             stats.add_handler((time.perf_counter() - started) * 1000)
 
@@ -51,7 +56,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         url = "http://" + (self.headers.get("Host") or "localhost") + self.path
-        status, headers, payload = call_wsgi(self.server.app, self.command, url, self.headers.items(), body)  # type: ignore[attr-defined]
+        status, headers, payload = call_wsgi(self._site().app, self.command, url, self.headers.items(), body)
         fault = next((v for k, v in headers if k == FAULT_HEADER), "")
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -136,7 +136,8 @@ def _read_body(environ: Dict[str, Any]) -> bytes:
     stream = environ.get("wsgi.input")
     if length <= 0 or stream is None:
         return b""
-    return stream.read(length)
+    data: bytes = stream.read(length)
+    return data
 
 
 def call_wsgi(

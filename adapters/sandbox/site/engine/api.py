@@ -166,7 +166,7 @@ class Log:
         self._engine = engine
         self._levels = {"strategy": 10, "order": 10, "history": 10, "system": 10}
 
-    def _emit(self, level: str, msg: Any, args: tuple) -> None:
+    def _emit(self, level: str, msg: Any, args: Tuple[Any, ...]) -> None:
         if LEVELS[level.lower()] < self._levels["strategy"]:
             return
         text = str(msg)
@@ -248,7 +248,7 @@ class CurrentItem:
         return f"CurrentData({self.code}, last_price={self.last_price})"
 
 
-class CurrentData(dict):
+class CurrentData(Dict[str, Any]):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
@@ -285,7 +285,7 @@ class BarData:
         return float(f["money"].sum() / f["volume"].sum()) if f["volume"].sum() else float("nan")
 
 
-class BarDict(dict):
+class BarDict(Dict[str, Any]):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self._engine = engine
@@ -457,7 +457,7 @@ def jqdata_module(ns: Dict[str, Any]) -> types.ModuleType:
     mod = types.ModuleType("jqdata", "沙盒模拟的聚宽 jqdata（合成数据）")
     public = {k: v for k, v in ns.items() if k not in ("print",)}
     mod.__dict__.update(public)
-    mod.__all__ = sorted(public)  # type: ignore[attr-defined]
+    mod.__dict__["__all__"] = sorted(public)
 
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):

@@ -110,7 +110,7 @@ class Position:
         )
 
 
-class Positions(dict):
+class Positions(Dict[str, "Position"]):
     """``portfolio.positions``: a missing security reads as an empty position (not stored)."""
 
     def __missing__(self, security: str) -> Position:

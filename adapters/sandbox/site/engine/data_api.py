@@ -79,7 +79,7 @@ class Data:
         self.feed = feed
         self.index = pd.DatetimeIndex([datetime.combine(d, time(0)) for d in feed.market.dates])
         self.calendar: List[date] = []  # every trade day known to the run (history + the range)
-        self._column_cache: Dict[tuple, pd.Index] = {}
+        self._column_cache: Dict[Tuple[Any, ...], pd.Index] = {}
 
     # -- internals --------------------------------------------------------------------------------------------
     def _daily_rows(

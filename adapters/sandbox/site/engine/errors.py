@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import linecache
 import traceback
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 
 USER_FILE = "/tmp/strategy/user_code.py"  # the path the site's frames show (protocol.md §9.1)
 COMPILE_FILE = "user_code.py"  # the path the site's compile errors show (protocol.md §9.1)
@@ -38,7 +38,7 @@ def user_traceback(exc: BaseException) -> str:
     """The traceback with only the user's frames (``File "/tmp/strategy/user_code.py", line N, in func``)."""
     parts: List[str] = []
     seen = set()
-    chain: List[tuple] = []
+    chain: List[Tuple[Any, ...]] = []
     current: Optional[BaseException] = exc
     while current is not None and id(current) not in seen:  # oldest cause first, as Python prints them
         seen.add(id(current))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 EVENTS = "events.ndjson"
 RESULT = "result.json"
@@ -37,7 +37,7 @@ class Sink:
         os.makedirs(out_dir, exist_ok=True)
         self.out_dir = out_dir
         self._fh = open(os.path.join(out_dir, EVENTS), "a", encoding="utf-8")  # noqa: SIM115 - lives for the run
-        self._buffer: list = []
+        self._buffer: List[str] = []
 
     def emit(self, event: Dict[str, Any]) -> None:
         try:

@@ -15,7 +15,7 @@ synthetic close and fixed per-stock share counts, earnings and book values:
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from jqcli.adapters.sandbox.site.engine.errors import not_emulated
 
@@ -55,6 +55,8 @@ class Expr:
     def __ge__(self, o: Any) -> Expr:
         return self._bin(o, lambda a, b: a >= b, ">=")
 
+    # ``valuation.x == 1`` builds a filter, as in JoinQuant's query DSL: object's ``-> bool`` signature
+    # forces these two ignores (the language's, not a library's).
     def __eq__(self, o: Any) -> Expr:  # type: ignore[override]
         return self._bin(o, lambda a, b: a == b, "==")
 
@@ -152,7 +154,7 @@ def asc(expr: Expr) -> Ordering:
 
 
 class Table:
-    def __init__(self, name: str, columns: Optional[tuple]) -> None:
+    def __init__(self, name: str, columns: Optional[Tuple[Any, ...]]) -> None:
         self._name, self._columns = name, columns
 
     def __getattr__(self, attr: str) -> Column:
@@ -181,7 +183,7 @@ UNSUPPORTED_TABLES = (
 
 
 class Query:
-    def __init__(self, entities: tuple) -> None:
+    def __init__(self, entities: Tuple[Any, ...]) -> None:
         self.entities = entities
         self.filters: List[Expr] = []
         self.orderings: List[Any] = []

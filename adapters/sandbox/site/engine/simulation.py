@@ -228,7 +228,7 @@ class Engine:
         }
         module = self.module
         due = [(t, f) for kind, n, t, f in list(self.schedule) if self._due(kind, n, k)]
-        agenda: List[Tuple[int, int, Callable[..., Any], tuple]] = []  # (minute of day, order, func, args)
+        agenda: List[Tuple[int, int, Callable[..., Any], Tuple[Any, ...]]] = []  # (minute of day, order, func, args)
         bts = getattr(module, "before_trading_start", None)
         if callable(bts):
             agenda.append((540, 0, bts, (self.context,)))
