@@ -139,7 +139,7 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     )
     push = PushCode(code=code, name=args.name) if code is not None else None
     wait = WaitPolicy(poll_interval=args.poll_interval, timeout=args.wait_timeout) if args.wait else None
-    use_case = ctx.services.backtest_use_case("RunBacktest")
+    use_case = ctx.services.run_backtest()
     progress = ctx.progress
     if wait is not None and ctx.shows_progress:
         import attrs
@@ -214,7 +214,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
         paths = ("/algorithm/backtest/list", "/algorithm/backtest/buildList")
         ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页{mode.label}记录…"), paths)
     try:
-        strategy_id, rows = ctx.services.backtest_use_case("ListBacktests").execute(
+        strategy_id, rows = ctx.services.list_backtests().execute(
             args.strategy, mode, status=args.status, limit=None if args.all else args.limit
         )
     finally:
@@ -236,7 +236,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 
 
 def show_command(ctx):  # type: ignore[no-untyped-def]
-    view = ctx.services.backtest_use_case("ShowBacktest").execute(ctx.args.backtest_id)
+    view = ctx.services.show_backtest().execute(ctx.args.backtest_id)
     d = view.detail
     return _readable(
         {
@@ -258,7 +258,7 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
 
 
 def stats_command(ctx):  # type: ignore[no-untyped-def]
-    out = ctx.services.backtest_use_case("BacktestStats").execute(ctx.args.backtest_id)
+    out = ctx.services.read_backtest_stats().execute(ctx.args.backtest_id)
     data = {
         "id": out.id,
         "resolved_id": out.resolved_id,
@@ -273,7 +273,7 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
-    out = ctx.services.backtest_use_case("BacktestResult").execute(
+    out = ctx.services.read_backtest_curves().execute(
         args.backtest_id,
         offset=args.offset,
         user_record_offset=args.user_record_offset,
@@ -308,7 +308,7 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
-    out = ctx.services.backtest_use_case("BacktestLogs").execute(
+    out = ctx.services.read_backtest_logs().execute(
         args.backtest_id, offset=args.offset, errors=args.error, read_all=args.all, max_pages=args.max_pages
     )
     if out.truncated:
@@ -337,5 +337,5 @@ def rm_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     mode = _mode(args.compile)
     ctx.confirm(f"删除{mode.label}记录 {args.list_id}", yes=args.yes, details={"id": args.list_id, "mode": mode.name})
-    response = ctx.services.backtest_use_case("DeleteBacktest").execute(args.list_id, mode)
+    response = ctx.services.delete_backtest().execute(args.list_id, mode)
     return {"ok": True, "id": args.list_id, "mode": mode.name, "response": response}

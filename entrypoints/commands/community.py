@@ -141,7 +141,7 @@ def latest_command(ctx):  # type: ignore[no-untyped-def]
 
     query = _latest_query(ctx.args)
     progress = LatestProgress()
-    pages = ctx.services.latest_posts().pages(query, progress)
+    pages = ctx.services.list_latest_posts().pages(query, progress)
     if ctx.args.stream:
         return _stream_latest(ctx, query, progress, pages)
     items: list = []
@@ -203,7 +203,7 @@ def detail_command(ctx):  # type: ignore[no-untyped-def]
         reply_pages=None if args.all_replies else args.reply_pages,
         with_backtest_stats=args.with_backtest_stats,
     )
-    data = ctx.services.post_detail_reader().run(request)
+    data = ctx.services.read_post_detail().run(request)
     post = data["post"]
     rows = [
         dict(r, author_name=r["author"]["name"], subs=len(r["sub_replies"]) + r["sub_reply_remaining_count"])
@@ -239,11 +239,12 @@ def clone_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     if not args.post_id.strip():
         raise UsageError("post_id 不能为空")
-    case = ctx.services.clone_strategy()
-    check = case.check(args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip())
+    check = ctx.services.check_clone().check(
+        args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip()
+    )
     if not args.yes:
         return check.view()  # check only: nothing spent, never executes without --yes
-    return case.execute(check, confirmed=True)
+    return ctx.services.clone_strategy().execute(check, confirmed=True)
 
 
 def archive_command(ctx):  # type: ignore[no-untyped-def]

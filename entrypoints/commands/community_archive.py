@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError, NetworkError, UsageError
+
+if TYPE_CHECKING:
+    from jqcli.application.archive_options import SyncOptions
+    from jqcli.entrypoints.context import Context
 
 STATE_SUFFIX = ".state.json"
 DEFAULT_STORE = "data/community_posts_archive.jsonl"
@@ -90,16 +94,13 @@ def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
         raise UsageError("--page-budget 只用于翻列表的阶段(sync、list、all)", details={"phase": "enrich"})
 
 
-def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def]
-    from jqcli.adapters.archive.files import read_jsonl, seed_identity
-    from jqcli.application.archive_options import SeedFile, SyncOptions
+def _options(ctx: Context, seeds: List[str], **overrides: Any) -> SyncOptions:
+    from jqcli.application.archive_options import SyncOptions
     from jqcli.domain.timeparse import parse_until
 
     args = ctx.args
-    seed_files = []
-    for path in dict.fromkeys(os.path.abspath(p) for p in seeds):
-        seed_files.append(SeedFile(path=path, identity=seed_identity(path), records=lambda p=path: read_jsonl(p)))
-    values = {
+    seed_files = [ctx.services.seed_file(path) for path in dict.fromkeys(os.path.abspath(p) for p in seeds)]
+    values: Dict[str, Any] = {
         "page_size": args.page_size,
         "until": parse_until(args.until),
         "max_pages": args.max_pages,
@@ -121,28 +122,21 @@ def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def
     return SyncOptions(**values)
 
 
-def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+def _run_phase(
+    ctx: Context, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides: Any
+) -> Dict[str, Any]:
     import attrs
 
-    from jqcli.adapters.archive.files import require_regular
     from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS
     from jqcli.domain.backfill import Coverage
 
     state_path = state_path or default_state(store_path)
-    require_regular(state_path, "状态文件")
+    ctx.services.check_state_file(state_path)
     options = _options(ctx, [s for s in seeds if os.path.realpath(s) != os.path.realpath(store_path)], **overrides)
-    archive = ctx.services.post_archive(store_path)
-    state = ctx.services.sync_state(state_path)
-    case = ctx.services.sync_community(archive, state)  # wired (and imported) first: the clock times the sync
     started = time.monotonic()
-    archive.open()  # takes the lock: a second sync on the same store fails here
-    try:
-        if ctx.args.force:
-            archive.close(compact=False)
-            archive.remove_files()
-            state.remove()
-            archive = ctx.services.post_archive(store_path).open()
-            case = ctx.services.sync_community(archive, state)
+    # open (under the store's lock: a second sync on the same store fails here), --force, close
+    with ctx.services.archive_session(store_path, state_path, force=ctx.args.force) as session:
+        archive, state, case = session.archive, session.state, session.sync
         removed = archive.removed_temps + state.remove_stale_temps()  # under the lock: no writer of ours is alive
         damage = _warn_damage(ctx, archive)
         if not ctx.args.resume:
@@ -177,8 +171,6 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
         note = _stop_note(summary.stopped_by, options)
         if note:
             result["note"] = note
-    finally:
-        archive.close()
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
     return result
 

@@ -75,9 +75,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     if ctx.shows_progress:
         ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页策略列表…"), ("/algorithm/index/list",))
     try:
-        items = ctx.services.strategy_use_case("ListStrategies").execute(
-            sort=args.sort, limit=None if args.all else args.limit
-        )
+        items = ctx.services.list_strategies().execute(sort=args.sort, limit=None if args.all else args.limit)
     finally:
         ctx.end_progress()
     rows = [strategy_item(s) for s in items]
@@ -95,7 +93,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 def show_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
-    detail = ctx.services.strategy_use_case("ShowStrategy").execute(args.strategy)
+    detail = ctx.services.show_strategy().execute(args.strategy)
     shown_id = _output_id(args.strategy, detail.id)
     data: dict = {
         "id": shown_id,
@@ -129,7 +127,7 @@ def _output_id(requested: str, resolved: str) -> str:
 def new_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     code = read_code(ctx)
-    saved = ctx.services.strategy_use_case("CreateStrategy").execute(args.name, code)
+    saved = ctx.services.create_strategy().execute(args.name, code)
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
 
 
@@ -140,14 +138,14 @@ def edit_command(ctx):  # type: ignore[no-untyped-def]
     code = read_code(ctx)
     if args.name is None and code is None:
         raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin 之一")
-    saved = ctx.services.strategy_use_case("EditStrategy").execute(args.strategy, name=args.name, code=code)
+    saved = ctx.services.edit_strategy().execute(args.strategy, name=args.name, code=code)
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
 
 
 def rm_command(ctx):  # type: ignore[no-untyped-def]
     args = ctx.args
     ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
-    deleted = ctx.services.strategy_use_case("DeleteStrategy").execute(args.strategy)
+    deleted = ctx.services.delete_strategy().execute(args.strategy)
     return {
         "ok": True,
         "id": _output_id(args.strategy, deleted.id),
