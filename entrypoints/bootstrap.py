@@ -448,12 +448,16 @@ class Services:
             self._embedded.close()
 
 
+if TYPE_CHECKING:
+    OpenArchive = JsonlPostArchive  # what a handler may read of an open archive (damage counts, pending posts)
+
+
 class ArchiveSession:
     """An open archive, its state file and the sync use case over them (see ``Services.archive_session``)."""
 
     __slots__ = ("archive", "state", "sync")
 
-    def __init__(self, archive: JsonlPostArchive, state: JsonSyncState, sync: SyncCommunity) -> None:
+    def __init__(self, archive: OpenArchive, state: JsonSyncState, sync: SyncCommunity) -> None:
         self.archive = archive
         self.state = state
         self.sync = sync

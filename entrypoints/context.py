@@ -9,10 +9,13 @@ composition root (``bootstrap``), so that fast commands never import them.
 from __future__ import annotations
 
 import argparse
-from typing import IO, TYPE_CHECKING, Any, Dict, Optional, TextIO, Union
+from typing import IO, TYPE_CHECKING, Any, Dict, Mapping, Optional, TextIO, Union
 
 from jqcli.domain.errors import ConfirmationRequired
-from jqcli.entrypoints.render import dump_json
+from jqcli.entrypoints.render import Result, dump_json
+
+# What a command handler returns: JSON data, data with its table view, or None (it wrote its own output).
+Reply = Union[Result, Mapping[str, Any], None]
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -163,7 +166,8 @@ class Context:
             )
         self.stdio.stderr.write(f"{question} [y/N] ")
         self.stdio.stderr.flush()
-        answer = self.stdio.stdin.readline().strip().lower()
+        stdin = self.stdio.stdin  # interactive: a terminal, so never None here
+        answer = stdin.readline().strip().lower() if stdin is not None else ""
         if answer not in ("y", "yes", "是"):
             raise ConfirmationRequired("已取消:未确认", details=dict(details or {}))
 
@@ -186,7 +190,7 @@ class Context:
         if isinstance(data, str):
             return data
         try:
-            return data.decode("utf-8")
+            return str(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise UsageError(
                 f"{purpose} 从 stdin 读到的内容不是有效的 UTF-8 文本(第 {exc.start} 字节)",

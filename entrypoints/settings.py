@@ -22,7 +22,7 @@ The command line's choices arrive as ``Flags``, so that the library's
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
 
 from jqcli.domain.credentials import Credentials, ResolvedCredential, credential_problem, resolve_credentials
 from jqcli.domain.errors import FileError, UsageError
@@ -56,8 +56,8 @@ class Flags(NamedTuple):
     @classmethod
     def from_args(cls, args: object) -> Flags:
         """The flags of a parsed command line (a missing attribute keeps its default)."""
-        defaults = cls()
-        return cls(*(getattr(args, name, default) for name, default in zip(cls._fields, defaults)))
+        values: Dict[str, Any] = {name: getattr(args, name, default) for name, default in cls()._asdict().items()}
+        return cls(**values)
 
 
 class ConfigFile(Protocol):

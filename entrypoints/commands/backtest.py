@@ -5,15 +5,25 @@ Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict, Tuple
+
 from jqcli.entrypoints.argtypes import amount, iso_date, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.codeio import add_code_options, read_code
 from jqcli.entrypoints.parser import add_subcommands
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.application.running import RunOutcome
+    from jqcli.domain.backtest import BacktestRow, Mode
+    from jqcli.entrypoints.context import Context, Reply
+    from jqcli.entrypoints.render import Result
 
 STRATEGY_HELP = "策略 id(或唯一的策略名称)"
 ID_HELP = "回测 id(run 返回的 id,或 ls 返回的 id)"
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     run = sub.add_parser(
@@ -88,7 +98,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):  # type: ignore[no-untyped-def]
+def _readable(data: Dict[str, Any], *, skip: Tuple[str, ...] = ("response",), metrics: bool = True) -> Result:
     """The table view of one object: a field/value list without the raw response, metrics one per line."""
     from jqcli.entrypoints.render import Result, Table
 
@@ -100,13 +110,13 @@ def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):
     return Result(data, table=Table([("key", "字段"), ("value", "值")], rows, wrap=True))
 
 
-def _mode(compile_run: bool):  # type: ignore[no-untyped-def]
+def _mode(compile_run: bool) -> Mode:
     from jqcli.domain.backtest import mode_for
 
     return mode_for(compile_run)
 
 
-def run_command(ctx):  # type: ignore[no-untyped-def]
+def run_command(ctx: Context) -> Reply:
     import datetime
 
     from jqcli.application.running import PushCode
@@ -155,9 +165,9 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     return _readable(_run_output(outcome))
 
 
-def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
+def _run_output(outcome: RunOutcome) -> Dict[str, Any]:
     request = outcome.request
-    data: dict = {
+    data: Dict[str, Any] = {
         "id": outcome.build.id,
         "list_id": outcome.build.list_id,
         "strategy_id": request.strategy_id,
@@ -183,7 +193,7 @@ def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def backtest_item(row, strategy_id: str, mode: str) -> dict:  # type: ignore[no-untyped-def]
+def backtest_item(row: BacktestRow, strategy_id: str, mode: str) -> Dict[str, Any]:
     return {
         "id": row.id,
         "list_id": row.list_id,
@@ -205,7 +215,7 @@ def backtest_item(row, strategy_id: str, mode: str) -> dict:  # type: ignore[no-
     }
 
 
-def ls_command(ctx):  # type: ignore[no-untyped-def]
+def ls_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -235,7 +245,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     return Result({"items": items}, table=Table(columns, flat, footer=footer))
 
 
-def show_command(ctx):  # type: ignore[no-untyped-def]
+def show_command(ctx: Context) -> Reply:
     view = ctx.services.show_backtest().execute(ctx.args.backtest_id)
     d = view.detail
     return _readable(
@@ -257,7 +267,7 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
     )
 
 
-def stats_command(ctx):  # type: ignore[no-untyped-def]
+def stats_command(ctx: Context) -> Reply:
     out = ctx.services.read_backtest_stats().execute(ctx.args.backtest_id)
     data = {
         "id": out.id,
@@ -269,7 +279,7 @@ def stats_command(ctx):  # type: ignore[no-untyped-def]
     return _readable(data)
 
 
-def result_command(ctx):  # type: ignore[no-untyped-def]
+def result_command(ctx: Context) -> Reply:
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
@@ -304,7 +314,7 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
     return curve_summary(data)
 
 
-def logs_command(ctx):  # type: ignore[no-untyped-def]
+def logs_command(ctx: Context) -> Reply:
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
@@ -333,7 +343,7 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
     }
 
 
-def rm_command(ctx):  # type: ignore[no-untyped-def]
+def rm_command(ctx: Context) -> Reply:
     args = ctx.args
     mode = _mode(args.compile)
     ctx.confirm(f"删除{mode.label}记录 {args.list_id}", yes=args.yes, details={"id": args.list_id, "mode": mode.name})

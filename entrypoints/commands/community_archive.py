@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError, NetworkError, UsageError
 
 if TYPE_CHECKING:
+    import argparse
+
     from jqcli.application.archive_options import SyncOptions
-    from jqcli.entrypoints.context import Context
+    from jqcli.entrypoints.bootstrap import OpenArchive
+    from jqcli.entrypoints.context import Context, Reply
 
 STATE_SUFFIX = ".state.json"
 DEFAULT_STORE = "data/community_posts_archive.jsonl"
@@ -38,7 +41,7 @@ def default_state(output: str) -> str:
     return stem + STATE_SUFFIX
 
 
-def run_archive(ctx):  # type: ignore[no-untyped-def]
+def run_archive(ctx: Context) -> Reply:
     import sys
 
     # Worker threads mostly wait on sockets; a shorter GIL switch interval lets a thread whose
@@ -70,7 +73,7 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
     return _finish(ctx, results)
 
 
-def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
+def _check_combination(args: argparse.Namespace) -> None:
     """Options that would be ignored by the chosen phase are refused: nothing is written where the user did not say."""
     for option in ("store", "state", "list_out", "enriched_out"):
         if getattr(args, option) == "":
@@ -175,7 +178,7 @@ def _run_phase(
     return result
 
 
-def _warn_damage(ctx, archive) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+def _warn_damage(ctx: Context, archive: OpenArchive) -> Dict[str, Any]:
     """Unreadable lines (backed up) and leniently read lines: warned on stderr, reported in the summary."""
     found: Dict[str, Any] = {}
     if archive.corrupt_lines:
@@ -191,7 +194,7 @@ def _warn_damage(ctx, archive) -> Dict[str, Any]:  # type: ignore[no-untyped-def
     return found
 
 
-def _stop_note(stopped_by: str, options) -> str:  # type: ignore[no-untyped-def]
+def _stop_note(stopped_by: str, options: SyncOptions) -> str:
     if stopped_by == "max_pages":
         return (
             f"已到 --max-pages {options.max_pages} 的页码上限:比第 {options.max_pages} 页更早的帖子"
@@ -209,7 +212,7 @@ def _progress_line(p: Dict[str, Any]) -> str:
     )
 
 
-def _finish(ctx, results: Dict[str, Any]):  # type: ignore[no-untyped-def]
+def _finish(ctx: Context, results: Dict[str, Any]) -> Reply:
     error = _first_error(results)
     if error is None:
         return results

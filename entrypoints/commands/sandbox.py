@@ -184,7 +184,7 @@ def _run_until_stopped(site: Servable, announce: Callable[[], None]) -> None:
     """
     stop = threading.Event()
     worker = threading.Thread(target=site.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    previous: Dict[int, Any] = {}
+    previous: Dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         # SIGINT too: a server started in the background of a script inherits an ignored SIGINT.
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -6,14 +6,22 @@ strategy name.  Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict
+
 from jqcli.entrypoints.argtypes import positive_int
-from jqcli.entrypoints.codeio import add_code_options, check_output_target, complete_path, read_code, write_output
-from jqcli.entrypoints.parser import add_subcommands
+from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
+from jqcli.entrypoints.parser import add_subcommands, complete_path
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.domain.strategy import Strategy
+    from jqcli.entrypoints.context import Context, Reply
 
 TARGET_HELP = "策略 id(strategy ls 的 id;旧 id 仍然有效)或唯一的策略名称"
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     ls = sub.add_parser("ls", help="列出策略(含所有分页和文件夹)", description="列出当前账号的全部策略。")
@@ -50,8 +58,8 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
-    item: dict = {
+def strategy_item(s: Strategy) -> Dict[str, Any]:
+    item: Dict[str, Any] = {
         "id": s.id,
         "internal_id": s.internal_id,
         "name": s.name,
@@ -68,7 +76,7 @@ def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
     return item
 
 
-def ls_command(ctx):  # type: ignore[no-untyped-def]
+def ls_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -90,12 +98,12 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     return Result({"items": rows}, table=Table(columns, rows, footer=f"共 {len(rows)} 个策略"))
 
 
-def show_command(ctx):  # type: ignore[no-untyped-def]
+def show_command(ctx: Context) -> Reply:
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
     detail = ctx.services.show_strategy().execute(args.strategy)
     shown_id = _output_id(args.strategy, detail.id)
-    data: dict = {
+    data: Dict[str, Any] = {
         "id": shown_id,
         "save_id": detail.save_id,
         "backtest_id": detail.backtest_id,
@@ -124,14 +132,14 @@ def _output_id(requested: str, resolved: str) -> str:
     return requested if looks_like_id(requested) else resolved
 
 
-def new_command(ctx):  # type: ignore[no-untyped-def]
+def new_command(ctx: Context) -> Reply:
     args = ctx.args
     code = read_code(ctx)
     saved = ctx.services.create_strategy().execute(args.name, code)
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
 
 
-def edit_command(ctx):  # type: ignore[no-untyped-def]
+def edit_command(ctx: Context) -> Reply:
     from jqcli.domain.errors import UsageError
 
     args = ctx.args
@@ -142,7 +150,7 @@ def edit_command(ctx):  # type: ignore[no-untyped-def]
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
 
 
-def rm_command(ctx):  # type: ignore[no-untyped-def]
+def rm_command(ctx: Context) -> Reply:
     args = ctx.args
     ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
     deleted = ctx.services.delete_strategy().execute(args.strategy)
