@@ -17,7 +17,8 @@ command line's rules before any request is sent (a date like ``2024/01/02``, an 
 strategy id or a negative capital is a ``UsageError``); failures are the subclasses of
 ``jqcli.domain.errors.JqcliError`` whose ``code`` is the CLI's error code.  What the
 methods return are the use cases' own values (attrs classes of ``jqcli.domain`` and
-``jqcli.application``).  ``Jqcli.services`` is the composition root itself, one typed
+``jqcli.application``).  Arguments are checked before the use case is even built (building it
+opens the session).  ``Jqcli.services`` is the composition root itself, one typed
 factory per use case, for everything the facade does not wrap.
 """
 
@@ -112,11 +113,13 @@ class Jqcli:
 
     def show_strategy(self, strategy: str) -> StrategyDetail:
         """A strategy (id, or unique name) with its source code."""
-        return self.services.show_strategy().execute(_target(strategy, "strategy"))
+        target = _target(strategy, "strategy")
+        return self.services.show_strategy().execute(target)
 
     def create_strategy(self, name: str, code: Optional[str] = None) -> SavedStrategy:
         """A new strategy (``code`` None: the site's minimal template)."""
-        return self.services.create_strategy().execute(_target(name, "name"), code)
+        checked = _target(name, "name")
+        return self.services.create_strategy().execute(checked, code)
 
     def edit_strategy(self, strategy: str, *, name: Optional[str] = None, code: Optional[str] = None) -> SavedStrategy:
         """Rename a strategy and/or replace its code."""
@@ -127,7 +130,8 @@ class Jqcli:
         return self.services.edit_strategy().execute(target, name=new_name, code=code)
 
     def delete_strategy(self, strategy: str) -> DeletedStrategy:
-        return self.services.delete_strategy().execute(_target(strategy, "strategy"))
+        target = _target(strategy, "strategy")
+        return self.services.delete_strategy().execute(target)
 
     # -- backtests ------------------------------------------------------------------------------
     def run_backtest(
@@ -192,11 +196,13 @@ class Jqcli:
 
     def show_backtest(self, backtest_id: str) -> BacktestView:
         """Detail page, the code the run used, its metrics and status."""
-        return self.services.show_backtest().execute(_target(backtest_id, "backtest_id"))
+        target = _target(backtest_id, "backtest_id")
+        return self.services.show_backtest().execute(target)
 
     def read_backtest_stats(self, backtest_id: str) -> StatsOutcome:
         """The return and risk metrics of a backtest."""
-        return self.services.read_backtest_stats().execute(_target(backtest_id, "backtest_id"))
+        target = _target(backtest_id, "backtest_id")
+        return self.services.read_backtest_stats().execute(target)
 
     # -- community ------------------------------------------------------------------------------
     def list_latest_posts(
