@@ -510,6 +510,23 @@ class ObservedTransport:
         self._inner.close()
 
 
+# --- local files of commands (codeio: --file, --output) --------------------------------------------
+
+
+def read_local_file(path: str, *, what: str, limit: int) -> Optional[bytes]:
+    """A regular file's bytes (at most ``limit``), None if it does not exist; a device, FIFO or folder is refused."""
+    from jqcli.adapters.filesystem import read_regular_file
+
+    return read_regular_file(path, what=what, limit=limit)
+
+
+def refuse_special_file(path: str, *, what: str) -> None:
+    """A file_error if ``path`` exists and is not a regular file (never replace /dev/null or a FIFO)."""
+    from jqcli.adapters.filesystem import refuse_non_regular
+
+    refuse_non_regular(path, what=what)
+
+
 # --- sandbox serve ----------------------------------------------------------------------------------
 
 

@@ -12,8 +12,8 @@ import contextlib
 import os
 from typing import TYPE_CHECKING, Optional, Union
 
-from jqcli.adapters.filesystem import read_regular_file, refuse_non_regular
 from jqcli.domain.errors import FileError, UsageError
+from jqcli.entrypoints.bootstrap import read_local_file, refuse_special_file
 from jqcli.entrypoints.parser import complete_path
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def read_code(ctx: Context) -> Optional[str]:
     args = ctx.args
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
-        raw = read_regular_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
+        raw = read_local_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
         if raw is None:
             raise FileError(f"无法读取源码文件 {args.file}: 文件不存在", details={"path": path})
         return _require_code(_decode(raw, args.file), f"--file {args.file}")
@@ -72,7 +72,7 @@ def _decode(raw: bytes, origin: str) -> str:
 def check_output_target(ctx: Context, path: str, *, force: bool) -> str:
     """The absolute output path; refuses an existing file without ``--force`` (before any request)."""
     full = os.path.join(ctx.cwd, os.path.expanduser(path))
-    refuse_non_regular(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
+    refuse_special_file(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
     if os.path.isdir(full):
         raise FileError(f"输出路径是目录: {path}", details={"path": full})
     if os.path.exists(full) and not force:
@@ -91,7 +91,7 @@ def write_output(full: str, text: str) -> int:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        refuse_non_regular(full, what="输出文件")
+        refuse_special_file(full, what="输出文件")
         os.replace(tmp, full)
     except (OSError, FileError) as exc:
         with contextlib.suppress(OSError):
