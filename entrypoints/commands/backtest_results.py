@@ -6,7 +6,7 @@ Registered into the ``backtest`` group by ``commands/backtest.py``; argparse and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jqcli.entrypoints.argtypes import positive_float, positive_int
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import argparse
 
     from jqcli.application.results import ListLedger
+    from jqcli.domain.results import LedgerFilter
     from jqcli.entrypoints.context import Context, Reply
     from jqcli.entrypoints.parser import SubParsers
 
@@ -92,7 +93,7 @@ def register(sub: SubParsers) -> None:
     report.set_defaults(handler=report_command)
 
 
-def _filter(args: argparse.Namespace) -> Any:
+def _filter(args: argparse.Namespace) -> LedgerFilter:
     from jqcli.domain.results import LedgerFilter
 
     return LedgerFilter(date=args.date.strip(), security=args.security.strip())

@@ -130,7 +130,7 @@ def _register_archive(sub: SubParsers) -> None:
 # -- latest --------------------------------------------------------------------------------------
 
 
-def _latest_query(args: argparse.Namespace) -> Any:
+def _latest_query(args: argparse.Namespace) -> LatestQuery:
     from jqcli.domain.community import LatestQuery
     from jqcli.domain.timeparse import parse_until
 
