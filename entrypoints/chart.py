@@ -12,7 +12,10 @@ in terminal columns; every glyph used is one column wide.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+
+if TYPE_CHECKING:
+    from jqcli.domain.results import Curve, DrawdownPeriod
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 MIN_FULL_WIDTH = 60  # narrower terminals get the sparkline
@@ -41,7 +44,7 @@ def pct(value: Optional[float]) -> str:
     return "--" if value is None else f"{value:+.2f}%"
 
 
-def one_line(curve, period, width: int) -> str:  # type: ignore[no-untyped-def]
+def one_line(curve: Curve, period: Optional[DrawdownPeriod], width: int) -> str:
     """``策略 ▁▃▅▇ +12.30% 基准 +4.00% 超额 +8.00% 回撤 -3.10%`` in at most ``width`` columns.
 
     Narrower widths drop the drawdown, then the benchmark and excess, before the sparkline gets shorter
@@ -64,7 +67,7 @@ def one_line(curve, period, width: int) -> str:  # type: ignore[no-untyped-def]
     raise AssertionError("unreachable")
 
 
-def _scale(low: float, high: float, height: int):  # type: ignore[no-untyped-def]
+def _scale(low: float, high: float, height: int) -> Callable[[float], int]:
     span = (high - low) or 1.0
 
     def row_of(value: float) -> int:
@@ -112,7 +115,7 @@ def _wrap(parts: Sequence[str], width: int, indent: int) -> List[str]:
     return lines
 
 
-def render_chart(curve, period, *, width: int, height: int = 14) -> str:  # type: ignore[no-untyped-def]
+def render_chart(curve: Curve, period: Optional[DrawdownPeriod], *, width: int, height: int = 14) -> str:
     if not len(curve):
         return "(没有收益曲线数据)"
     pad = LABEL + 2

@@ -12,11 +12,15 @@ import os
 import signal
 import sys
 from contextlib import redirect_stdout
+from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO
 
 from jqcli.domain.errors import InternalError, Interrupted, JqcliError
 from jqcli.entrypoints.context import Context, Stdio
 from jqcli.entrypoints.exit_codes import EXIT_OK, exit_code_for
 from jqcli.entrypoints.render import Result, render_error, render_result, terminal_width
+
+if TYPE_CHECKING:
+    from jqcli.entrypoints.context import ServicesSource
 
 
 class Terminated(KeyboardInterrupt):
@@ -61,8 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
-def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> int:
-    """Run one command line with injectable streams and environment; returns the exit status."""
+def run(
+    argv: list[str],
+    stdio: Stdio,
+    *,
+    environ: dict[str, str],
+    cwd: str,
+    services: Optional[ServicesSource] = None,
+) -> int:
+    """Run one command line with injectable streams and environment; returns the exit status.
+
+    ``services`` replaces the composition root's default ``Services``: an instance, or a factory
+    called as ``factory(settings, stderr=...)`` (a ``Services`` subclass is one).  CLI tests pass
+    a subclass whose gateways are fakes, so that a command runs end to end without HTTP.
+    """
     fmt = _early_format(argv)
     debug = "--debug" in argv
     ctx: Context | None = None
@@ -73,7 +89,7 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
         with redirect_stdout(stdio.stdout):  # --help / --version print to sys.stdout
             args = parser.parse_args(hoist_global_options(parser, argv))
         fmt, debug = args.format, args.debug
-        ctx = Context(args, stdio, environ, cwd)
+        ctx = Context(args, stdio, environ, cwd, services=services)
         result = args.handler(ctx)
         if result is not None:
             view = result if isinstance(result, Result) else Result(result)
@@ -132,7 +148,7 @@ def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool, environ: dict[st
     return exit_code_for(exc.code)
 
 
-def _jsonable(details: dict) -> dict:
+def _jsonable(details: Dict[str, Any]) -> Dict[str, Any]:
     import json
 
     try:
@@ -145,7 +161,7 @@ def _jsonable(details: dict) -> dict:
         }
 
 
-def _write(stream, text: str) -> None:  # type: ignore[no-untyped-def]
+def _write(stream: TextIO, text: str) -> None:
     if text:
         stream.write(text if text.endswith("\n") else text + "\n")
         stream.flush()

@@ -7,39 +7,47 @@ and only after the site answered, so a failed command never leaves an empty file
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
-from jqcli.adapters.filesystem import read_regular_file, refuse_non_regular
 from jqcli.domain.errors import FileError, UsageError
+from jqcli.entrypoints.bootstrap import read_local_file, refuse_special_file
 from jqcli.entrypoints.parser import complete_path
+
+if TYPE_CHECKING:
+    from jqcli.entrypoints.context import Context
 
 MAX_CODE_BYTES = 8 * 1024 * 1024  # far above any strategy; /dev/zero or a huge file is refused, not read
 
 
-def add_code_options(parser, *, what: str = "源码") -> None:  # type: ignore[no-untyped-def]
+def add_code_options(parser: argparse.ArgumentParser, *, what: str = "源码") -> None:
     group = parser.add_mutually_exclusive_group()
     complete_path(group.add_argument("--file", metavar="PATH", help=f"从 UTF-8 文件读取{what}"))
     group.add_argument("--code-stdin", action="store_true", help=f"从 stdin 读取{what}(UTF-8)")
 
 
-def read_code(ctx) -> Optional[str]:  # type: ignore[no-untyped-def]
+def read_code(ctx: Context) -> Optional[str]:
     """The code given by ``--file`` or ``--code-stdin``; ``None`` when neither was given."""
     args = ctx.args
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
-        raw = read_regular_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
+        raw = read_local_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
         if raw is None:
             raise FileError(f"无法读取源码文件 {args.file}: 文件不存在", details={"path": path})
         return _require_code(_decode(raw, args.file), f"--file {args.file}")
     if getattr(args, "code_stdin", False):
         stream = ctx.stdio.stdin
+        if stream is None:
+            raise UsageError("--code-stdin 需要从 stdin 读取,但本进程没有 stdin")
         buffer = getattr(stream, "buffer", None)
-        raw = buffer.read(MAX_CODE_BYTES + 1) if buffer is not None else stream.read(MAX_CODE_BYTES + 1)
-        if len(raw) > MAX_CODE_BYTES:
+        data: Union[bytes, str] = (
+            buffer.read(MAX_CODE_BYTES + 1) if buffer is not None else stream.read(MAX_CODE_BYTES + 1)
+        )
+        if len(data) > MAX_CODE_BYTES:
             raise FileError(f"stdin 的源码超过 {MAX_CODE_BYTES // (1024 * 1024)} MiB,已拒绝", details={"path": "stdin"})
-        text = _decode(raw, "stdin") if isinstance(raw, bytes) else raw
+        text = _decode(data, "stdin") if isinstance(data, bytes) else data
         return _require_code(text, "--code-stdin")
     return None
 
@@ -61,10 +69,10 @@ def _decode(raw: bytes, origin: str) -> str:
         raise FileError(message, details={"path": origin}) from None
 
 
-def check_output_target(ctx, path: str, *, force: bool) -> str:  # type: ignore[no-untyped-def]
+def check_output_target(ctx: Context, path: str, *, force: bool) -> str:
     """The absolute output path; refuses an existing file without ``--force`` (before any request)."""
     full = os.path.join(ctx.cwd, os.path.expanduser(path))
-    refuse_non_regular(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
+    refuse_special_file(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
     if os.path.isdir(full):
         raise FileError(f"输出路径是目录: {path}", details={"path": full})
     if os.path.exists(full) and not force:
@@ -83,7 +91,7 @@ def write_output(full: str, text: str) -> int:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        refuse_non_regular(full, what="输出文件")
+        refuse_special_file(full, what="输出文件")
         os.replace(tmp, full)
     except (OSError, FileError) as exc:
         with contextlib.suppress(OSError):

@@ -3,12 +3,32 @@
 It carries the parsed arguments, injectable standard streams (tests pass
 StringIO objects), lazily built settings, and lazily built services from the
 composition root (``bootstrap``), so that fast commands never import them.
+``cli.run(..., services=...)`` hands in another ``Services`` (CLI tests on fakes).
 """
 
 from __future__ import annotations
 
+import argparse
+from typing import IO, TYPE_CHECKING, Any, Dict, Mapping, Optional, TextIO, Union
+
 from jqcli.domain.errors import ConfirmationRequired
-from jqcli.entrypoints.render import dump_json
+from jqcli.entrypoints.render import Result, dump_json
+
+# What a command handler returns: JSON data, data with its table view, or None (it wrote its own output).
+Reply = Union[Result, Mapping[str, Any], None]
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from jqcli.entrypoints.bootstrap import Services
+    from jqcli.entrypoints.settings import Settings
+
+    class ServicesFactory(Protocol):
+        """How ``Services`` are made from the command's settings (the ``Services`` class itself is one)."""
+
+        def __call__(self, settings: Settings, *, stderr: Optional[TextIO] = ...) -> Services: ...
+
+    ServicesSource = Union[Services, ServicesFactory]
 
 
 class Stdio:
@@ -16,13 +36,15 @@ class Stdio:
 
     __slots__ = ("stdin", "stdout", "stderr")
 
-    def __init__(self, stdin, stdout, stderr) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stdin: Optional[TextIO], stdout: TextIO, stderr: TextIO) -> None:
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
 
     @staticmethod
-    def _isatty(stream) -> bool:  # type: ignore[no-untyped-def]
+    def _isatty(stream: Optional[IO[Any]]) -> bool:
+        if stream is None:
+            return False
         try:
             return bool(stream.isatty())
         except (AttributeError, ValueError):
@@ -38,21 +60,36 @@ class Stdio:
 
 
 class Context:
-    def __init__(self, args, stdio: Stdio, environ: dict[str, str], cwd: str) -> None:  # type: ignore[no-untyped-def]
-        self.args = args
+    """One command's arguments, streams, environment, settings and services."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        stdio: Stdio,
+        environ: Dict[str, str],
+        cwd: str,
+        *,
+        services: Optional[ServicesSource] = None,
+    ) -> None:
+        # argparse's Namespace is dynamic: each handler reads the attributes its own parser defined
+        self.args: Any = args
         self.stdio = stdio
         self.environ = environ
         self.cwd = cwd
-        self._settings = None
-        self._services = None
+        self._settings: Optional[Settings] = None
+        self._services_source = services
+        self._services: Optional[Services] = None
         self._stdin_reader = ""  # what already consumed stdin (one input per command)
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         if self._settings is None:
-            from jqcli.entrypoints.settings import Settings
+            from jqcli.entrypoints.bootstrap import build_settings
+            from jqcli.entrypoints.settings import Flags
 
-            self._settings = Settings(self.args, self.environ, self.cwd, read_stdin=self.read_stdin_text)
+            self._settings = build_settings(
+                Flags.from_args(self.args), self.environ, self.cwd, read_stdin=self.read_stdin_text
+            )
             if self._settings.dotenv_bad_lines and not self._settings.quiet:
                 lines = ", ".join(str(n) for n in self._settings.dotenv_bad_lines)
                 self.warn(f"{self._settings.env_file} 第 {lines} 行无法解析,已忽略")
@@ -65,11 +102,17 @@ class Context:
         return self._settings
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self) -> Services:
         if self._services is None:
             from jqcli.entrypoints.bootstrap import Services
 
-            self._services = Services(self.settings, stderr=self.stdio.stderr)
+            source = self._services_source
+            if source is None:
+                self._services = Services(self.settings, stderr=self.stdio.stderr)
+            elif isinstance(source, Services):
+                self._services = source
+            else:
+                self._services = source(self.settings, stderr=self.stdio.stderr)
         return self._services
 
     def close(self) -> None:
@@ -78,7 +121,7 @@ class Context:
 
     @property
     def format(self) -> str:
-        return getattr(self.args, "format", "table")
+        return str(getattr(self.args, "format", "table"))
 
     @property
     def interactive(self) -> bool:
@@ -111,7 +154,7 @@ class Context:
         self.stdio.stdout.write(dump_json(obj, compact=True) + "\n")
         self.stdio.stdout.flush()
 
-    def confirm(self, question: str, *, yes: bool, details: dict | None = None) -> None:
+    def confirm(self, question: str, *, yes: bool, details: Optional[Dict[str, Any]] = None) -> None:
         """Go on if ``--yes`` was given or the user agrees; otherwise raise ConfirmationRequired."""
         if yes:
             return
@@ -123,7 +166,8 @@ class Context:
             )
         self.stdio.stderr.write(f"{question} [y/N] ")
         self.stdio.stderr.flush()
-        answer = self.stdio.stdin.readline().strip().lower()
+        stdin = self.stdio.stdin  # interactive: a terminal, so never None here
+        answer = stdin.readline().strip().lower() if stdin is not None else ""
         if answer not in ("y", "yes", "是"):
             raise ConfirmationRequired("已取消:未确认", details=dict(details or {}))
 
@@ -146,7 +190,7 @@ class Context:
         if isinstance(data, str):
             return data
         try:
-            return data.decode("utf-8")
+            return str(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise UsageError(
                 f"{purpose} 从 stdin 读到的内容不是有效的 UTF-8 文本(第 {exc.start} 字节)",

@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional
 
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.argtypes import timeout_seconds
 from jqcli.entrypoints.commands import GROUPS
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subcommands returns
 
 PROG = "jqcli"
 DEFAULT_TIMEOUT = 30.0
@@ -47,14 +51,20 @@ def translate_argparse_message(message: str) -> str:
 
 
 class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(
+        self,
+        usage: Optional[str],
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: Optional[str] = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, prefix if prefix is not None else "用法: ")
 
 
 class JqArgumentParser(argparse.ArgumentParser):
     """ArgumentParser whose errors are ``UsageError`` and whose headings are Chinese."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", JqHelpFormatter)
         kwargs.setdefault("add_help", False)
         kwargs.setdefault("allow_abbrev", False)  # `--sta` must not mean `--start` (sub-parsers inherit the class)
@@ -63,7 +73,7 @@ class JqArgumentParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
 
-    def _get_values(self, action, arg_strings):  # type: ignore[no-untyped-def]
+    def _get_values(self, action: argparse.Action, arg_strings: List[str]) -> Any:
         # ``--name=--``: argparse (before 3.13) drops the "--" and hands the handler an empty list
         if action.option_strings and action.nargs is None and arg_strings == ["--"]:
             value = self._get_value(action, "--")
@@ -71,7 +81,7 @@ class JqArgumentParser(argparse.ArgumentParser):
             return value
         return super()._get_values(action, arg_strings)
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         hint = ""
         details: dict[str, object] = {"usage": self.format_usage().strip(), "argparse": message}
         if message.startswith("unrecognized arguments"):
@@ -89,7 +99,7 @@ class JqArgumentParser(argparse.ArgumentParser):
         return {}
 
 
-def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令"):  # type: ignore[no-untyped-def]
+def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令") -> SubParsers:
     """A required sub-command slot (argparse ≥3.9 semantics, Chinese title)."""
     sub = parser.add_subparsers(title=title, dest=dest, metavar="<命令>")
     sub.required = True
@@ -98,7 +108,7 @@ def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = 
 
 def complete_path(action: argparse.Action) -> argparse.Action:
     """Let shtab complete file paths for this option (``jqcli completion bash|zsh``)."""
-    action.complete = {"bash": "_shtab_compgen_files", "zsh": "_files"}  # type: ignore[attr-defined]
+    setattr(action, "complete", {"bash": "_shtab_compgen_files", "zsh": "_files"})  # noqa: B010 - shtab reads it
     return action
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 DEFAULT_WIDTH = 120  # output that is not a terminal (files, pipes) and no COLUMNS
 MIN_WIDTH = 40
@@ -32,7 +32,7 @@ class Table:
     def __init__(
         self,
         columns: list[tuple[str, str]],
-        rows: list[dict],
+        rows: list[dict[str, Any]],
         footer: str = "",
         *,
         wrap: bool = False,
@@ -55,7 +55,7 @@ class Result:
         self.table = table
 
 
-def terminal_width(stream: object, environ: Optional[Mapping[str, str]] = None) -> int:
+def terminal_width(stream: Any, environ: Optional[Mapping[str, str]] = None) -> int:
     """Columns to fit: ``COLUMNS``, else the terminal behind ``stream``, else ``DEFAULT_WIDTH``.
 
     The rules of ``shutil.get_terminal_size``, applied to the given stream and environment.
@@ -64,8 +64,8 @@ def terminal_width(stream: object, environ: Optional[Mapping[str, str]] = None) 
     if columns.isdigit() and int(columns) > 0:
         return max(MIN_WIDTH, int(columns))
     try:
-        if stream.isatty():  # type: ignore[attr-defined]
-            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)  # type: ignore[attr-defined]
+        if stream.isatty():
+            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
     except (AttributeError, ValueError, OSError):
         return DEFAULT_WIDTH
     return DEFAULT_WIDTH
@@ -209,7 +209,7 @@ def render_table(table: Table, *, width: int = DEFAULT_WIDTH) -> str:
     return "\n".join(lines)
 
 
-def render_mapping(data: Mapping, *, width: int = DEFAULT_WIDTH, indent: str = "") -> str:
+def render_mapping(data: Mapping[str, Any], *, width: int = DEFAULT_WIDTH, indent: str = "") -> str:
     """Key/value lines for a single object; long and multi-line values wrapped to the width."""
     if not data:
         return ""
@@ -237,14 +237,14 @@ def render_result(result: Result, fmt: str, *, width: int = DEFAULT_WIDTH) -> st
     return cell_text(result.data)
 
 
-def error_payload(code: str, message: str, details: dict) -> dict:
+def error_payload(code: str, message: str, details: dict[str, Any]) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
 _HIDDEN_DETAILS = ("hint", "argparse")  # the hint is on the first line; argparse's English text is for JSON
 
 
-def render_error(code: str, message: str, details: dict, fmt: str, *, width: int = DEFAULT_WIDTH) -> str:
+def render_error(code: str, message: str, details: dict[str, Any], fmt: str, *, width: int = DEFAULT_WIDTH) -> str:
     """JSON, or for people: one line (message and hint), then the details readably."""
     if fmt == "json":
         return dump_json(error_payload(code, message, details))
@@ -255,7 +255,7 @@ def render_error(code: str, message: str, details: dict, fmt: str, *, width: int
     return "\n".join([line, *_error_details(details, width)])
 
 
-def _error_details(details: dict, width: int) -> list[str]:
+def _error_details(details: dict[str, Any], width: int) -> list[str]:
     """Usage as argparse wrote it, commands and lists of records as tables, other details as fields."""
     lines: list[str] = []
     fields = {}

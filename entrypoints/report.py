@@ -9,10 +9,13 @@ tests (and readers of the DOM) find them.
 from __future__ import annotations
 
 from html import escape
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from jqcli.entrypoints.chart import resample
 from jqcli.entrypoints.presenters_results import POSITION_COLUMNS, TRADE_COLUMNS, position_item, trade_item
+
+if TYPE_CHECKING:
+    from jqcli.application.results import ReportData, RunReport
 
 MAX_POINTS = 1200  # per series; a six-year daily run (~1460 days) is resampled, never more
 WIDTH, HEIGHT, PAD = 960, 320, 48
@@ -112,11 +115,11 @@ def _svg(
     return f'<div class="legend">{legend}</div><div class="scroll">{"".join(parts)}</div>'
 
 
-def _label(run) -> str:  # type: ignore[no-untyped-def]
+def _label(run: RunReport) -> str:
     return run.detail.name or run.backtest_id
 
 
-def _settings(run) -> str:  # type: ignore[no-untyped-def]
+def _settings(run: RunReport) -> str:
     d = run.detail
     rows = [
         ("名称", d.name), ("回测 id", run.backtest_id), ("运行 id", run.run_id), ("策略 id", d.strategy_id),
@@ -126,7 +129,7 @@ def _settings(run) -> str:  # type: ignore[no-untyped-def]
     return f'<table data-table="settings">{body}</table>'
 
 
-def _metrics(runs: Sequence) -> str:  # type: ignore[type-arg]
+def _metrics(runs: Sequence[RunReport]) -> str:
     keys: List[str] = []
     for run in runs:
         keys += [k for k in run.metrics if k not in keys]
@@ -138,7 +141,7 @@ def _metrics(runs: Sequence) -> str:  # type: ignore[type-arg]
     return f'<table data-table="metrics">{head}{body}</table>' if keys else '<p class="muted">(没有指标)</p>'
 
 
-def _months(run) -> str:  # type: ignore[no-untyped-def]
+def _months(run: RunReport) -> str:
     years: Dict[str, Dict[int, float]] = {}
     for m in run.months:
         years.setdefault(m.month[:4], {})[int(m.month[5:7])] = m.percent
@@ -163,7 +166,7 @@ def _rows(items: Sequence[Dict[str, object]], columns: Sequence[Tuple[str, str]]
     return f'<div class="scroll"><table data-table="{name}">{head}{body}</table></div>'
 
 
-def render_report(data, *, generated: str) -> str:  # type: ignore[no-untyped-def]
+def render_report(data: ReportData, *, generated: str) -> str:
     from jqcli.domain.results import drawdowns, max_drawdown
 
     main = data.main

@@ -11,17 +11,19 @@ file, whether auto-loaded or given with ``--env-file`` (a cloned repository's
 config file holding the credentials (``JQCLI_CONFIG``, and the HOME/XDG
 variables it is found by) come only from flags, the real environment or the
 config file.  A ``.env`` value for one of them is ignored with a warning.
+
+Resolution is pure: the files it reads (``.env``, the config file) come through
+a ``SettingsFiles`` object handed in by the composition root
+(``jqcli.entrypoints.bootstrap.build_settings``); this module imports no adapter.
+The command line's choices arrive as ``Flags``, so that the library's
+``connect()`` builds the same ``Settings`` without an argparse namespace.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
 
-from jqcli.adapters.config.dotenv import parse_dotenv
-from jqcli.adapters.config.paths import default_data_dir, resolve_config_path
-from jqcli.adapters.config.store import JsonConfigStore
-from jqcli.adapters.filesystem import SMALL_FILE_LIMIT, read_regular_file
 from jqcli.domain.credentials import Credentials, ResolvedCredential, credential_problem, resolve_credentials
 from jqcli.domain.errors import FileError, UsageError
 from jqcli.domain.redaction import SECRETS
@@ -35,57 +37,109 @@ DOTENV_IGNORED = ("JQCLI_API_BASE", "JQCLI_ALLOW_CUSTOM_API_BASE", "JQCLI_CONFIG
 SECRET_VARIABLES = ("JQCLI_COOKIE", "JQCLI_TOKEN", "JQCLI_PASSWORD")
 
 
+class Flags(NamedTuple):
+    """The global options that shape ``Settings`` (the argparse dests of ``jqcli.entrypoints.parser``)."""
+
+    api_base: Optional[str] = None
+    flag_cookie: Optional[str] = None
+    flag_token: Optional[str] = None
+    config: Optional[str] = None
+    env_file: Optional[str] = None
+    sandbox: bool = False
+    timeout: float = 30.0
+    allow_custom_api_base: bool = False
+    format: str = "table"
+    debug: bool = False
+    quiet: bool = False
+    non_interactive: bool = False
+
+    @classmethod
+    def from_args(cls, args: object) -> Flags:
+        """The flags of a parsed command line (a missing attribute keeps its default)."""
+        values: Dict[str, Any] = {name: getattr(args, name, default) for name, default in cls()._asdict().items()}
+        return cls(**values)
+
+
+class ConfigFile(Protocol):
+    """The saved config (``jqcli.adapters.config.store.JsonConfigStore``), as settings and auth use it."""
+
+    path: str
+
+    def read_raw(self) -> Dict[str, object]: ...
+
+    def credentials_of(self, raw: Dict[str, object]) -> Credentials: ...
+
+    def save(self, credentials: Credentials, *, api_base: str = "") -> None: ...
+
+    def write_back(self, started_with: Credentials, started_api_base: str, cookie: str) -> bool: ...
+
+    def clear(self) -> Dict[str, object]: ...
+
+
+class SettingsFiles(Protocol):
+    """What settings read from the machine: handed in by the composition root."""
+
+    def read_env_file(self, path: str) -> Optional[bytes]:
+        """A ``.env`` file's bytes (a regular file, size-limited), or None when it does not exist."""
+        ...
+
+    def parse_dotenv(self, text: str, environ: Dict[str, str]) -> Tuple[Dict[str, str], List[int]]:
+        """``(values, line numbers that could not be read)``."""
+        ...
+
+    def data_dir(self, environ: Dict[str, str]) -> str: ...
+
+    def config_path(self, flag: Optional[str], environ: Dict[str, str]) -> str: ...
+
+    def config_store(self, path: str) -> ConfigFile: ...
+
+
 class Settings:
     """Everything a command needs to know about where and as whom it runs."""
 
     def __init__(
         self,
-        args: object,
-        environ: dict[str, str],
+        flags: Flags,
+        environ: Dict[str, str],
         cwd: str,
         *,
+        files: SettingsFiles,
         read_stdin: Optional[Callable[[str], str]] = None,
     ) -> None:
-        self.args = args
+        self.flags = flags
         self.real_environ = dict(environ)
         self.cwd = cwd
-        self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(getattr(args, "env_file", None), environ, cwd)
+        self.env_file, self.dotenv, self.dotenv_bad_lines = _load_dotenv(files, flags.env_file, environ, cwd)
         self.dotenv_ignored = [key for key in DOTENV_IGNORED if self.dotenv.get(key, "").strip() and key not in environ]
         merged = {key: value for key, value in self.dotenv.items() if key not in DOTENV_IGNORED}
         merged.update(environ)
         self.env = merged
         SECRETS.add_all(*(merged.get(name, "") for name in SECRET_VARIABLES))
-        self.sandbox = (
-            bool(getattr(args, "sandbox", False)) or merged.get("JQCLI_SANDBOX", "").strip().lower() in TRUTHY
-        )
-        self.data_dir = default_data_dir(merged)
+        self.sandbox = bool(flags.sandbox) or merged.get("JQCLI_SANDBOX", "").strip().lower() in TRUTHY
+        self.data_dir = files.data_dir(merged)
         if self.sandbox:
             # The sandbox keeps its own config so that it never reads or writes the real credentials.
-            if (
-                getattr(args, "api_base", None)
-                or getattr(args, "flag_token", None)
-                or getattr(args, "flag_cookie", None)
-            ):
+            if flags.api_base or flags.flag_token or flags.flag_cookie:
                 raise UsageError("--sandbox 不能与 --api-base/--token/--cookie 同时使用:沙盒总是使用演示账号")
             self.config_path = os.path.join(self.sandbox_dir, "config.json")
         else:
             # the real environment only: a .env must not choose the file credentials are read from and saved to
-            self.config_path = resolve_config_path(_abs(getattr(args, "config", None), cwd), self.real_environ)
-        self.store = JsonConfigStore(self.config_path)
-        self.format: str = getattr(args, "format", "table")
-        self.debug: bool = bool(getattr(args, "debug", False))
-        self.quiet: bool = bool(getattr(args, "quiet", False))
-        self.non_interactive: bool = bool(getattr(args, "non_interactive", False))
-        self.timeout: float = float(getattr(args, "timeout", 30.0))
-        self.flag_token: str = _flag_secret(args, "flag_token", "--token", read_stdin)
-        self.flag_cookie: str = _flag_secret(args, "flag_cookie", "--cookie", read_stdin)
+            self.config_path = files.config_path(_abs(flags.config, cwd), self.real_environ)
+        self.store: ConfigFile = files.config_store(self.config_path)
+        self.format: str = flags.format
+        self.debug: bool = bool(flags.debug)
+        self.quiet: bool = bool(flags.quiet)
+        self.non_interactive: bool = bool(flags.non_interactive)
+        self.timeout: float = float(flags.timeout)
+        self.flag_token: str = _flag_secret(flags.flag_token, "--token", read_stdin)
+        self.flag_cookie: str = _flag_secret(flags.flag_cookie, "--cookie", read_stdin)
         SECRETS.add_all(self.flag_token, self.flag_cookie)
-        self.allow_custom_api_base: bool = bool(getattr(args, "allow_custom_api_base", False)) or (
+        self.allow_custom_api_base: bool = bool(flags.allow_custom_api_base) or (
             merged.get("JQCLI_ALLOW_CUSTOM_API_BASE", "").strip().lower() in TRUTHY
         )
         self.page_workers: int = _page_workers(merged.get("JQCLI_PAGE_WORKERS", ""))
-        self._raw: Optional[dict[str, object]] = None
-        self._saved: Credentials | None = None
+        self._raw: Optional[Dict[str, object]] = None
+        self._saved: Optional[Credentials] = None
 
     # -- derived values ------------------------------------------------------------------------
     @property
@@ -96,7 +150,7 @@ class Settings:
     def env_value(self, name: str) -> str:
         return self.env.get(name, "")
 
-    def config_snapshot(self) -> dict[str, object]:
+    def config_snapshot(self) -> Dict[str, object]:
         """The config file as read once by this command (credential and site from the same read)."""
         if self._raw is None:
             self._raw = self.store.read_raw()
@@ -150,7 +204,7 @@ class Settings:
         """``--api-base`` > ``JQCLI_API_BASE`` > config ``api_base`` > the real site."""
         if self.sandbox:
             return SANDBOX_API_BASE
-        flag = getattr(self.args, "api_base", None)
+        flag = self.flags.api_base
         if flag:
             return normalize_api_base(flag)
         env = self.env_value("JQCLI_API_BASE")  # real environment only (see DOTENV_IGNORED)
@@ -175,7 +229,7 @@ class Settings:
     def api_base_is_explicit(self) -> bool:
         if self.sandbox:
             return False
-        return bool(getattr(self.args, "api_base", None) or self.env_value("JQCLI_API_BASE"))
+        return bool(self.flags.api_base or self.env_value("JQCLI_API_BASE"))
 
 
 PAGE_WORKERS_DEFAULT = 4
@@ -212,9 +266,9 @@ def _hide_userinfo(url: str) -> str:
     return f"{scheme}://<redacted>@{rest[len(authority.rsplit('@', 1)[0]) + 1 :]}"
 
 
-def _flag_secret(args: object, attr: str, option: str, read_stdin: Optional[Callable[[str], str]]) -> str:
+def _flag_secret(given: Optional[str], option: str, read_stdin: Optional[Callable[[str], str]]) -> str:
     """``--cookie``/``--token``; ``-`` reads the value from stdin (so it is not in the process list)."""
-    value = getattr(args, attr, None) or ""
+    value = given or ""
     if value != "-" or read_stdin is None:
         return value
     value = read_stdin(option).strip()
@@ -230,11 +284,13 @@ def _abs(path: str | None, cwd: str) -> str | None:
     return path if os.path.isabs(path) else os.path.join(cwd, path)
 
 
-def _load_dotenv(flag: str | None, environ: dict[str, str], cwd: str) -> tuple[str, dict[str, str], list[int]]:
+def _load_dotenv(
+    files: SettingsFiles, flag: Optional[str], environ: Dict[str, str], cwd: str
+) -> Tuple[str, Dict[str, str], List[int]]:
     explicit = bool(flag)
     path = _abs(flag, cwd) if flag else os.path.join(cwd, ".env")
     assert path is not None
-    data = read_regular_file(path, what="env 文件", limit=SMALL_FILE_LIMIT)  # no device, FIFO or folder
+    data = files.read_env_file(path)  # no device, FIFO or folder
     if data is None:
         if explicit:
             raise FileError(f"找不到 env 文件: {path}", details={"path": path})
@@ -243,5 +299,5 @@ def _load_dotenv(flag: str | None, environ: dict[str, str], cwd: str) -> tuple[s
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileError(f"无法读取 env 文件(不是 UTF-8): {path}", details={"path": path, "reason": str(exc)}) from exc
-    parsed = parse_dotenv(text, environ)
-    return path, parsed.values, parsed.bad_lines
+    values, bad_lines = files.parse_dotenv(text, environ)
+    return path, values, bad_lines

@@ -7,13 +7,20 @@ environment and the config file, and imports nothing heavy unless
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jqcli.domain.credentials import Credentials, credential_problem, parse_cookie_header
 from jqcli.domain.errors import NotAuthenticated, UsageError
 from jqcli.domain.redaction import SECRETS
 from jqcli.entrypoints.parser import add_subcommands
 
+if TYPE_CHECKING:
+    import argparse
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.context import Context, Reply
+
+
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     status = sub.add_parser("status", help="查看本地凭据状态(默认不联网)", description="检查本地是否已有可用凭据。")
@@ -61,7 +68,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def status_command(ctx):  # type: ignore[no-untyped-def]
+def status_command(ctx: Context) -> Reply:
     settings = ctx.settings
     credential = ctx.services.credential() if settings.sandbox else settings.credential()
     username = settings.saved_credentials().username or settings.env_value("JQCLI_USERNAME") or None
@@ -90,7 +97,7 @@ def status_command(ctx):  # type: ignore[no-untyped-def]
     return data
 
 
-def login_command(ctx):  # type: ignore[no-untyped-def]
+def login_command(ctx: Context) -> Reply:
     settings = ctx.settings
     username = (ctx.args.username or settings.env_value("JQCLI_USERNAME")).strip()
     if not username:
@@ -103,7 +110,7 @@ def login_command(ctx):  # type: ignore[no-untyped-def]
     return {"ok": True, "username": username, "credential": "cookie"}
 
 
-def import_token_command(ctx):  # type: ignore[no-untyped-def]
+def import_token_command(ctx: Context) -> Reply:
     value = _secret_argument(ctx, "token").strip()
     problem = credential_problem("token", value) or ("不能包含空白" if any(ch.isspace() for ch in value) else "")
     if not value or problem:
@@ -113,7 +120,7 @@ def import_token_command(ctx):  # type: ignore[no-untyped-def]
     return {"ok": True, "credential": "token"}
 
 
-def import_cookie_command(ctx):  # type: ignore[no-untyped-def]
+def import_cookie_command(ctx: Context) -> Reply:
     value = _secret_argument(ctx, "cookie").strip()
     if value.lower().startswith("cookie:"):
         value = value[len("cookie:") :].strip()
@@ -131,7 +138,7 @@ def import_cookie_command(ctx):  # type: ignore[no-untyped-def]
     return {"ok": True, "credential": "cookie"}
 
 
-def logout_command(ctx):  # type: ignore[no-untyped-def]
+def logout_command(ctx: Context) -> Reply:
     outcome = ctx.settings.store.clear()
     data: dict[str, object] = {"ok": True}
     if outcome.get("reset"):
@@ -144,7 +151,7 @@ def logout_command(ctx):  # type: ignore[no-untyped-def]
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _password(ctx) -> str:  # type: ignore[no-untyped-def]
+def _password(ctx: Context) -> str:
     if ctx.args.password_stdin:
         raw = ctx.read_stdin_text("--password-stdin")
         if raw.endswith("\r\n"):
@@ -166,17 +173,17 @@ def _password(ctx) -> str:  # type: ignore[no-untyped-def]
     raise UsageError("缺少密码:请设置 JQCLI_PASSWORD 或使用 --password-stdin")
 
 
-def _secret_argument(ctx, what: str) -> str:  # type: ignore[no-untyped-def]
+def _secret_argument(ctx: Context, what: str) -> str:
     value = ctx.args.import_value
     if value == "-":
         value = ctx.read_stdin_text(f"--{what}")
     if not value or not value.strip():
         raise UsageError(f"{what} 为空")
     SECRETS.add(value.strip())
-    return value
+    return str(value)
 
 
-def _site_of(ctx) -> str:  # type: ignore[no-untyped-def]
+def _site_of(ctx: Context) -> str:
     """The site a new credential is saved for: the site every later command will send it to.
 
     That is the site this command resolves (``--api-base`` > ``JQCLI_API_BASE`` >

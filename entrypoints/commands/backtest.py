@@ -5,15 +5,25 @@ Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict, Tuple
+
 from jqcli.entrypoints.argtypes import amount, iso_date, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.codeio import add_code_options, read_code
 from jqcli.entrypoints.parser import add_subcommands
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.application.running import RunOutcome
+    from jqcli.domain.backtest import BacktestRow, Mode
+    from jqcli.entrypoints.context import Context, Reply
+    from jqcli.entrypoints.render import Result
 
 STRATEGY_HELP = "策略 id(或唯一的策略名称)"
 ID_HELP = "回测 id(run 返回的 id,或 ls 返回的 id)"
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     run = sub.add_parser(
@@ -88,7 +98,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):  # type: ignore[no-untyped-def]
+def _readable(data: Dict[str, Any], *, skip: Tuple[str, ...] = ("response",), metrics: bool = True) -> Result:
     """The table view of one object: a field/value list without the raw response, metrics one per line."""
     from jqcli.entrypoints.render import Result, Table
 
@@ -100,13 +110,13 @@ def _readable(data: dict, *, skip: tuple = ("response",), metrics: bool = True):
     return Result(data, table=Table([("key", "字段"), ("value", "值")], rows, wrap=True))
 
 
-def _mode(compile_run: bool):  # type: ignore[no-untyped-def]
+def _mode(compile_run: bool) -> Mode:
     from jqcli.domain.backtest import mode_for
 
     return mode_for(compile_run)
 
 
-def run_command(ctx):  # type: ignore[no-untyped-def]
+def run_command(ctx: Context) -> Reply:
     import datetime
 
     from jqcli.application.running import PushCode
@@ -139,7 +149,7 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     )
     push = PushCode(code=code, name=args.name) if code is not None else None
     wait = WaitPolicy(poll_interval=args.poll_interval, timeout=args.wait_timeout) if args.wait else None
-    use_case = ctx.services.backtest_use_case("RunBacktest")
+    use_case = ctx.services.run_backtest()
     progress = ctx.progress
     if wait is not None and ctx.shows_progress:
         import attrs
@@ -155,9 +165,9 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     return _readable(_run_output(outcome))
 
 
-def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
+def _run_output(outcome: RunOutcome) -> Dict[str, Any]:
     request = outcome.request
-    data: dict = {
+    data: Dict[str, Any] = {
         "id": outcome.build.id,
         "list_id": outcome.build.list_id,
         "strategy_id": request.strategy_id,
@@ -183,7 +193,7 @@ def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def backtest_item(row, strategy_id: str, mode: str) -> dict:  # type: ignore[no-untyped-def]
+def backtest_item(row: BacktestRow, strategy_id: str, mode: str) -> Dict[str, Any]:
     return {
         "id": row.id,
         "list_id": row.list_id,
@@ -205,7 +215,7 @@ def backtest_item(row, strategy_id: str, mode: str) -> dict:  # type: ignore[no-
     }
 
 
-def ls_command(ctx):  # type: ignore[no-untyped-def]
+def ls_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -214,7 +224,7 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
         paths = ("/algorithm/backtest/list", "/algorithm/backtest/buildList")
         ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页{mode.label}记录…"), paths)
     try:
-        strategy_id, rows = ctx.services.backtest_use_case("ListBacktests").execute(
+        strategy_id, rows = ctx.services.list_backtests().execute(
             args.strategy, mode, status=args.status, limit=None if args.all else args.limit
         )
     finally:
@@ -235,8 +245,8 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     return Result({"items": items}, table=Table(columns, flat, footer=footer))
 
 
-def show_command(ctx):  # type: ignore[no-untyped-def]
-    view = ctx.services.backtest_use_case("ShowBacktest").execute(ctx.args.backtest_id)
+def show_command(ctx: Context) -> Reply:
+    view = ctx.services.show_backtest().execute(ctx.args.backtest_id)
     d = view.detail
     return _readable(
         {
@@ -257,8 +267,8 @@ def show_command(ctx):  # type: ignore[no-untyped-def]
     )
 
 
-def stats_command(ctx):  # type: ignore[no-untyped-def]
-    out = ctx.services.backtest_use_case("BacktestStats").execute(ctx.args.backtest_id)
+def stats_command(ctx: Context) -> Reply:
+    out = ctx.services.read_backtest_stats().execute(ctx.args.backtest_id)
     data = {
         "id": out.id,
         "resolved_id": out.resolved_id,
@@ -269,11 +279,11 @@ def stats_command(ctx):  # type: ignore[no-untyped-def]
     return _readable(data)
 
 
-def result_command(ctx):  # type: ignore[no-untyped-def]
+def result_command(ctx: Context) -> Reply:
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
-    out = ctx.services.backtest_use_case("BacktestResult").execute(
+    out = ctx.services.read_backtest_curves().execute(
         args.backtest_id,
         offset=args.offset,
         user_record_offset=args.user_record_offset,
@@ -304,11 +314,11 @@ def result_command(ctx):  # type: ignore[no-untyped-def]
     return curve_summary(data)
 
 
-def logs_command(ctx):  # type: ignore[no-untyped-def]
+def logs_command(ctx: Context) -> Reply:
     from jqcli.domain.backtest import status_of
 
     args = ctx.args
-    out = ctx.services.backtest_use_case("BacktestLogs").execute(
+    out = ctx.services.read_backtest_logs().execute(
         args.backtest_id, offset=args.offset, errors=args.error, read_all=args.all, max_pages=args.max_pages
     )
     if out.truncated:
@@ -333,9 +343,9 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
     }
 
 
-def rm_command(ctx):  # type: ignore[no-untyped-def]
+def rm_command(ctx: Context) -> Reply:
     args = ctx.args
     mode = _mode(args.compile)
     ctx.confirm(f"删除{mode.label}记录 {args.list_id}", yes=args.yes, details={"id": args.list_id, "mode": mode.name})
-    response = ctx.services.backtest_use_case("DeleteBacktest").execute(args.list_id, mode)
+    response = ctx.services.delete_backtest().execute(args.list_id, mode)
     return {"ok": True, "id": args.list_id, "mode": mode.name, "response": response}

@@ -6,12 +6,22 @@ Registered into the ``backtest`` group by ``commands/backtest.py``; argparse and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jqcli.entrypoints.argtypes import positive_float, positive_int
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.application.results import ListLedger
+    from jqcli.domain.results import LedgerFilter
+    from jqcli.entrypoints.context import Context, Reply
+    from jqcli.entrypoints.parser import SubParsers
 
 ID_HELP = "回测 id(run 返回的 id,或 ls 返回的 id)"
 
 
-def register(sub) -> None:  # type: ignore[no-untyped-def]
+def register(sub: SubParsers) -> None:
     for name, kind, what in (("trades", "transaction", "交易记录"), ("positions", "position", "每日持仓(含现金行)")):
         p = sub.add_parser(
             name,
@@ -83,13 +93,13 @@ def register(sub) -> None:  # type: ignore[no-untyped-def]
     report.set_defaults(handler=report_command)
 
 
-def _filter(args):  # type: ignore[no-untyped-def]
+def _filter(args: argparse.Namespace) -> LedgerFilter:
     from jqcli.domain.results import LedgerFilter
 
     return LedgerFilter(date=args.date.strip(), security=args.security.strip())
 
 
-def ledger_command(ctx):  # type: ignore[no-untyped-def]
+def ledger_command(ctx: Context) -> Reply:
     from jqcli.entrypoints import presenters_results as view
     from jqcli.entrypoints.render import Result, Table
 
@@ -103,10 +113,12 @@ def ledger_command(ctx):  # type: ignore[no-untyped-def]
         ctx.warn(str(data["hint"]))
     columns = view.TRADE_COLUMNS if kind == "transaction" else view.POSITION_COLUMNS
     footer = f"共 {outcome.count} 行" + ("(已截断,见上方提示)" if outcome.truncated else "")
-    return Result(data, table=Table(columns, view.table_rows(data["items"]), footer=footer))  # type: ignore[arg-type]
+    items = data["items"]
+    rows = view.table_rows(items) if isinstance(items, list) else []
+    return Result(data, table=Table(columns, rows, footer=footer))
 
 
-def _stream(ctx, use_case, kind: str):  # type: ignore[no-untyped-def]
+def _stream(ctx: Context, use_case: ListLedger, kind: str) -> Reply:
     from jqcli.domain.errors import JqcliError
     from jqcli.entrypoints import presenters_results as view
 
@@ -125,7 +137,7 @@ def _stream(ctx, use_case, kind: str):  # type: ignore[no-untyped-def]
     return None
 
 
-def risk_command(ctx):  # type: ignore[no-untyped-def]
+def risk_command(ctx: Context) -> Reply:
     from jqcli.entrypoints import presenters_results as view
     from jqcli.entrypoints.render import Result, Table
 
@@ -143,7 +155,7 @@ def risk_command(ctx):  # type: ignore[no-untyped-def]
     return Result(view.risk_output(outcome), table=Table(columns, view.table_rows(view.risk_rows(outcome))))
 
 
-def export_command(ctx):  # type: ignore[no-untyped-def]
+def export_command(ctx: Context) -> Reply:
     from jqcli.application.results import ExportRequest
     from jqcli.domain.errors import UsageError
     from jqcli.entrypoints import presenters_results as view
@@ -176,20 +188,20 @@ def export_command(ctx):  # type: ignore[no-untyped-def]
     return view.export_output(outcome, args.output, written, reused=reused)
 
 
-def _output_path(ctx) -> str:  # type: ignore[no-untyped-def]
+def _output_path(ctx: Context) -> str:
     """``--output`` against the command's working directory (the CLI's ``cwd``, injectable in tests)."""
     import os
 
     return os.path.join(ctx.cwd, os.path.expanduser(ctx.args.output))
 
 
-def _terminal_width(ctx) -> int:  # type: ignore[no-untyped-def]
+def _terminal_width(ctx: Context) -> int:
     import shutil
 
     return shutil.get_terminal_size((80, 24)).columns
 
 
-def chart_command(ctx):  # type: ignore[no-untyped-def]
+def chart_command(ctx: Context) -> Reply:
     from jqcli.domain.results import max_drawdown
     from jqcli.entrypoints import chart as draw
     from jqcli.entrypoints import presenters_results as view
@@ -211,7 +223,7 @@ def chart_command(ctx):  # type: ignore[no-untyped-def]
     return None
 
 
-def report_command(ctx):  # type: ignore[no-untyped-def]
+def report_command(ctx: Context) -> Reply:
     import datetime
 
     from jqcli.entrypoints.report import render_report

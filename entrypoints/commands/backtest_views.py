@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Tuple
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import Clock
+    from jqcli.entrypoints.render import Result
+
 
 class WaitTicker:
     """The ``--wait`` progress line ticks every second on a TTY, not only at each (backed-off) poll.
@@ -10,7 +16,7 @@ class WaitTicker:
     after each slice the last progress line is shown again with the waited seconds brought up to date.
     """
 
-    def __init__(self, show, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, show: Callable[[str], None], clock: Clock) -> None:
         self._show = show
         self._clock = clock
         self._text = ""
@@ -41,7 +47,7 @@ class WaitTicker:
                 self._show(f"{self._text[: match.start()]}已等待 {waited:.0f} 秒{self._text[match.end() :]}")
 
 
-def curve_summary(data: dict):  # type: ignore[no-untyped-def]
+def curve_summary(data: Dict[str, Any]) -> Result:
     """``backtest result`` for people: one row per curve (points, first/last day, last value), not JSON blobs."""
     from jqcli.entrypoints.render import Result, Table
 
@@ -65,7 +71,7 @@ def curve_summary(data: dict):  # type: ignore[no-untyped-def]
     return Result(data, table=Table(columns, rows, footer=footer, preamble=head))
 
 
-def _curves(node, path: str = ""):  # type: ignore[no-untyped-def]
+def _curves(node: object, path: str = "") -> Iterator[Tuple[str, List[Any], List[Any]]]:
     """Every ``{"time": [...], "value": [...]}`` in the reply, named by its path (``gains.earn``)."""
     if isinstance(node, dict):
         if isinstance(node.get("time"), list) and isinstance(node.get("value"), list):
@@ -78,10 +84,12 @@ def _curves(node, path: str = ""):  # type: ignore[no-untyped-def]
             yield from _curves(value, child)
 
 
-def _day(stamp) -> str:  # type: ignore[no-untyped-def]
+def _day(stamp: object) -> str:
     import datetime
 
     try:
+        if not isinstance(stamp, (int, float, str)):
+            raise TypeError(type(stamp).__name__)
         moment = datetime.datetime.fromtimestamp(float(stamp) / 1000, tz=datetime.timezone(datetime.timedelta(hours=8)))
     except (TypeError, ValueError, OverflowError, OSError):
         return str(stamp)

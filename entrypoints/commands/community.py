@@ -6,8 +6,17 @@ adapters are built through ``ctx.services`` inside the handlers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Tuple
+
 from jqcli.entrypoints.argtypes import non_negative_float, non_negative_int, positive_int
 from jqcli.entrypoints.parser import add_subcommands
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.domain.community import LatestProgress, LatestQuery, PageScan, PostPage
+    from jqcli.entrypoints.context import Context, Reply
+    from jqcli.entrypoints.parser import SubParsers
 
 ITEM_COLUMNS = [
     ("id", "ID"),
@@ -20,7 +29,7 @@ ITEM_COLUMNS = [
 ]
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     latest = sub.add_parser(
@@ -73,7 +82,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     _register_archive(sub)
 
 
-def _register_archive(sub) -> None:  # type: ignore[no-untyped-def]
+def _register_archive(sub: SubParsers) -> None:
     archive = sub.add_parser(
         "archive",
         help="增量归档社区帖子(列表 + 详情 + 回测指标),可断点续跑",
@@ -121,7 +130,7 @@ def _register_archive(sub) -> None:  # type: ignore[no-untyped-def]
 # -- latest --------------------------------------------------------------------------------------
 
 
-def _latest_query(args):  # type: ignore[no-untyped-def]
+def _latest_query(args: argparse.Namespace) -> LatestQuery:
     from jqcli.domain.community import LatestQuery
     from jqcli.domain.timeparse import parse_until
 
@@ -136,15 +145,15 @@ def _latest_query(args):  # type: ignore[no-untyped-def]
     )
 
 
-def latest_command(ctx):  # type: ignore[no-untyped-def]
+def latest_command(ctx: Context) -> Reply:
     from jqcli.domain.community import LatestProgress
 
     query = _latest_query(ctx.args)
     progress = LatestProgress()
-    pages = ctx.services.latest_posts().pages(query, progress)
+    pages = ctx.services.list_latest_posts().pages(query, progress)
     if ctx.args.stream:
         return _stream_latest(ctx, query, progress, pages)
-    items: list = []
+    items: List[Dict[str, Any]] = []
     try:
         for _page, scan in pages:
             items.extend(dict(post.item) for post in scan.emit)
@@ -159,7 +168,9 @@ def latest_command(ctx):  # type: ignore[no-untyped-def]
     return Result(data, table=Table(ITEM_COLUMNS, rows, footer=footer))
 
 
-def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
+def _stream_latest(
+    ctx: Context, query: LatestQuery, progress: LatestProgress, pages: Iterator[Tuple[PostPage, PageScan]]
+) -> Reply:
     from jqcli.domain.errors import JqcliError
 
     try:
@@ -177,7 +188,10 @@ def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
                 }
             )
     except JqcliError as exc:
-        event = {"type": "error", "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+        event: Dict[str, Any] = {
+            "type": "error",
+            "error": {"code": exc.code, "message": exc.message, "details": exc.details},
+        }
         event.update(progress.summary(query), items_seen=progress.items_seen, failed_page=progress.pages_read + 1)
         ctx.emit_ndjson(event)
         raise
@@ -188,7 +202,7 @@ def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
 # -- detail and clone ----------------------------------------------------------------------------
 
 
-def detail_command(ctx):  # type: ignore[no-untyped-def]
+def detail_command(ctx: Context) -> Reply:
     from jqcli.application.community import DetailRequest
     from jqcli.domain.errors import UsageError
     from jqcli.entrypoints.render import Result, Table
@@ -203,7 +217,7 @@ def detail_command(ctx):  # type: ignore[no-untyped-def]
         reply_pages=None if args.all_replies else args.reply_pages,
         with_backtest_stats=args.with_backtest_stats,
     )
-    data = ctx.services.post_detail_reader().run(request)
+    data: Dict[str, Any] = ctx.services.read_post_detail().run(request)
     post = data["post"]
     rows = [
         dict(r, author_name=r["author"]["name"], subs=len(r["sub_replies"]) + r["sub_reply_remaining_count"])
@@ -214,7 +228,7 @@ def detail_command(ctx):  # type: ignore[no-untyped-def]
     return Result(data, table=Table(columns, rows, footer=footer, preamble=post_preamble(post)))
 
 
-def post_preamble(post: dict) -> str:
+def post_preamble(post: Dict[str, Any]) -> str:
     """A post for people: title, author and counts, then its body as plain text."""
     from jqcli.entrypoints.textbody import body_text
 
@@ -233,20 +247,21 @@ def post_preamble(post: dict) -> str:
     return "\n".join([*head, body or "(正文为空)", "", "回复:"])
 
 
-def clone_command(ctx):  # type: ignore[no-untyped-def]
+def clone_command(ctx: Context) -> Reply:
     from jqcli.domain.errors import UsageError
 
     args = ctx.args
     if not args.post_id.strip():
         raise UsageError("post_id 不能为空")
-    case = ctx.services.clone_strategy()
-    check = case.check(args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip())
+    check = ctx.services.check_clone().check(
+        args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip()
+    )
     if not args.yes:
         return check.view()  # check only: nothing spent, never executes without --yes
-    return case.execute(check, confirmed=True)
+    return ctx.services.clone_strategy().execute(check, confirmed=True)
 
 
-def archive_command(ctx):  # type: ignore[no-untyped-def]
+def archive_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.commands.community_archive import run_archive
 
     return run_archive(ctx)

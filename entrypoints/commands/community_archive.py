@@ -19,9 +19,16 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError, NetworkError, UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.application.archive_options import SyncOptions
+    from jqcli.entrypoints.bootstrap import OpenArchive
+    from jqcli.entrypoints.context import Context, Reply
 
 STATE_SUFFIX = ".state.json"
 DEFAULT_STORE = "data/community_posts_archive.jsonl"
@@ -34,7 +41,7 @@ def default_state(output: str) -> str:
     return stem + STATE_SUFFIX
 
 
-def run_archive(ctx):  # type: ignore[no-untyped-def]
+def run_archive(ctx: Context) -> Reply:
     import sys
 
     # Worker threads mostly wait on sockets; a shorter GIL switch interval lets a thread whose
@@ -66,7 +73,7 @@ def run_archive(ctx):  # type: ignore[no-untyped-def]
     return _finish(ctx, results)
 
 
-def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
+def _check_combination(args: argparse.Namespace) -> None:
     """Options that would be ignored by the chosen phase are refused: nothing is written where the user did not say."""
     for option in ("store", "state", "list_out", "enriched_out"):
         if getattr(args, option) == "":
@@ -90,16 +97,13 @@ def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
         raise UsageError("--page-budget 只用于翻列表的阶段(sync、list、all)", details={"phase": "enrich"})
 
 
-def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def]
-    from jqcli.adapters.archive.files import read_jsonl, seed_identity
-    from jqcli.application.archive_options import SeedFile, SyncOptions
+def _options(ctx: Context, seeds: List[str], **overrides: Any) -> SyncOptions:
+    from jqcli.application.archive_options import SyncOptions
     from jqcli.domain.timeparse import parse_until
 
     args = ctx.args
-    seed_files = []
-    for path in dict.fromkeys(os.path.abspath(p) for p in seeds):
-        seed_files.append(SeedFile(path=path, identity=seed_identity(path), records=lambda p=path: read_jsonl(p)))
-    values = {
+    seed_files = [ctx.services.seed_file(path) for path in dict.fromkeys(os.path.abspath(p) for p in seeds)]
+    values: Dict[str, Any] = {
         "page_size": args.page_size,
         "until": parse_until(args.until),
         "max_pages": args.max_pages,
@@ -121,28 +125,21 @@ def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def
     return SyncOptions(**values)
 
 
-def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+def _run_phase(
+    ctx: Context, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides: Any
+) -> Dict[str, Any]:
     import attrs
 
-    from jqcli.adapters.archive.files import require_regular
     from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS
     from jqcli.domain.backfill import Coverage
 
     state_path = state_path or default_state(store_path)
-    require_regular(state_path, "状态文件")
+    ctx.services.check_state_file(state_path)
     options = _options(ctx, [s for s in seeds if os.path.realpath(s) != os.path.realpath(store_path)], **overrides)
-    archive = ctx.services.post_archive(store_path)
-    state = ctx.services.sync_state(state_path)
-    case = ctx.services.sync_community(archive, state)  # wired (and imported) first: the clock times the sync
     started = time.monotonic()
-    archive.open()  # takes the lock: a second sync on the same store fails here
-    try:
-        if ctx.args.force:
-            archive.close(compact=False)
-            archive.remove_files()
-            state.remove()
-            archive = ctx.services.post_archive(store_path).open()
-            case = ctx.services.sync_community(archive, state)
+    # open (under the store's lock: a second sync on the same store fails here), --force, close
+    with ctx.services.archive_session(store_path, state_path, force=ctx.args.force) as session:
+        archive, state, case = session.archive, session.state, session.sync
         removed = archive.removed_temps + state.remove_stale_temps()  # under the lock: no writer of ours is alive
         damage = _warn_damage(ctx, archive)
         if not ctx.args.resume:
@@ -177,13 +174,11 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
         note = _stop_note(summary.stopped_by, options)
         if note:
             result["note"] = note
-    finally:
-        archive.close()
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
     return result
 
 
-def _warn_damage(ctx, archive) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+def _warn_damage(ctx: Context, archive: OpenArchive) -> Dict[str, Any]:
     """Unreadable lines (backed up) and leniently read lines: warned on stderr, reported in the summary."""
     found: Dict[str, Any] = {}
     if archive.corrupt_lines:
@@ -199,7 +194,7 @@ def _warn_damage(ctx, archive) -> Dict[str, Any]:  # type: ignore[no-untyped-def
     return found
 
 
-def _stop_note(stopped_by: str, options) -> str:  # type: ignore[no-untyped-def]
+def _stop_note(stopped_by: str, options: SyncOptions) -> str:
     if stopped_by == "max_pages":
         return (
             f"已到 --max-pages {options.max_pages} 的页码上限:比第 {options.max_pages} 页更早的帖子"
@@ -217,7 +212,7 @@ def _progress_line(p: Dict[str, Any]) -> str:
     )
 
 
-def _finish(ctx, results: Dict[str, Any]):  # type: ignore[no-untyped-def]
+def _finish(ctx: Context, results: Dict[str, Any]) -> Reply:
     error = _first_error(results)
     if error is None:
         return results

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jqcli.entrypoints.parser import add_subcommands
 
+if TYPE_CHECKING:
+    import argparse
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.context import Context, Reply
+
+
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command", title="shell")
     for shell in ("bash", "zsh"):
         shell_parser = sub.add_parser(
@@ -16,7 +23,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
         shell_parser.set_defaults(handler=completion_command, shell=shell)
 
 
-def completion_command(ctx):  # type: ignore[no-untyped-def]
+def completion_command(ctx: Context) -> Reply:
     import shtab
 
     from jqcli.entrypoints.parser import build_parser

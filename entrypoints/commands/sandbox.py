@@ -1,11 +1,13 @@
-"""``jqcli sandbox serve``: the local JoinQuant emulator on loopback (adapters/sandbox)."""
+"""``jqcli sandbox serve``: the local JoinQuant emulator on loopback (built by ``bootstrap.serve_sandbox``)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING, Any, Callable, Dict
 
 from jqcli.domain.errors import FileError, UsageError
 from jqcli.entrypoints.argtypes import (
@@ -17,6 +19,19 @@ from jqcli.entrypoints.argtypes import (
     seed,
 )
 from jqcli.entrypoints.parser import add_subcommands, complete_path
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from jqcli.entrypoints.context import Context
+
+    class Servable(Protocol):
+        def serve_forever(self, poll_interval: float) -> None: ...
+
+        def shutdown(self) -> None: ...
+
+        def server_close(self) -> None: ...
+
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -51,7 +66,7 @@ def check_state_file(path: str) -> None:
         )
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
     serve = sub.add_parser(
         "serve",
@@ -90,51 +105,50 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     serve.set_defaults(handler=serve_command)
 
 
-def serve_command(ctx):  # type: ignore[no-untyped-def]
-    from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
-    from jqcli.adapters.sandbox.site.faults import FaultPlan
-    from jqcli.adapters.sandbox.site.server import SandboxHTTPServer, is_loopback
+def serve_command(ctx: Context) -> None:
+    from jqcli.entrypoints import bootstrap
 
     args = ctx.args
-    if not is_loopback(args.host) and not args.force_public:
+    if not bootstrap.sandbox_is_loopback(args.host) and not args.force_public:
         raise UsageError(f"拒绝监听非回环地址 {args.host}:沙盒只应在本机使用", hint="确需对外时加 --force-public")
     try:
-        FaultPlan.parse(args.faults, seed=args.seed)
+        bootstrap.check_sandbox_faults(args.faults, seed=args.seed)
     except ValueError as exc:
         raise UsageError(f"--faults 格式不对: {exc}") from None
-    state = _default_state(ctx)
+    state = bootstrap.default_sandbox_state(ctx.environ)
     if args.state:
         state = os.path.abspath(os.path.join(ctx.cwd, os.path.expanduser(args.state)))
         check_state_file(state)
-    config = SandboxConfig(
-        seed=args.seed,
-        rotate_ids=not args.no_rotate_ids,
-        posts=args.posts,
-        page_size=args.page_size,
-        queue_seconds=args.queue_seconds,
-        run_seconds=args.run_seconds,
-        session_ttl=args.session_ttl or None,
-        captcha_after=args.captcha_after,
-        free_minutes=args.free_minutes,
-        faults=args.faults,
-        latency_ms=args.latency_ms,
-        run_timeout=args.run_timeout,
-        run_memory_mb=args.run_memory_mb,
-    )
-    app = SandboxApp(state, config)
     try:
-        server = SandboxHTTPServer((args.host, args.port), app, verbose=args.verbose)
-    except OSError as exc:
-        app.close()
-        raise UsageError(f"无法监听 {args.host}:{args.port}: {exc}") from None
+        site = bootstrap.serve_sandbox(
+            state,
+            args.host,
+            args.port,
+            seed=args.seed,
+            rotate_ids=not args.no_rotate_ids,
+            posts=args.posts,
+            page_size=args.page_size,
+            queue_seconds=args.queue_seconds,
+            run_seconds=args.run_seconds,
+            session_ttl=args.session_ttl or None,
+            captcha_after=args.captcha_after,
+            free_minutes=args.free_minutes,
+            faults=args.faults,
+            latency_ms=args.latency_ms,
+            run_timeout=args.run_timeout,
+            run_memory_mb=args.run_memory_mb,
+            verbose=args.verbose,
+        )
+    except bootstrap.CannotListen as exc:
+        raise UsageError(f"无法监听 {args.host}:{args.port}: {exc.error}") from None
     info = {
-        "url": server.url,
+        "url": site.url,
         "host": args.host,
-        "port": server.server_address[1],
+        "port": site.port,
         "state": state,
         "pid": os.getpid(),
-        "demo": {"username": DEMO_USERNAME, "password": DEMO_PASSWORD},
-        "rotate_ids": config.rotate_ids,
+        "demo": {"username": site.demo_username, "password": site.demo_password},
+        "rotate_ids": site.rotate_ids,
         "faults": args.faults,
     }
     # A real site answers concurrent requests in parallel; here they share one GIL.  A short
@@ -142,19 +156,13 @@ def serve_command(ctx):  # type: ignore[no-untyped-def]
     # behind another thread's CPU work (tests/bench/archive_throughput.py measures this).
     sys.setswitchinterval(0.0005)
     try:
-        _run_until_stopped(server, lambda: _announce(ctx, info))
+        _run_until_stopped(site, lambda: _announce(ctx, info))
     finally:
-        app.close()  # also kills and reaps every backtest process this server started
+        site.close()  # also kills and reaps every backtest process this server started
     return None
 
 
-def _default_state(ctx) -> str:  # type: ignore[no-untyped-def]
-    from jqcli.adapters.config.paths import default_data_dir
-
-    return os.path.join(default_data_dir(ctx.environ), "sandbox", "serve.sqlite3")
-
-
-def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
+def _announce(ctx: Context, info: Dict[str, Any]) -> None:
     out = ctx.stdio.stdout
     if ctx.format == "json":
         ctx.emit_ndjson(info)
@@ -168,15 +176,15 @@ def _announce(ctx, info: dict) -> None:  # type: ignore[no-untyped-def]
     out.flush()
 
 
-def _run_until_stopped(server, announce) -> None:  # type: ignore[no-untyped-def]
+def _run_until_stopped(site: Servable, announce: Callable[[], None]) -> None:
     """Serve on a worker thread; the main thread waits for Ctrl-C or SIGTERM, then shuts down cleanly.
 
     ``announce`` runs once the stop handlers are in place: whoever reads the address may stop the
     server at once, and a SIGTERM right after the announcement is still a clean stop (exit 0).
     """
     stop = threading.Event()
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    previous = {}
+    worker = threading.Thread(target=site.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    previous: Dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         # SIGINT too: a server started in the background of a script inherits an ignored SIGINT.
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -189,8 +197,8 @@ def _run_until_stopped(server, announce) -> None:  # type: ignore[no-untyped-def
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
-        server.server_close()
+        site.shutdown()
+        site.server_close()
         worker.join(timeout=5)
         for signum, handler in previous.items():
             signal.signal(signum, handler)

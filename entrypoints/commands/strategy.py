@@ -6,14 +6,22 @@ strategy name.  Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict
+
 from jqcli.entrypoints.argtypes import positive_int
-from jqcli.entrypoints.codeio import add_code_options, check_output_target, complete_path, read_code, write_output
-from jqcli.entrypoints.parser import add_subcommands
+from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
+from jqcli.entrypoints.parser import add_subcommands, complete_path
+
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.domain.strategy import Strategy
+    from jqcli.entrypoints.context import Context, Reply
 
 TARGET_HELP = "策略 id(strategy ls 的 id;旧 id 仍然有效)或唯一的策略名称"
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
 
     ls = sub.add_parser("ls", help="列出策略(含所有分页和文件夹)", description="列出当前账号的全部策略。")
@@ -50,8 +58,8 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
-    item: dict = {
+def strategy_item(s: Strategy) -> Dict[str, Any]:
+    item: Dict[str, Any] = {
         "id": s.id,
         "internal_id": s.internal_id,
         "name": s.name,
@@ -68,16 +76,14 @@ def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
     return item
 
 
-def ls_command(ctx):  # type: ignore[no-untyped-def]
+def ls_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
     if ctx.shows_progress:
         ctx.services.observe_pages(lambda n: ctx.progress(f"已读取 {n} 页策略列表…"), ("/algorithm/index/list",))
     try:
-        items = ctx.services.strategy_use_case("ListStrategies").execute(
-            sort=args.sort, limit=None if args.all else args.limit
-        )
+        items = ctx.services.list_strategies().execute(sort=args.sort, limit=None if args.all else args.limit)
     finally:
         ctx.end_progress()
     rows = [strategy_item(s) for s in items]
@@ -92,12 +98,12 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
     return Result({"items": rows}, table=Table(columns, rows, footer=f"共 {len(rows)} 个策略"))
 
 
-def show_command(ctx):  # type: ignore[no-untyped-def]
+def show_command(ctx: Context) -> Reply:
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
-    detail = ctx.services.strategy_use_case("ShowStrategy").execute(args.strategy)
+    detail = ctx.services.show_strategy().execute(args.strategy)
     shown_id = _output_id(args.strategy, detail.id)
-    data: dict = {
+    data: Dict[str, Any] = {
         "id": shown_id,
         "save_id": detail.save_id,
         "backtest_id": detail.backtest_id,
@@ -126,28 +132,28 @@ def _output_id(requested: str, resolved: str) -> str:
     return requested if looks_like_id(requested) else resolved
 
 
-def new_command(ctx):  # type: ignore[no-untyped-def]
+def new_command(ctx: Context) -> Reply:
     args = ctx.args
     code = read_code(ctx)
-    saved = ctx.services.strategy_use_case("CreateStrategy").execute(args.name, code)
+    saved = ctx.services.create_strategy().execute(args.name, code)
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
 
 
-def edit_command(ctx):  # type: ignore[no-untyped-def]
+def edit_command(ctx: Context) -> Reply:
     from jqcli.domain.errors import UsageError
 
     args = ctx.args
     code = read_code(ctx)
     if args.name is None and code is None:
         raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin 之一")
-    saved = ctx.services.strategy_use_case("EditStrategy").execute(args.strategy, name=args.name, code=code)
+    saved = ctx.services.edit_strategy().execute(args.strategy, name=args.name, code=code)
     return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
 
 
-def rm_command(ctx):  # type: ignore[no-untyped-def]
+def rm_command(ctx: Context) -> Reply:
     args = ctx.args
     ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
-    deleted = ctx.services.strategy_use_case("DeleteStrategy").execute(args.strategy)
+    deleted = ctx.services.delete_strategy().execute(args.strategy)
     return {
         "ok": True,
         "id": _output_id(args.strategy, deleted.id),

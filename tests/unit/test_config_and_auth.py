@@ -189,6 +189,6 @@ def test_page_workers_reach_the_list_readers(home) -> None:
     environ = env_for(home, JQCLI_COOKIE="PHPSESSID=a; token=b")
     with connect(environ={**environ, "JQCLI_PAGE_WORKERS": "1"}, cwd=str(home / "work")) as services:
         assert services.strategy_gateway().page_workers == 1
-        assert services.backtest_use_case("ListBacktests").read_ahead == 1
+        assert services.list_backtests().read_ahead == 1
     with connect(environ=environ, cwd=str(home / "work")) as services:
         assert services.strategy_gateway().page_workers == 4
