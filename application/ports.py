@@ -19,64 +19,6 @@ if TYPE_CHECKING:  # only signatures name them: a strategy command need not impo
     from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 # --------------------------------------------------------------------------------------------
-# Transport: how bytes reach the site (urllib3 over the network, or the in-process sandbox)
-# --------------------------------------------------------------------------------------------
-
-Headers = Tuple[Tuple[str, str], ...]
-
-
-@attrs.frozen
-class HttpRequest:
-    """One HTTP request, fully formed (absolute URL, encoded body)."""
-
-    method: str
-    url: str
-    headers: Headers = ()
-    body: Optional[bytes] = None
-
-
-@attrs.frozen
-class HttpResponse:
-    """One HTTP response as received: redirects are never followed by a transport."""
-
-    status: int
-    headers: Headers
-    body: bytes
-    url: str = ""
-
-    def header(self, name: str, default: str = "") -> str:
-        """The first header called ``name`` (case-insensitive)."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return default
-
-    def header_list(self, name: str) -> list[str]:
-        """Every header called ``name`` (``Set-Cookie`` comes several times)."""
-        lname = name.lower()
-        return [value for key, value in self.headers if key.lower() == lname]
-
-
-class HttpTransport(Protocol):
-    """Sends one request and returns the raw response.
-
-    Implementations never follow redirects, never retry (retries are the
-    session's decision, and only for idempotent GETs) and raise
-    ``jqcli.domain.errors.NetworkError`` when the connection fails or the
-    answer is cut short.
-    """
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        """Send ``request``; connecting, the headers and the whole body together take at most ``timeout`` seconds."""
-        ...
-
-    def close(self) -> None:
-        """Release pooled connections."""
-        ...
-
-
-# --------------------------------------------------------------------------------------------
 # Local state
 # --------------------------------------------------------------------------------------------
 
@@ -400,10 +342,6 @@ __all__: Sequence[str] = (
     "CredentialStore",
     "ExportArchive",
     "ExportIds",
-    "Headers",
-    "HttpRequest",
-    "HttpResponse",
-    "HttpTransport",
     "LoginResult",
     "PostArchive",
     "SessionInfo",

@@ -147,7 +147,7 @@ class Services:
         return JoinQuantBacktestGateway(self.session())
 
     def clock(self):  # type: ignore[no-untyped-def]
-        from jqcli.adapters.joinquant.clock import SystemClock
+        from jqcli.adapters.clock import SystemClock
 
         return SystemClock()
 
@@ -215,7 +215,7 @@ class Services:
         return JsonSyncState(path)
 
     def sync_community(self, archive, state):  # type: ignore[no-untyped-def]
-        from jqcli.adapters.joinquant.clock import SystemClock
+        from jqcli.adapters.clock import SystemClock
         from jqcli.application.archive_sync import SyncCommunity
 
         return SyncCommunity(self.community_feed(), archive, state, SystemClock())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from jqcli.adapters.joinquant.html import extract_page_token
 from jqcli.adapters.joinquant.session import JoinQuantSession, credentials_allowed, decode
 from jqcli.application.ports import LoginResult, SessionInfo
 from jqcli.domain.errors import ApiError, NotAuthenticated, UsageError
@@ -11,24 +10,6 @@ from jqcli.domain.errors import ApiError, NotAuthenticated, UsageError
 LOGIN_PAGE = "/user/login/index"
 DO_LOGIN = "/user/login/doLogin"
 IS_LOGIN = "/user/index/isLogin"
-
-_TOKEN_DATA = re.compile(
-    r"""window\.tokenData\s*=\s*\{\s*["']?name["']?\s*:\s*["']token["']\s*,\s*["']?value["']?\s*:\s*["']([^"']+)["']"""
-)
-_TOKEN_INPUT = re.compile(r"""<input[^>]*\bname=["']token["'][^>]*>""", re.I)
-_VALUE_ATTR = re.compile(r"""\bvalue=["']([^"']*)["']""", re.I)
-
-
-def extract_page_token(html: str) -> str:
-    """``window.tokenData.value`` of a page, else a hidden ``<input name="token">``; "" when absent."""
-    match = _TOKEN_DATA.search(html)
-    if match:
-        return match.group(1)
-    for tag in _TOKEN_INPUT.findall(html):
-        value = _VALUE_ATTR.search(tag)
-        if value and value.group(1):
-            return value.group(1)
-    return ""
 
 
 class JoinQuantAuthGateway:

@@ -6,6 +6,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import attrs
 
+from jqcli.adapters.joinquant.editor import edit_referer, load_editor
 from jqcli.adapters.joinquant.pages import (
     DETAIL_PATH,
     encode_code,
@@ -14,7 +15,6 @@ from jqcli.adapters.joinquant.pages import (
 )
 from jqcli.adapters.joinquant.paging import follow_pages
 from jqcli.adapters.joinquant.session import JoinQuantSession
-from jqcli.adapters.joinquant.strategies import edit_referer, get_page, load_editor
 from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
 from jqcli.domain.backtest import (
     BacktestDetail,
@@ -120,7 +120,7 @@ class JoinQuantBacktestGateway:
 
         def fetch(number: int) -> Tuple[List[BacktestRow], int]:
             params: Dict[str, object] = {"algorithmId": strategy_id, **({"page": number} if number > 1 else {})}
-            return parse_backtest_list(get_page(self.session, path, params), path=path)
+            return parse_backtest_list(self.session.get_text(path, params), path=path)
 
         pages = follow_pages(
             fetch, lambda page: page[1], lambda page: bool(page[0]), max_pages=MAX_PAGES, workers=read_ahead
@@ -130,7 +130,7 @@ class JoinQuantBacktestGateway:
 
     def detail(self, backtest_id: str) -> BacktestDetail:
         try:
-            text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+            text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
         except NotFound as exc:
             message = f"回测 {backtest_id} 不存在(或不属于当前账号)"
             raise NotFound(message, details={**exc.details, "id": backtest_id}) from None

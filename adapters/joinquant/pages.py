@@ -12,7 +12,6 @@ from typing import List, Optional, Tuple
 
 import attrs
 
-from jqcli.adapters.joinquant.auth import extract_page_token
 from jqcli.adapters.joinquant.html import (
     attr,
     by_class,
@@ -20,6 +19,7 @@ from jqcli.adapters.joinquant.html import (
     cells,
     classes,
     elements,
+    extract_page_token,
     first_with_attr,
     link_param,
     max_page,

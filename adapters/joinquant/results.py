@@ -14,7 +14,6 @@ from typing import Dict, Mapping, Optional, Tuple
 from jqcli.adapters.joinquant.html import attr, elements, parse_html
 from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
-from jqcli.adapters.joinquant.strategies import get_page
 from jqcli.application.ports import ExportArchive, ExportIds
 from jqcli.domain.errors import ApiError, NetworkError, NotFound
 from jqcli.domain.results import LedgerCursor, LedgerPage, RiskWindow, risk_ready, risk_table
@@ -58,7 +57,7 @@ class JoinQuantBacktestResults:
 
     def export_ids(self, backtest_id: str) -> ExportIds:
         try:
-            text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+            text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
         except NotFound as exc:
             message = f"回测 {backtest_id} 不存在(或不属于当前账号)"
             raise NotFound(message, details={**exc.details, "id": backtest_id}) from None

@@ -14,10 +14,10 @@ import os
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.adapters.sandbox.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.auth_views import demo_session
 from jqcli.adapters.sandbox.faults import FAULT_HEADER
-from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import NetworkError, UsageError
 
 API_BASE = "http://sandbox.localhost"
