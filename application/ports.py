@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # only signatures name them: a strategy command need not impo
     from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
     from jqcli.domain.clone import CloneCheck, CloneOutcome
     from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
-    from jqcli.domain.credentials import Credentials
+    from jqcli.domain.credentials import ConfigCleared, Credentials
+    from jqcli.domain.curves import CurvePage, StatsPage
     from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 # --------------------------------------------------------------------------------------------
@@ -24,18 +25,18 @@ if TYPE_CHECKING:  # only signatures name them: a strategy command need not impo
 
 
 class CredentialStore(Protocol):
-    """The saved credentials (the config file)."""
+    """The saved credentials (the config file), each saved with the site it belongs to."""
 
     def load(self) -> Credentials:
         """The saved token/cookie/username; empty when nothing is saved."""
         ...
 
-    def save(self, credentials: Credentials) -> None:
-        """Replace the saved credentials atomically."""
+    def save(self, credentials: Credentials, *, api_base: str = "") -> None:
+        """Replace the saved credentials atomically, with their site (``""``: the real site, not recorded)."""
         ...
 
-    def clear(self) -> None:
-        """Forget token, cookie and username (other settings stay)."""
+    def clear(self) -> ConfigCleared:
+        """Forget token, cookie, username and their site (other settings stay)."""
         ...
 
 
@@ -162,12 +163,12 @@ class BacktestGateway(Protocol):
         """The code snapshot the backtest ran."""
         ...
 
-    def stats(self, backtest_id: str) -> Mapping[str, object]:
-        """The raw ``/backtest/stats`` envelope (``data`` is ``[]`` until ready)."""
+    def stats(self, backtest_id: str) -> StatsPage:
+        """``/backtest/stats``: the metrics (``data`` is ``[]`` until ready), the envelope kept as ``raw``."""
         ...
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Mapping[str, object]:
-        """The raw ``/backtest/result`` envelope: task ``state`` plus one page of curves."""
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
+        """``/backtest/result``: task ``state`` plus one page of curves, the envelope kept as ``raw``."""
         ...
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:

@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.application.backtests import BacktestResult, BacktestStats
+from jqcli.application.backtests import ReadBacktestCurves, ReadBacktestStats
 from jqcli.application.ports import BacktestGateway, BacktestResultsGateway, Clock, ExportIds
 from jqcli.domain.backtest import BacktestDetail
 from jqcli.domain.errors import ApiError, UsageError, WaitTimeout
@@ -247,7 +247,7 @@ class ReadCurve:
     backtests: BacktestGateway
 
     def execute(self, backtest_id: str, *, run_id: str = "") -> CurveOutcome:
-        pages = BacktestResult(self.backtests).execute(run_id or backtest_id, read_all=True, max_pages=500)
+        pages = ReadBacktestCurves(self.backtests).execute(run_id or backtest_id, read_all=True, max_pages=500)
         return CurveOutcome(backtest_id, pages.resolved_id, pages.state, curve_from_result(pages.data))
 
 
@@ -292,7 +292,7 @@ class BuildReport:
     def read(self, backtest_id: str, *, full: bool) -> RunReport:
         detail = self.backtests.detail(backtest_id)
         run_id = detail.run_id or backtest_id
-        stats = BacktestStats(self.backtests).execute(run_id)
+        stats = ReadBacktestStats(self.backtests).execute(run_id)
         curve = ReadCurve(self.backtests).execute(backtest_id, run_id=run_id).curve
         months = monthly_returns(curve.dates, curve.strategy)
         if not full:

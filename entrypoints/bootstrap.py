@@ -159,10 +159,10 @@ class Services:
 
     def backtest_use_case(self, name: str):  # type: ignore[no-untyped-def]
         """``RunBacktest``, ``ListBacktests`` or one of the single-gateway backtest use cases."""
-        from jqcli.application import backtests, running
+        from jqcli.application import backtests, run_backtest
 
         if name == "RunBacktest":
-            return running.RunBacktest(
+            return run_backtest.RunBacktest(
                 self.strategy_gateway(), self.backtest_gateway(), self.clock(), name_lock=self.name_lock()
             )
         if name == "ListBacktests":
@@ -188,20 +188,26 @@ class Services:
         return JoinQuantCommunity(self.session())
 
     def latest_posts(self):  # type: ignore[no-untyped-def]
-        from jqcli.application.community import LatestPosts
+        from jqcli.application.community import ListLatestPosts
 
-        return LatestPosts(self.community_feed())
+        return ListLatestPosts(self.community_feed())
 
     def post_detail_reader(self):  # type: ignore[no-untyped-def]
         from jqcli.application.community import ReadPostDetail
 
         return ReadPostDetail(self.community_feed())
 
+    def check_clone(self):  # type: ignore[no-untyped-def]
+        from jqcli.adapters.joinquant.community import JoinQuantClone
+        from jqcli.application.community import CheckClone
+
+        return CheckClone(self.community_feed(), JoinQuantClone(self.session()))
+
     def clone_strategy(self):  # type: ignore[no-untyped-def]
         from jqcli.adapters.joinquant.community import JoinQuantClone
         from jqcli.application.community import CloneStrategy
 
-        return CloneStrategy(self.community_feed(), JoinQuantClone(self.session()))
+        return CloneStrategy(JoinQuantClone(self.session()))
 
     def post_archive(self, path: str):  # type: ignore[no-untyped-def]
         """The JSONL archive at ``path`` (not opened: ``.open()`` takes the store's lock)."""
@@ -216,7 +222,7 @@ class Services:
 
     def sync_community(self, archive, state):  # type: ignore[no-untyped-def]
         from jqcli.adapters.clock import SystemClock
-        from jqcli.application.archive_sync import SyncCommunity
+        from jqcli.application.sync_community import SyncCommunity
 
         return SyncCommunity(self.community_feed(), archive, state, SystemClock())
 

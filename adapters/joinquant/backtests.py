@@ -25,6 +25,7 @@ from jqcli.domain.backtest import (
     Mode,
     build_refusal,
 )
+from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, NotFound
 
 BUILD_PATH = "/algorithm/index/build"
@@ -143,16 +144,16 @@ class JoinQuantBacktestGateway:
             raise ApiError("回测源码响应缺少 data.source", details={"id": backtest_id, "response": payload})
         return data["source"]
 
-    def stats(self, backtest_id: str) -> Dict[str, object]:
+    def stats(self, backtest_id: str) -> StatsPage:
         payload = self.session.get_json(STATS_PATH, {"backtestId": backtest_id}, auth="optional")
         _require(payload, action="读取回测指标", details={"id": backtest_id})
-        return payload
+        return StatsPage.of(payload)
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Dict[str, object]:
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
         params = {"backtestId": backtest_id, "offset": offset, "userRecordOffset": user_record_offset}
         payload = self.session.get_json(RESULT_PATH, params, auth="optional")
         _require(payload, action="读取回测收益曲线", details={"id": backtest_id})
-        return payload
+        return CurvePage.of(payload)
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
         payload = self.session.get_json(LOG_PATH, {"backtestId": backtest_id, "offset": offset})

@@ -138,10 +138,11 @@ def _latest_query(args):  # type: ignore[no-untyped-def]
 
 def latest_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.domain.community import LatestProgress
+    from jqcli.entrypoints.presenters_community import latest_summary
 
     query = _latest_query(ctx.args)
     progress = LatestProgress()
-    pages = ctx.services.latest_posts().pages(query, progress)
+    pages = ctx.services.latest_posts().execute(query, progress)
     if ctx.args.stream:
         return _stream_latest(ctx, query, progress, pages)
     items: list = []
@@ -151,7 +152,7 @@ def latest_command(ctx):  # type: ignore[no-untyped-def]
             ctx.progress(f"已读 {progress.pages_read} 页,{progress.items_seen} 条")
     finally:
         ctx.end_progress()
-    data = {"items": items, **progress.summary(query)}
+    data = {"items": items, **latest_summary(progress, query)}
     from jqcli.entrypoints.render import Result, Table
 
     rows = [dict(item, author_name=item["author"]["name"]) for item in items]
@@ -161,6 +162,7 @@ def latest_command(ctx):  # type: ignore[no-untyped-def]
 
 def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
     from jqcli.domain.errors import JqcliError
+    from jqcli.entrypoints.presenters_community import latest_summary
 
     try:
         for page, scan in pages:
@@ -178,10 +180,14 @@ def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
             )
     except JqcliError as exc:
         event = {"type": "error", "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
-        event.update(progress.summary(query), items_seen=progress.items_seen, failed_page=progress.pages_read + 1)
+        event.update(
+            latest_summary(progress, query), items_seen=progress.items_seen, failed_page=progress.pages_read + 1
+        )
         ctx.emit_ndjson(event)
         raise
-    ctx.emit_ndjson({"type": "done", **progress.summary(query), "start_page": 1, "items_seen": progress.items_seen})
+    ctx.emit_ndjson(
+        {"type": "done", **latest_summary(progress, query), "start_page": 1, "items_seen": progress.items_seen}
+    )
     return None
 
 
@@ -191,6 +197,7 @@ def _stream_latest(ctx, query, progress, pages):  # type: ignore[no-untyped-def]
 def detail_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.application.community import DetailRequest
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters_community import post_reading
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -203,7 +210,7 @@ def detail_command(ctx):  # type: ignore[no-untyped-def]
         reply_pages=None if args.all_replies else args.reply_pages,
         with_backtest_stats=args.with_backtest_stats,
     )
-    data = ctx.services.post_detail_reader().run(request)
+    data = post_reading(ctx.services.post_detail_reader().execute(request))
     post = data["post"]
     rows = [
         dict(r, author_name=r["author"]["name"], subs=len(r["sub_replies"]) + r["sub_reply_remaining_count"])
@@ -235,15 +242,17 @@ def post_preamble(post: dict) -> str:
 
 def clone_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters_community import clone_check, clone_result
 
     args = ctx.args
     if not args.post_id.strip():
         raise UsageError("post_id 不能为空")
-    case = ctx.services.clone_strategy()
-    check = case.check(args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip())
+    check = ctx.services.check_clone().execute(
+        args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip()
+    )
     if not args.yes:
-        return check.view()  # check only: nothing spent, never executes without --yes
-    return case.execute(check, confirmed=True)
+        return clone_check(check)  # check only: nothing spent, never executes without --yes
+    return clone_result(ctx.services.clone_strategy().execute(check, confirmed=True))
 
 
 def archive_command(ctx):  # type: ignore[no-untyped-def]

@@ -92,7 +92,7 @@ def _check_combination(args) -> None:  # type: ignore[no-untyped-def]
 
 def _options(ctx, seeds: List[str], **overrides):  # type: ignore[no-untyped-def]
     from jqcli.adapters.archive.files import read_jsonl, seed_identity
-    from jqcli.application.archive_options import SeedFile, SyncOptions
+    from jqcli.application.sync_options import SeedFile, SyncOptions
     from jqcli.domain.timeparse import parse_until
 
     args = ctx.args
@@ -127,6 +127,7 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
     from jqcli.adapters.archive.files import require_regular
     from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS
     from jqcli.domain.backfill import Coverage
+    from jqcli.entrypoints.presenters_community import archive_progress_line
 
     state_path = state_path or default_state(store_path)
     require_regular(state_path, "状态文件")
@@ -152,7 +153,7 @@ def _run_phase(ctx, store_path: str, state_path: Optional[str], *, seeds: List[s
         torn = archive.torn_bytes
         options = attrs.evolve(options, damaged_lines=archive.corrupt_lines)
         try:
-            summary = case.run(options, report=lambda p: ctx.progress(_progress_line(p)))
+            summary = case.run(options, report=lambda p: ctx.progress(archive_progress_line(p)))
         except JqcliError as exc:  # interrupted: say where the progress is
             exc.details.update(store=store_path, state=state_path)
             raise
@@ -208,13 +209,6 @@ def _stop_note(stopped_by: str, options) -> str:  # type: ignore[no-untyped-def]
     if stopped_by == "page_budget":
         return f"本次已读满 --page-budget {options.page_budget} 页新内容;再次运行会从断点继续往下补"
     return ""
-
-
-def _progress_line(p: Dict[str, Any]) -> str:
-    return (
-        f"列表 {p['pages']} 页 · 新增 {p['posts_added']} · 详情 {p['details_filled']}(待 {p['pending_detail']})"
-        f" · 指标 {p['stats_filled']}(待 {p['pending_stats']}) · 失败 {p['failures']} · 共 {p['store_posts']} 篇"
-    )
 
 
 def _finish(ctx, results: Dict[str, Any]):  # type: ignore[no-untyped-def]

@@ -50,25 +50,8 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def strategy_item(s) -> dict:  # type: ignore[no-untyped-def]
-    item: dict = {
-        "id": s.id,
-        "internal_id": s.internal_id,
-        "name": s.name,
-        "type": s.type,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    }
-    if s.run_count is not None:
-        item["run_count"] = s.run_count
-    if s.backtest_count is not None:
-        item["backtest_count"] = s.backtest_count
-    if s.folder_id:
-        item["folder_id"] = s.folder_id
-    return item
-
-
 def ls_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.presenters import strategy_item
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -93,19 +76,12 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 
 
 def show_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.presenters import strategy_detail
+
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
     detail = ctx.services.strategy_use_case("ShowStrategy").execute(args.strategy)
-    shown_id = _output_id(args.strategy, detail.id)
-    data: dict = {
-        "id": shown_id,
-        "save_id": detail.save_id,
-        "backtest_id": detail.backtest_id,
-        "name": detail.name,
-        "type": detail.type,
-    }
-    if detail.id != shown_id:
-        data["resolved_id"] = detail.id
+    data = strategy_detail(detail, _output_id(args.strategy, detail.id))
     if target:
         data["output"] = target
         data["bytes"] = write_output(target, detail.code)
@@ -127,31 +103,30 @@ def _output_id(requested: str, resolved: str) -> str:
 
 
 def new_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.presenters import strategy_created
+
     args = ctx.args
     code = read_code(ctx)
     saved = ctx.services.strategy_use_case("CreateStrategy").execute(args.name, code)
-    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
+    return strategy_created(saved, args.type)
 
 
 def edit_command(ctx):  # type: ignore[no-untyped-def]
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters import strategy_edited
 
     args = ctx.args
     code = read_code(ctx)
     if args.name is None and code is None:
         raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin 之一")
     saved = ctx.services.strategy_use_case("EditStrategy").execute(args.strategy, name=args.name, code=code)
-    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
+    return strategy_edited(saved)
 
 
 def rm_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.presenters import strategy_deleted
+
     args = ctx.args
     ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
     deleted = ctx.services.strategy_use_case("DeleteStrategy").execute(args.strategy)
-    return {
-        "ok": True,
-        "id": _output_id(args.strategy, deleted.id),
-        "internal_id": deleted.internal_id,
-        "name": deleted.name,
-        "response": deleted.response,
-    }
+    return strategy_deleted(deleted, _output_id(args.strategy, deleted.id))

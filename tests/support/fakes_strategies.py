@@ -10,6 +10,7 @@ import itertools
 from typing import Dict, Iterator, List, Optional
 
 from jqcli.domain.backtest import BacktestDetail, BacktestRow, BuildResult, LogPage
+from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, NotFound
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
@@ -133,14 +134,20 @@ class FakeBacktestGateway:
         self.calls.append(("source", backtest_id))
         return "def initialize(context):\n    pass\n"
 
-    def stats(self, backtest_id: str) -> dict:
+    def stats(self, backtest_id: str) -> StatsPage:
+        return StatsPage.of(self._stats(backtest_id))
+
+    def _stats(self, backtest_id: str) -> Dict[str, object]:
         self.calls.append(("stats", backtest_id))
         self.stats_calls += 1
         if backtest_id != self.run_id or self.stats_calls <= self.stats_ready_after:
             return {"code": "00000", "data": []}
         return {"code": "00000", "data": self.stats_data}
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> dict:
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
+        return CurvePage.of(self._result(backtest_id, offset, user_record_offset))
+
+    def _result(self, backtest_id: str, offset: int, user_record_offset: int) -> Dict[str, object]:
         self.calls.append(("result", backtest_id, offset, user_record_offset))
         if self.result_pages:
             if backtest_id != self.run_id:

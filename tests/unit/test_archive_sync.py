@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from jqcli.application.archive_options import SeedFile, SyncOptions
-from jqcli.application.archive_sync import SyncCommunity
+from jqcli.application.sync_community import SyncCommunity
+from jqcli.application.sync_options import SeedFile, SyncOptions
 from jqcli.domain.archive import has_stats
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, NotAuthenticated
 from tests.unit.community_fakes import FakeClock, FakeFeed, FakePostArchive, FakeState, make_post

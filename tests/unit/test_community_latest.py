@@ -1,4 +1,4 @@
-"""``community latest`` paging rules (pure) and the LatestPosts use case."""
+"""``community latest`` paging rules (pure) and the ListLatestPosts use case."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jqcli.application.community import LatestPosts
+from jqcli.application.community import ListLatestPosts
 from jqcli.domain.community import LatestProgress, LatestQuery, Post, PostPage, scan_page
 from jqcli.domain.errors import NetworkError, UsageError
 from jqcli.domain.timeparse import format_timestamp, parse_until
+from jqcli.entrypoints.presenters_community import latest_summary
 from tests.unit.community_fakes import FakeFeed, make_post
 
 
@@ -88,12 +89,12 @@ def test_latest_posts_walks_pages_until_the_since_id_across_a_shifting_list() ->
     progress = LatestProgress()
     seen = []
     query = LatestQuery(page_size=20, since_id=cursor)
-    for number, (_page, scan) in enumerate(LatestPosts(feed).pages(query, progress), start=1):
+    for number, (_page, scan) in enumerate(ListLatestPosts(feed).execute(query, progress), start=1):
         seen.extend(p.id for p in scan.emit)
         if number == 1:
             feed.publish(500)  # the list shifts down: page 2 repeats the last post of page 1
     assert seen == [p.id for p in FakeFeed(120).posts[:70]]
-    summary = progress.summary(query)
+    summary = latest_summary(progress, query)
     assert summary["stopped_by_since_id"] is True and summary["pages_read"] == 4
     assert summary["duplicates_skipped"] == 1 and summary["next_since_id"] == seen[0]
 
@@ -103,7 +104,7 @@ def test_latest_posts_failure_leaves_progress_of_the_pages_read() -> None:
     feed.fail_pages[3] = NetworkError("连接中断")
     progress = LatestProgress()
     with pytest.raises(NetworkError):
-        for _ in LatestPosts(feed).pages(LatestQuery(page_size=10, max_pages=5), progress):
+        for _ in ListLatestPosts(feed).execute(LatestQuery(page_size=10, max_pages=5), progress):
             pass
     assert progress.pages_read == 2 and progress.items_seen == 20
 
@@ -125,7 +126,7 @@ def test_until_walk_emits_exactly_the_posts_at_or_after_until(ordinary, pinned, 
     feed.posts, feed.pinned = posts, pins
     query = LatestQuery(page_size=size, until=until)
     progress = LatestProgress()
-    emitted = [p for _page, scan in LatestPosts(feed).pages(query, progress) for p in scan.emit]
+    emitted = [p for _page, scan in ListLatestPosts(feed).execute(query, progress) for p in scan.emit]
     ids = [p.id for p in emitted]
     assert len(ids) == len(set(ids))
     assert all(p.published_at >= until for p in emitted)

@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
 import attrs
 
 from jqcli.application.archive_damage import store_damage
-from jqcli.application.archive_options import SyncOptions, SyncSummary
 from jqcli.application.archive_workers import CircuitBreaker, WorkerPool
 from jqcli.application.enrichment import EnrichmentQueue
 from jqcli.application.ports import Clock, CommunityFeed, PostArchive, SyncStateStore
+from jqcli.application.sync_options import SyncOptions, SyncSummary
 from jqcli.domain.archive import (
     NEEDS_DETAIL,
     NEEDS_STATS,
