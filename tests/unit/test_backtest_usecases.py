@@ -17,7 +17,7 @@ from jqcli.domain.backtest import MODES, BacktestRequest, BacktestRow
 from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, UsageError, WaitTimeout
 from jqcli.domain.polling import WaitPolicy
-from tests.support.fakes_strategies import FakeBacktestGateway, FakeClock, FakeStrategyGateway
+from tests.fakes import FakeBacktestGateway, FakeClock, FakeStrategyGateway
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from jqcli.domain.community import LatestProgress, LatestQuery, Post, PostPage, 
 from jqcli.domain.errors import NetworkError, UsageError
 from jqcli.domain.timeparse import format_timestamp, parse_until
 from jqcli.entrypoints.presenters_community import latest_summary
-from tests.unit.community_fakes import FakeFeed, make_post
+from tests.fakes import FakeCommunityFeed, make_post
 
 
 def page_of(*posts: Post, number: int = 1) -> PostPage:
@@ -84,7 +84,7 @@ def test_bad_until_is_a_usage_error(text) -> None:
 
 
 def test_latest_posts_walks_pages_until_the_since_id_across_a_shifting_list() -> None:
-    feed = FakeFeed(120)
+    feed = FakeCommunityFeed(120)
     cursor = feed.posts[70].id
     progress = LatestProgress()
     seen = []
@@ -93,14 +93,14 @@ def test_latest_posts_walks_pages_until_the_since_id_across_a_shifting_list() ->
         seen.extend(p.id for p in scan.emit)
         if number == 1:
             feed.publish(500)  # the list shifts down: page 2 repeats the last post of page 1
-    assert seen == [p.id for p in FakeFeed(120).posts[:70]]
+    assert seen == [p.id for p in FakeCommunityFeed(120).posts[:70]]
     summary = latest_summary(progress, query)
     assert summary["stopped_by_since_id"] is True and summary["pages_read"] == 4
     assert summary["duplicates_skipped"] == 1 and summary["next_since_id"] == seen[0]
 
 
 def test_latest_posts_failure_leaves_progress_of_the_pages_read() -> None:
-    feed = FakeFeed(100)
+    feed = FakeCommunityFeed(100)
     feed.fail_pages[3] = NetworkError("连接中断")
     progress = LatestProgress()
     with pytest.raises(NetworkError):
@@ -122,7 +122,7 @@ times = st.integers(0, 400).map(lambda n: f"2026-04-{1 + n // 24:02d} {n % 24:02
 def test_until_walk_emits_exactly_the_posts_at_or_after_until(ordinary, pinned, until, size) -> None:
     posts = [make_post(i, published=t) for i, t in enumerate(sorted(ordinary, reverse=True))]
     pins = [make_post(1000 + i, top=True, published=t) for i, t in enumerate(pinned)]
-    feed = FakeFeed()
+    feed = FakeCommunityFeed()
     feed.posts, feed.pinned = posts, pins
     query = LatestQuery(page_size=size, until=until)
     progress = LatestProgress()
