@@ -225,6 +225,19 @@ class CloneGateway(Protocol):
         ...
 
 
+@attrs.frozen
+class StoreHealth:
+    """What opening the archive found: a torn last line cut off, unreadable lines backed up, lines read
+    leniently, stale temp files of a killed run removed."""
+
+    torn_bytes: int = 0
+    corrupt_lines: int = 0
+    corrupt_backup: str = ""
+    repaired_lines: int = 0
+    repaired_fields: Tuple[str, ...] = ()  # sorted
+    removed_temps: Tuple[str, ...] = ()
+
+
 class PostArchive(Protocol):
     """The canonical post archive: one record per post, keyed by ``uniqueKey``.
 
@@ -260,6 +273,14 @@ class PostArchive(Protocol):
         """Flush, rewrite into one line per post when worthwhile, release the lock."""
         ...
 
+    def reset(self) -> None:
+        """Forget every post (``--force``): delete the store's files and go on empty, still holding the lock."""
+        ...
+
+    def health(self) -> StoreHealth:
+        """What opening the store found and repaired (reported in the run's summary)."""
+        ...
+
 
 class SyncStateStore(Protocol):
     """The archive's state file (coverage, seeds imported); replaced atomically."""
@@ -270,6 +291,14 @@ class SyncStateStore(Protocol):
 
     def save(self, state: Mapping[str, object]) -> None:
         """Replace the state (after the archive was flushed)."""
+        ...
+
+    def reset(self) -> None:
+        """Delete the state file (``--force``)."""
+        ...
+
+    def remove_stale_temps(self) -> List[str]:
+        """Delete temp files a killed save left behind (only under the archive's lock); their names."""
         ...
 
 
@@ -346,6 +375,7 @@ __all__: Sequence[str] = (
     "LoginResult",
     "PostArchive",
     "SessionInfo",
+    "StoreHealth",
     "StrategyGateway",
     "SyncStateStore",
 )

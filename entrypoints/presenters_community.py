@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Dict, Mapping
 
 if TYPE_CHECKING:
     from jqcli.application.community import Discussion, PostReading
+    from jqcli.application.sync_options import SyncOptions, SyncReport
     from jqcli.domain.clone import CloneCheck, CloneResult
     from jqcli.domain.community import LatestProgress, LatestQuery
 
@@ -99,3 +100,40 @@ def archive_progress_line(p: Mapping[str, object]) -> str:
         f"列表 {p['pages']} 页 · 新增 {p['posts_added']} · 详情 {p['details_filled']}(待 {p['pending_detail']})"
         f" · 指标 {p['stats_filled']}(待 {p['pending_stats']}) · 失败 {p['failures']} · 共 {p['store_posts']} 篇"
     )
+
+
+def archive_summary(report: SyncReport, options: SyncOptions, *, store: str, state: str) -> Json:
+    """One phase of ``community archive``: the run's counters and what the store holds after it."""
+    health = report.health
+    data: Json = {
+        "store": store,
+        "state": state,
+        **report.summary.as_dict(),  # the counters, as each progress report carries them
+        "store_posts": report.store_posts,
+        "pending_detail": report.pending_detail,
+        "pending_stats": report.pending_stats,
+        "complete": report.complete,
+        "torn_bytes_repaired": health.torn_bytes,
+    }
+    if health.corrupt_lines:
+        data.update(corrupt_lines=health.corrupt_lines, corrupt_backup=health.corrupt_backup)
+    if health.repaired_lines:
+        data.update(repaired_lines=health.repaired_lines, repaired_fields=list(health.repaired_fields))
+    if report.removed_temps:
+        data["temp_files_removed"] = list(report.removed_temps)
+    note = stop_note(report.summary.stopped_by, options)
+    if note:
+        data["note"] = note
+    return data
+
+
+def stop_note(stopped_by: str, options: SyncOptions) -> str:
+    """Why the list walk stopped short of the end, when a limit stopped it."""
+    if stopped_by == "max_pages":
+        return (
+            f"已到 --max-pages {options.max_pages} 的页码上限:比第 {options.max_pages} 页更早的帖子"
+            "需提高 --max-pages(或去掉它)才能读到"
+        )
+    if stopped_by == "page_budget":
+        return f"本次已读满 --page-budget {options.page_budget} 页新内容;再次运行会从断点继续往下补"
+    return ""

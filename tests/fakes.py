@@ -26,6 +26,7 @@ from jqcli.application.ports import (
     LoginResult,
     PostArchive,
     SessionInfo,
+    StoreHealth,
     StrategyGateway,
     SyncStateStore,
 )
@@ -427,6 +428,8 @@ class FakePostArchive:
         self.records: Dict[str, Dict[str, object]] = {}
         self.flushed = 0
         self.puts = 0
+        self.resets = 0
+        self.found = StoreHealth()  # what the "opening" found
 
     def __len__(self) -> int:
         return len(self.records)
@@ -456,11 +459,19 @@ class FakePostArchive:
     def close(self) -> None:
         return None
 
+    def reset(self) -> None:
+        self.records.clear()
+        self.resets += 1
+
+    def health(self) -> StoreHealth:
+        return self.found
+
 
 class FakeSyncState:
     def __init__(self) -> None:
         self.data: Dict[str, object] = {}
         self.saves = 0
+        self.stale_temps: List[str] = []
 
     def load(self) -> Mapping[str, object]:
         return dict(self.data)
@@ -468,6 +479,13 @@ class FakeSyncState:
     def save(self, state: Mapping[str, object]) -> None:
         self.data = dict(state)
         self.saves += 1
+
+    def reset(self) -> None:
+        self.data = {}
+
+    def remove_stale_temps(self) -> List[str]:
+        removed, self.stale_temps = self.stale_temps, []
+        return removed
 
 
 _f: CommunityFeed = FakeCommunityFeed()

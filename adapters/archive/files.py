@@ -110,6 +110,10 @@ class JsonSyncState:
         except FileNotFoundError:
             return
 
+    def reset(self) -> None:
+        """``--force``: the state file is deleted."""
+        self.remove()
+
     def remove_stale_temps(self) -> List[str]:
         """Delete temp files that a killed ``save`` of *this* state file left behind (see ``atomic_write_bytes``).
 

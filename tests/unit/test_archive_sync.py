@@ -6,17 +6,23 @@ import logging
 
 import pytest
 
+from jqcli.application.ports import StoreHealth
 from jqcli.application.sync_community import SyncCommunity
-from jqcli.application.sync_options import SeedFile, SyncOptions
+from jqcli.application.sync_options import SeedFile, SyncOptions, SyncReport
 from jqcli.domain.archive import has_stats
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, NotAuthenticated
 from tests.fakes import FakeClock, FakeCommunityFeed, FakePostArchive, FakeSyncState, make_post
 
 
 def sync(feed, archive, state, **options):
+    return run(feed, archive, state, **options).summary
+
+
+def run(feed, archive, state, **options) -> SyncReport:
     options.setdefault("page_size", 10)
     options.setdefault("retry_sleep", 0)
-    return SyncCommunity(feed, archive, state, FakeClock(1_777_000_000.0, advance=False)).run(SyncOptions(**options))
+    clock = FakeClock(1_777_000_000.0, advance=False)
+    return SyncCommunity(feed, archive, state, clock).execute(SyncOptions(**options))
 
 
 class SteppingClock(FakeClock):
@@ -197,7 +203,7 @@ def test_ctrl_c_saves_progress_and_raises_one_interrupted_with_resume_details(ca
 
     case = SyncCommunity(feed, archive, state, SteppingClock())
     with pytest.raises(Interrupted) as caught:
-        case.run(SyncOptions(page_size=10, retry_sleep=0), report=report)
+        case.execute(SyncOptions(page_size=10, retry_sleep=0), report=report)
     details = caught.value.details
     assert {"pending_detail", "pending_stats", "store_posts", "hint"} <= set(details)
     assert state.data["store_posts"] == len(archive) > 0 and state.data["coverage"]["segments"]
@@ -223,7 +229,8 @@ def test_unreadable_lines_also_make_the_run_read_the_list_again() -> None:
     sync(feed, archive, state)
     del archive.records["uk00003"]
     state.data.pop("store_posts")  # a state written before the count was recorded
-    summary = sync(feed, archive, state, damaged_lines=1)
+    archive.found = StoreHealth(corrupt_lines=1, corrupt_backup="x.corrupt")  # what opening the store found
+    summary = sync(feed, archive, state)
     assert summary.store_damage["unreadable_lines"] == 1 and summary.posts_added == 1 and len(archive) == 25
 
 
@@ -284,6 +291,46 @@ def test_the_saved_coverage_never_claims_posts_that_are_not_durable(seconds) -> 
     archive = DurableArchive()
     state = CheckedState(archive, feed)
     options = SyncOptions(page_size=10, retry_sleep=0, checkpoint_seconds=seconds, skip_detail=True, skip_stats=True)
-    summary = SyncCommunity(feed, archive, state, SteppingClock()).run(options)
+    summary = SyncCommunity(feed, archive, state, SteppingClock()).execute(options).summary
     assert summary.pages == 11 and len(archive.records) == 95 and state.checked > 0  # the 11th page is empty
     assert archive.flushed <= summary.pages + 3  # one per page at most (+ list end, seeds, close), never per record
+
+
+# -- the run's lifecycle: --force, --no-resume, the report -----------------------------------------
+
+
+def test_force_empties_the_store_and_the_state_before_the_run() -> None:
+    feed, archive, state = FakeCommunityFeed(25), FakePostArchive(), FakeSyncState()
+    sync(feed, archive, state)
+    archive.records["stale"] = {"id": "stale"}
+    report = run(feed, archive, state, force=True)
+    assert archive.resets == 1 and "stale" not in archive.records
+    assert report.summary.posts_added == 25 and report.store_posts == 25 and report.complete
+
+
+def test_no_resume_drops_only_the_coverage_and_walks_from_page_one_again() -> None:
+    feed, archive, state = FakeCommunityFeed(25), FakePostArchive(), FakeSyncState()
+    sync(feed, archive, state)
+    first_walk = [c for c in feed.calls if c[0] == "list"]
+    state.data["seeds"] = {"kept": "1"}
+    feed.calls.clear()
+    sync(feed, archive, state, skip_detail=True, skip_stats=True)
+    assert [c for c in feed.calls if c[0] == "list"] == [("list", 1)]  # resumed: page 1 says nothing is new
+    feed.calls.clear()
+    run(feed, archive, state, resume=False, skip_detail=True, skip_stats=True)
+    assert [c for c in feed.calls if c[0] == "list"] == first_walk
+    assert state.data["seeds"] == {"kept": "1"} and state.data["coverage"]
+
+
+def test_the_report_tells_the_store_health_before_the_run_and_the_temps_removed() -> None:
+    feed, archive, state = FakeCommunityFeed(5), FakePostArchive(), FakeSyncState()
+    archive.found = StoreHealth(torn_bytes=7, removed_temps=(".a.compact.tmp",))
+    state.stale_temps = [".s.1.abcdef01.tmp"]
+    told = []
+    case = SyncCommunity(feed, archive, state, FakeClock(1_777_000_000.0, advance=False))
+    report = case.execute(
+        SyncOptions(page_size=10, skip_stats=True), opened=lambda health: told.append(len(feed.calls))
+    )
+    assert told == [0]  # before any request
+    assert report.health.torn_bytes == 7 and report.removed_temps == (".a.compact.tmp", ".s.1.abcdef01.tmp")
+    assert report.pending_stats == 0 and report.pending_detail == 0 and report.store_posts == 5
