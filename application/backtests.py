@@ -55,7 +55,8 @@ def with_run_id(
     if not run_id or run_id == given:
         if refusal is not None:
             raise refusal
-        return given, first  # type: ignore[return-value]
+        assert first is not None  # not refused: the first call answered
+        return given, first
     return run_id, call(run_id)
 
 

@@ -300,10 +300,10 @@ class BuildReport:
         code = self.backtests.source(run_id)
         trades = ListLedger(self.results, "transaction").execute(backtest_id, run_id=run_id)
         positions = ListLedger(self.results, "position").execute(backtest_id, run_id=run_id)
-        head, tail = first_and_last(trades.rows, self.trades_shown)
+        head, tail = first_and_last([row for row in trades.rows if isinstance(row, Trade)], self.trades_shown)
         end: List[Position] = last_day(row for row in positions.rows if isinstance(row, Position))
         return RunReport(
             backtest_id, run_id, detail, code, stats.metrics, curve, months,
-            tuple(head), tuple(tail), trades.count, trades.truncated,  # type: ignore[arg-type]
+            tuple(head), tuple(tail), trades.count, trades.truncated,
             tuple(end), positions.truncated,
         )  # fmt: skip

@@ -528,7 +528,7 @@ class FakeCredentialStore:
 
 
 class FakeAuthGateway:
-    """A site with one account (``demo``/``pw``); ``logged_in`` is what the liveness probe answers."""
+    """A site with one account (``demo``/``demo-pass-7f3a``); ``logged_in`` is what the liveness probe answers."""
 
     def __init__(self, *, logged_in: bool = True) -> None:
         self.logged_in = logged_in
@@ -537,7 +537,7 @@ class FakeAuthGateway:
 
     def login(self, username: str, password: str) -> LoginResult:
         self.logins.append((username, password))
-        if (username, password) != ("demo", "pw"):
+        if (username, password) != ("demo", "demo-pass-7f3a"):
             raise NotAuthenticated("账号或密码错误")
         return LoginResult(cookie="PHPSESSID=fresh; token=t1", username=username)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 from jqcli.adapters.joinquant.html import extract_page_token
 from jqcli.adapters.joinquant.session import JoinQuantSession, credentials_allowed, decode
 from jqcli.application.ports import LoginResult, SessionInfo
@@ -36,12 +38,14 @@ class JoinQuantAuthGateway:
         if not info.logged_in:
             raise ApiError("登录接口返回成功,但会话校验(isLogin)未通过", details={"path": IS_LOGIN})
         data = payload.get("data")
-        user = data.get("user") if isinstance(data, dict) and isinstance(data.get("user"), dict) else {}
+        found = data.get("user") if isinstance(data, dict) else None
+        user: Dict[str, object] = found if isinstance(found, dict) else {}
         return LoginResult(cookie=self.session.jar.header(), username=username, user=user)
 
     def session_info(self) -> SessionInfo:
         payload = self.session.get_json(IS_LOGIN, auth="required")
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        raw = payload.get("data")
+        data: Dict[str, Any] = raw if isinstance(raw, dict) else {}
         if str(payload.get("code", "")) not in ("00000", "0") and not data:
             raise ApiError(
                 f"会话检查失败: {payload.get('msg') or payload.get('code')}",

@@ -119,7 +119,7 @@ def _elements_outside(root: Element, skip_classes: AbstractSet[str]) -> Iterator
     stack = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node.tag, str) and not skip_classes.intersection(classes(node)):
+        if isinstance(node.tag, str) and skip_classes.isdisjoint(classes(node)):
             yield node
             stack.extend(reversed(node))
 

@@ -11,6 +11,7 @@ import io
 import zipfile
 from typing import Dict, Mapping, Optional, Tuple
 
+from jqcli.adapters.http import HttpResponse
 from jqcli.adapters.joinquant.html import attr, elements, parse_html
 from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
@@ -87,7 +88,7 @@ class JoinQuantBacktestResults:
         payload = self.session.get_json(RISK_PATH, {"backtestId": run_id}, auth="optional")
         data = _data(payload, "读取风险指标", run_id)
         risk = data.get("risk") if isinstance(data, Mapping) else None
-        return risk_table(risk) if risk_ready(risk) else None  # type: ignore[arg-type]
+        return risk_table(risk) if isinstance(risk, Mapping) and risk_ready(risk) else None
 
     def result_csv(self, export_id: str) -> bytes:
         response = self.session.request("GET", EXPORT_PATH, params={"backtestId": export_id, "type": "result"})
@@ -141,7 +142,7 @@ class JoinQuantBacktestResults:
             raise ApiError("下载的导出文件不是完整的 zip", details={"task": task, "reason": str(exc)}) from exc
         return ExportArchive(data=body, members=members)
 
-    def _refused(self, response, path: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    def _refused(self, response: HttpResponse, path: str, action: str) -> None:
         """A JSON or HTML answer where a file was expected: an expired session, or the site's refusal."""
         payload = self.session.parse_json(response, path)  # raises NotAuthenticated / ApiError for pages
         message = str(payload.get("msg") or payload.get("code") or "").strip() or "没有返回文件"
