@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+
+if TYPE_CHECKING:
+    from jqcli.application.results import CurveOutcome, ExportOutcome, LedgerOutcome, RiskOutcome
+    from jqcli.domain.results import Curve, DrawdownPeriod, Position, Trade
 
 TRUNCATED_HINT = "站点最多显示 1000 行,完整记录请用 backtest export {id} --kind {kind} --output 文件"
 
@@ -38,7 +42,7 @@ def table_rows(items: List[Dict[str, object]], digits: int = 4) -> List[Dict[str
     return [{k: round(v, digits) if isinstance(v, float) else v for k, v in item.items()} for item in items]
 
 
-def trade_item(row) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def trade_item(row: Trade) -> Dict[str, object]:
     return {
         "date": row.date,
         "time": row.time,
@@ -59,7 +63,7 @@ def trade_item(row) -> Dict[str, object]:  # type: ignore[no-untyped-def]
     }
 
 
-def position_item(row) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def position_item(row: Position) -> Dict[str, object]:
     return {
         "date": row.date,
         "code": row.security,
@@ -79,11 +83,12 @@ def position_item(row) -> Dict[str, object]:  # type: ignore[no-untyped-def]
     }
 
 
-def item_of(kind: str):  # type: ignore[no-untyped-def]
+def item_of(kind: str) -> Callable[[Any], Dict[str, object]]:
+    """The item builder of a ledger kind (its rows are ``Trade``s or ``Position``s)."""
     return trade_item if kind == "transaction" else position_item
 
 
-def ledger_summary(outcome, kind: str) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def ledger_summary(outcome: LedgerOutcome, kind: str) -> Dict[str, object]:
     from jqcli.domain.backtest import status_of
 
     data: Dict[str, object] = {
@@ -101,12 +106,12 @@ def ledger_summary(outcome, kind: str) -> Dict[str, object]:  # type: ignore[no-
     return data
 
 
-def ledger_output(outcome, kind: str) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def ledger_output(outcome: LedgerOutcome, kind: str) -> Dict[str, object]:
     item = item_of(kind)
     return {**ledger_summary(outcome, kind), "items": [item(row) for row in outcome.rows]}
 
 
-def risk_output(outcome) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def risk_output(outcome: RiskOutcome) -> Dict[str, object]:
     metrics = {
         name: [
             {"month": w.month, "1m": w.values[0], "3m": w.values[1], "6m": w.values[2], "12m": w.values[3]}
@@ -123,16 +128,16 @@ def risk_output(outcome) -> Dict[str, object]:  # type: ignore[no-untyped-def]
     }
 
 
-def risk_rows(outcome) -> List[Dict[str, object]]:  # type: ignore[no-untyped-def]
+def risk_rows(outcome: RiskOutcome) -> List[Dict[str, object]]:
     """One table row per metric and month (1/3/6/12-month windows as columns)."""
-    rows = []
+    rows: List[Dict[str, object]] = []
     for name, windows in outcome.metrics.items():
         for w in windows:
             rows.append({"metric": name, "month": w.month, **dict(zip(("m1", "m3", "m6", "m12"), w.values))})
     return rows
 
 
-def export_output(outcome, path: str, written: int, *, reused: bool) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def export_output(outcome: ExportOutcome, path: str, written: int, *, reused: bool) -> Dict[str, object]:
     return {
         "id": outcome.backtest_id,
         "kind": outcome.kind,
@@ -148,14 +153,14 @@ def export_output(outcome, path: str, written: int, *, reused: bool) -> Dict[str
     }
 
 
-def curve_points(curve) -> List[Dict[str, object]]:  # type: ignore[no-untyped-def]
+def curve_points(curve: Curve) -> List[Dict[str, object]]:
     return [
         {"date": d, "strategy": round(a, 4), "benchmark": round(b, 4), "excess": round(x, 4)}
         for d, a, b, x in zip(curve.dates, curve.strategy, curve.benchmark, curve.excess)
     ]
 
 
-def chart_output(outcome, period) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+def chart_output(outcome: CurveOutcome, period: Optional[DrawdownPeriod]) -> Dict[str, object]:
     curve = outcome.curve
     data: Dict[str, object] = {
         "id": outcome.backtest_id,
