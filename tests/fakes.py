@@ -278,7 +278,7 @@ class FakeBacktestResults:
         """``risk_answers`` are the site's ``data.risk`` values, read as the adapter reads them."""
         self.calls.append(("risk", run_id))
         risk = self.risk_answers.pop(0) if len(self.risk_answers) > 1 else self.risk_answers[0]
-        return risk_table(risk) if risk_ready(risk) else None  # type: ignore[arg-type]
+        return risk_table(risk) if isinstance(risk, Mapping) and risk_ready(risk) else None
 
     def result_csv(self, export_id: str) -> bytes:
         self.calls.append(("csv", export_id))

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Callable, List, Tuple, TypeVar
 
 import pytest
 
-from jqcli.application.auth import AuthStatus, ImportCredential, Login, Logout
+from jqcli.application.auth import AuthState, AuthStatus, ImportCredential, Login, Logout
 from jqcli.domain.credentials import Credentials, ResolvedCredential
 from jqcli.domain.errors import NotAuthenticated, UsageError
 from jqcli.domain.redaction import SECRETS
 from jqcli.entrypoints.presenters import auth_status, logged_out
 from tests.fakes import FakeAuthGateway, FakeCredentialStore
 
+T = TypeVar("T")
 
-def _status(credential: ResolvedCredential, gateway: FakeAuthGateway, *, verify: bool):  # type: ignore[no-untyped-def]
+
+def noting(asked: List[str], what: str, value: T) -> Callable[[], T]:
+    """A provider that notes in ``asked`` that it was called."""
+
+    def provide() -> T:
+        asked.append(what)
+        return value
+
+    return provide
+
+
+def _status(credential: ResolvedCredential, gateway: FakeAuthGateway, *, verify: bool) -> Tuple[AuthState, List[int]]:
     built: List[int] = []
 
     def provide() -> FakeAuthGateway:
@@ -76,10 +88,7 @@ def test_login_asks_username_then_password_then_site_and_saves_the_cookie_with_i
 def test_login_without_username_asks_nothing_and_builds_no_gateway() -> None:
     store, asked = FakeCredentialStore(), []
     with pytest.raises(UsageError, match="缺少账号"):
-        Login(lambda: asked.append("gateway") or FakeAuthGateway(), store).execute(  # type: ignore[func-returns-value]
-            "  ",
-            lambda: asked.append("password") or "pw",  # type: ignore[func-returns-value]
-        )
+        Login(noting(asked, "gateway", FakeAuthGateway()), store).execute("  ", noting(asked, "password", "pw"))
     assert asked == [] and store.saves == 0
 
 
@@ -107,7 +116,7 @@ def test_import_cookie_normalises_the_header_and_saves_it() -> None:
 def test_a_bad_credential_is_refused_before_the_site_is_resolved(kind: str, value: str, message: str) -> None:
     store, asked = FakeCredentialStore(), []
     with pytest.raises(UsageError, match=message):
-        ImportCredential(store).execute(kind, value, site=lambda: asked.append("site") or "")  # type: ignore[func-returns-value]
+        ImportCredential(store).execute(kind, value, site=noting(asked, "site", ""))
     assert asked == [] and store.saves == 0
 
 
