@@ -65,7 +65,7 @@ def _lock(fd: int, path: str) -> None:
 
     while True:  # LK_NBLCK on the first byte; poll so that Ctrl-C stays responsive
         try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return
         except OSError:
             time.sleep(0.1)
@@ -78,4 +78,4 @@ def _unlock(fd: int) -> None:
     import msvcrt
 
     os.lseek(fd, 0, os.SEEK_SET)
-    msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

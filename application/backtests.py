@@ -1,4 +1,4 @@
-"""Backtest use cases: ls, show, stats, result, logs, rm (``run`` lives in ``running``).
+"""Backtest use cases: ls, show, stats, result, logs, rm (``run`` lives in ``run_backtest``).
 
 The data endpoints (stats/result/log/error/source) take the detail page's run
 id (``#backtestId``).  Users hold other ids (the numeric id from ``run``, the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 import attrs
 
@@ -23,23 +23,12 @@ from jqcli.domain.backtest import (
     LogPage,
     Mode,
     filter_rows,
-    has_any_metrics,
-    has_core_metrics,
-    metrics_dict,
     status_of,
 )
+from jqcli.domain.curves import CurvePage, StatsPage, counted_lines, merge_result
 from jqcli.domain.errors import ApiError, NotFound, UsageError
 
 T = TypeVar("T")
-
-
-def data_of(envelope: Mapping[str, object]) -> object:
-    return envelope.get("data") if isinstance(envelope, Mapping) else None
-
-
-def as_map(value: object) -> Dict[str, object]:
-    """A dict copy of a mapping; anything else (``[]``, ``0``, ``None``) is ``{}``."""
-    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def with_run_id(
@@ -66,19 +55,17 @@ def with_run_id(
     if not run_id or run_id == given:
         if refusal is not None:
             raise refusal
-        return given, first  # type: ignore[return-value]
+        assert first is not None  # not refused: the first call answered
+        return given, first
     return run_id, call(run_id)
 
 
-def stats_ready(envelope: Mapping[str, object]) -> bool:
-    return bool(has_any_metrics(data_of(envelope)))
+def stats_ready(page: StatsPage) -> bool:
+    return page.has_metrics
 
 
-def result_ready(envelope: Mapping[str, object]) -> bool:
-    data = data_of(envelope)
-    return isinstance(data, Mapping) and (
-        isinstance(data.get("result"), Mapping) or status_of(code=data.get("state")) in TERMINAL
-    )
+def result_ready(page: CurvePage) -> bool:
+    return page.ready
 
 
 def log_ready(page: LogPage) -> bool:
@@ -126,14 +113,9 @@ class ShowBacktest:
         detail = self.backtests.detail(backtest_id)
         run_id = detail.run_id or backtest_id
         code = self.backtests.source(run_id)
-        envelope = self.backtests.stats(run_id)
-        metrics = data_of(envelope)
-        if has_core_metrics(metrics):
-            status = "done"
-        else:
-            state = data_of(self.backtests.result(run_id))
-            status = status_of(code=state.get("state") if isinstance(state, Mapping) else None) or "running"
-        return BacktestView(detail, code, metrics_dict(metrics), status, envelope)
+        stats = self.backtests.stats(run_id)
+        status = "done" if stats.complete else (self.backtests.result(run_id).status or "running")
+        return BacktestView(detail, code, stats.metrics, status, stats.raw)
 
 
 @attrs.frozen
@@ -146,15 +128,14 @@ class StatsOutcome:
 
 
 @attrs.frozen
-class BacktestStats:
+class ReadBacktestStats:
     """``backtest stats``: the summary metrics (``ready`` is false while the run has none yet)."""
 
     backtests: BacktestGateway
 
     def execute(self, backtest_id: str) -> StatsOutcome:
-        resolved, envelope = with_run_id(self.backtests, backtest_id, self.backtests.stats, stats_ready)
-        metrics = data_of(envelope)
-        return StatsOutcome(backtest_id, resolved, metrics_dict(metrics), has_core_metrics(metrics), envelope)
+        resolved, page = with_run_id(self.backtests, backtest_id, self.backtests.stats, stats_ready)
+        return StatsOutcome(backtest_id, resolved, page.metrics, page.complete, page.raw)
 
 
 @attrs.frozen
@@ -172,7 +153,7 @@ class ResultPages:
 
 
 @attrs.frozen
-class BacktestResult:
+class ReadBacktestCurves:
     """``backtest result``: one page of the curves, or with ``read_all`` every page merged."""
 
     backtests: BacktestGateway
@@ -186,83 +167,28 @@ class BacktestResult:
         read_all: bool = False,
         max_pages: int = 200,
     ) -> ResultPages:
-        def fetch(bid: str) -> Mapping[str, object]:
-            return dict(self.backtests.result(bid, offset=offset, user_record_offset=user_record_offset))
+        def fetch(bid: str) -> CurvePage:
+            return self.backtests.result(bid, offset=offset, user_record_offset=user_record_offset)
 
         resolved, first = with_run_id(self.backtests, backtest_id, fetch, result_ready)
-        responses = [first]
-        merged = as_map(data_of(first))
-        next_offset, next_uro = offset + page_count(merged), user_record_offset + record_count(merged)
+        responses = [first.raw]
+        merged = dict(first.data)
+        next_offset, next_uro = offset + first.points, user_record_offset + first.records
         pages, more = 1, next_offset > offset or next_uro > user_record_offset
         while read_all and more and pages < max_pages:
-            envelope = self.backtests.result(resolved, offset=next_offset, user_record_offset=next_uro)
-            responses.append(envelope)
-            page = as_map(data_of(envelope))
-            count, records = page_count(page), record_count(page)
+            page = self.backtests.result(resolved, offset=next_offset, user_record_offset=next_uro)
+            responses.append(page.raw)
+            count, records = page.points, page.records
             if not count and not records:
-                merged["state"] = page.get("state", merged.get("state"))
+                merged["state"] = page.data.get("state", merged.get("state"))
                 more = False
                 break
-            merged = merge_result(merged, page)
+            merged = merge_result(merged, page.data)
             next_offset, next_uro, pages = next_offset + count, next_uro + records, pages + 1
         return ResultPages(
             backtest_id, resolved, offset, user_record_offset, next_offset, next_uro,
             merged.get("state"), merged, tuple(responses), truncated=read_all and more,
         )  # fmt: skip
-
-
-def _int(value: object) -> int:
-    try:
-        return int(float(str(value)))
-    except (TypeError, ValueError):
-        return 0
-
-
-def page_count(data: Mapping[str, object]) -> int:
-    """Points in this page of curves: ``result.count``, else the length of ``overallReturn.time``."""
-    result = data.get("result")
-    if not isinstance(result, Mapping):
-        return 0
-    if result.get("count") not in (None, ""):
-        return _int(result.get("count"))
-    series = result.get("overallReturn")
-    return len(series.get("time") or []) if isinstance(series, Mapping) else 0
-
-
-def record_count(data: Mapping[str, object]) -> int:
-    """Points of the ``record()`` series in this page (the longest series)."""
-    records = data.get("userRecord")
-    if not isinstance(records, Mapping):
-        return 0
-    lengths = [len(s.get("time") or []) for s in records.values() if isinstance(s, Mapping)]
-    return max(lengths, default=0)
-
-
-def merge_series(old: object, new: object) -> object:
-    """Concatenate ``{time: [...], value: [...]}`` leaves; newer scalars win."""
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        if isinstance(old.get("time"), list) and isinstance(new.get("time"), list):
-            return {k: list(old.get(k) or []) + list(new.get(k) or []) for k in set(old) | set(new)}
-        return {k: merge_series(old.get(k), new.get(k)) if k in old and k in new else new.get(k, old.get(k))
-                for k in list(old) + [k for k in new if k not in old]}  # fmt: skip
-    return new if new is not None else old
-
-
-def merge_result(merged: Mapping[str, object], page: Mapping[str, object]) -> Dict[str, object]:
-    out = dict(merged)
-    for key in ("result", "userRecord"):
-        out[key] = merge_series(merged.get(key), page.get(key))
-    out["state"] = page.get("state", merged.get("state"))
-    result = out.get("result")
-    if isinstance(result, dict):
-        result["offset"] = as_map(merged.get("result")).get("offset")
-        result["count"] = page_count(merged) + page_count(page)
-    return out
-
-
-def counted_lines(lines: Sequence[str]) -> int:
-    """How far the log cursor moves: the site's ``offset`` counts only non-empty lines (protocol.md §9.1)."""
-    return sum(1 for line in lines if line.strip())
 
 
 @attrs.frozen
@@ -280,7 +206,7 @@ class LogsOutcome:
 
 
 @attrs.frozen
-class BacktestLogs:
+class ReadBacktestLogs:
     """``backtest logs``: the user log from ``offset`` (every page with ``read_all``) or the error log."""
 
     backtests: BacktestGateway

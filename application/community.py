@@ -1,19 +1,24 @@
-"""Community use cases: LatestPosts, ReadPostDetail, CloneStrategy."""
+"""Community use cases: ListLatestPosts, ReadPostDetail, CheckClone, CloneStrategy.
+
+They return values (pages and scans, a ``PostReading``, a ``CloneCheck``, a ``CloneResult``);
+``jqcli.entrypoints.presenters`` turns them into the spec's JSON.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import attrs
 
 from jqcli.application.ports import CloneGateway, CommunityFeed
-from jqcli.domain.clone import CloneCheck, CloneOutcome, execution_view
+from jqcli.domain.clone import CHECK_HINT, CloneCheck, CloneOutcome, CloneResult, check_facts, strategy_id_from_url
 from jqcli.domain.community import (
     LatestProgress,
     LatestQuery,
     PageScan,
     PostPage,
+    ReplyPage,
     more_reply_pages,
     reply_last_page,
     scan_page,
@@ -22,12 +27,12 @@ from jqcli.domain.errors import ApiError, ConfirmationRequired, UsageError
 
 
 @attrs.frozen
-class LatestPosts:
-    """Page through the newest posts, applying the stop and de-duplication rules."""
+class ListLatestPosts:
+    """``community latest``: page through the newest posts, applying the stop and de-duplication rules."""
 
     feed: CommunityFeed
 
-    def pages(self, query: LatestQuery, progress: LatestProgress) -> Iterator[Tuple[PostPage, PageScan]]:
+    def execute(self, query: LatestQuery, progress: LatestProgress) -> Iterator[Tuple[PostPage, PageScan]]:
         """Yield each page with what it contributes; ``progress`` is updated before each yield.
 
         If a page fails, the error propagates and ``progress`` tells how far the walk got.
@@ -54,30 +59,56 @@ class DetailRequest:
 
 
 @attrs.frozen
+class Discussion:
+    """The reply pages read for one post (replies in the spec's shape, as the feed returned them)."""
+
+    items: Tuple[Mapping[str, object], ...]
+    bounty_items: Tuple[Mapping[str, object], ...]
+    start_page: int
+    pages_read: int
+    max_pages: Optional[int]
+    total_count: Optional[int]
+    can_choose_best: bool
+    is_faq: bool
+    curr_time: str
+
+
+@attrs.frozen
+class PostReading:
+    """A post (the spec's ``post`` object plus ``requested_id``), its strategy parts and its discussion."""
+
+    post: Mapping[str, object]
+    backtest: Mapping[str, object]
+    research: Mapping[str, object]
+    file: Mapping[str, object]
+    discussion: Discussion
+
+
+@attrs.frozen
 class ReadPostDetail:
-    """A post, its strategy (optionally with backtest stats) and its discussion pages."""
+    """``community detail``: a post, its strategy (optionally with backtest stats) and its discussion pages."""
 
     feed: CommunityFeed
 
-    def run(self, request: DetailRequest) -> dict[str, object]:
+    def execute(self, request: DetailRequest) -> PostReading:
         detail = self.feed.post_detail(request.post_key)
         post = dict(detail.post)
         post["requested_id"] = request.post_key
-        strategy: dict[str, object] = {
-            "backtest": dict(_mapping(post.get("backtest"))),
-            "research": dict(_mapping(post.get("research"))),
-            "file": dict(_mapping(post.get("file"))),
-        }
+        backtest = dict(_mapping(post.get("backtest")))
         if request.with_backtest_stats and detail.backtest_id:
-            backtest = dict(_mapping(strategy["backtest"]))
             backtest["stats"] = self.feed.backtest_stats(detail.backtest_id)
-            strategy["backtest"] = backtest
-        return {"post": post, "strategy": strategy, "discussion": self._discussion(detail.unique_key, request)}
+        return PostReading(
+            post=post,
+            backtest=backtest,
+            research=dict(_mapping(post.get("research"))),
+            file=dict(_mapping(post.get("file"))),
+            discussion=self._discussion(detail.unique_key, request),
+        )
 
-    def _discussion(self, key: str, request: DetailRequest) -> dict[str, object]:
-        items: list[Mapping[str, object]] = []
-        bounty: list[Mapping[str, object]] = []
-        first = None
+    def _discussion(self, key: str, request: DetailRequest) -> Discussion:
+        items: List[Mapping[str, object]] = []
+        bounty: List[Mapping[str, object]] = []
+        first: Optional[ReplyPage] = None
         page_number, pages_read = request.reply_page, 0
         while True:
             page = self.feed.reply_page(key, page_number)
@@ -95,17 +126,17 @@ class ReadPostDetail:
             ):
                 break
             page_number += 1
-        return {
-            "items": items,
-            "bounty_items": bounty,
-            "start_page": request.reply_page,
-            "pages_read": pages_read,
-            "max_pages": request.reply_pages,
-            "total_count": first.total_count,
-            "can_choose_best": first.can_choose_best,
-            "is_faq": first.is_faq,
-            "curr_time": page.curr_time or first.curr_time,
-        }
+        return Discussion(
+            items=tuple(items),
+            bounty_items=tuple(bounty),
+            start_page=request.reply_page,
+            pages_read=pages_read,
+            max_pages=request.reply_pages,
+            total_count=first.total_count,
+            can_choose_best=first.can_choose_best,
+            is_faq=first.is_faq,
+            curr_time=page.curr_time or first.curr_time,
+        )
 
 
 def _mapping(value: object) -> Mapping[str, object]:
@@ -113,13 +144,17 @@ def _mapping(value: object) -> Mapping[str, object]:
 
 
 @attrs.frozen
-class CloneStrategy:
-    """Check (default) or execute (``--yes``) the clone of a post's backtest strategy."""
+class CheckClone:
+    """``community clone`` without ``--yes``: what a clone would cost (``checkBacktestView``); spends nothing."""
 
     feed: CommunityFeed
     clone: CloneGateway
 
-    def resolve_backtest(self, post_key: str, backtest_id: str) -> Tuple[str, str]:
+    def execute(self, post_key: str, *, backtest_id: str = "", reply_id: str = "") -> CloneCheck:
+        post_id, resolved = self._resolve_backtest(post_key, backtest_id)
+        return self.clone.check(post_id, resolved, reply_id)
+
+    def _resolve_backtest(self, post_key: str, backtest_id: str) -> Tuple[str, str]:
         """``(post id to use, backtest id)``: without ``--backtest-id`` the post's own backtest."""
         if backtest_id:
             return post_key, backtest_id
@@ -130,26 +165,29 @@ class CloneStrategy:
             )
         return post_key, detail.backtest_id
 
-    def check(self, post_key: str, *, backtest_id: str = "", reply_id: str = "") -> CloneCheck:
-        post_id, resolved = self.resolve_backtest(post_key, backtest_id)
-        return self.clone.check(post_id, resolved, reply_id)
 
-    def execute(self, check: CloneCheck, *, confirmed: bool) -> dict[str, object]:
+@attrs.frozen
+class CloneStrategy:
+    """``community clone --yes``: spend the credits a ``CloneCheck`` named and clone the strategy."""
+
+    clone: CloneGateway
+
+    def execute(self, check: CloneCheck, *, confirmed: bool) -> CloneResult:
         """Spend the credits (only when ``confirmed``); the result names the new strategy."""
         if not confirmed:
-            raise ConfirmationRequired("克隆会扣除积分,需要 --yes 确认", details=check.view(), hint="加上 --yes")
+            details = {**check_facts(check), "execute": False, "hint": CHECK_HINT}
+            raise ConfirmationRequired("克隆会扣除积分,需要 --yes 确认", details=details, hint="加上 --yes")
         if check.already_open:
-            return dict(execution_view(check, CloneOutcome(url=check.url, redirect=check.redirect), from_check=True))
+            outcome = CloneOutcome(url=check.url, redirect=check.redirect)
+            return CloneResult(check, outcome, strategy_id_from_url(outcome.url, outcome.redirect), from_check=True)
         if not check.can_clone:
-            raise ApiError(
-                f"无法克隆:积分不足或没有权限(reason={check.reason})",
-                details={k: v for k, v in check.view().items() if k not in ("hint", "execute")},
-            )
-        view = dict(execution_view(check, self.clone.execute(check), from_check=False))
-        if not view["strategy_id"]:
+            raise ApiError(f"无法克隆:积分不足或没有权限(reason={check.reason})", details=check_facts(check))
+        outcome = self.clone.execute(check)
+        result = CloneResult(check, outcome, strategy_id_from_url(outcome.url, outcome.redirect), from_check=False)
+        if not result.strategy_id:
             raise ApiError(
                 "克隆请求已提交,但响应里没有新策略的地址",
-                details={"post_id": check.post_id, "backtest_id": check.backtest_id, "url": view["url"]},
+                details={"post_id": check.post_id, "backtest_id": check.backtest_id, "url": outcome.url},
                 hint="到聚宽“我的策略”页面确认是否已生成克隆的策略",
             )
-        return view
+        return result

@@ -15,66 +15,9 @@ if TYPE_CHECKING:  # only signatures name them: a strategy command need not impo
     from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
     from jqcli.domain.clone import CloneCheck, CloneOutcome
     from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
-    from jqcli.domain.credentials import Credentials
+    from jqcli.domain.credentials import ConfigCleared, Credentials
+    from jqcli.domain.curves import CurvePage, StatsPage
     from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
-
-# --------------------------------------------------------------------------------------------
-# Transport: how bytes reach the site (urllib3 over the network, or the in-process sandbox)
-# --------------------------------------------------------------------------------------------
-
-Headers = Tuple[Tuple[str, str], ...]
-
-
-@attrs.frozen
-class HttpRequest:
-    """One HTTP request, fully formed (absolute URL, encoded body)."""
-
-    method: str
-    url: str
-    headers: Headers = ()
-    body: Optional[bytes] = None
-
-
-@attrs.frozen
-class HttpResponse:
-    """One HTTP response as received: redirects are never followed by a transport."""
-
-    status: int
-    headers: Headers
-    body: bytes
-    url: str = ""
-
-    def header(self, name: str, default: str = "") -> str:
-        """The first header called ``name`` (case-insensitive)."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return default
-
-    def header_list(self, name: str) -> list[str]:
-        """Every header called ``name`` (``Set-Cookie`` comes several times)."""
-        lname = name.lower()
-        return [value for key, value in self.headers if key.lower() == lname]
-
-
-class HttpTransport(Protocol):
-    """Sends one request and returns the raw response.
-
-    Implementations never follow redirects, never retry (retries are the
-    session's decision, and only for idempotent GETs) and raise
-    ``jqcli.domain.errors.NetworkError`` when the connection fails or the
-    answer is cut short.
-    """
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        """Send ``request``; connecting, the headers and the whole body together take at most ``timeout`` seconds."""
-        ...
-
-    def close(self) -> None:
-        """Release pooled connections."""
-        ...
-
 
 # --------------------------------------------------------------------------------------------
 # Local state
@@ -82,18 +25,18 @@ class HttpTransport(Protocol):
 
 
 class CredentialStore(Protocol):
-    """The saved credentials (the config file)."""
+    """The saved credentials (the config file), each saved with the site it belongs to."""
 
     def load(self) -> Credentials:
         """The saved token/cookie/username; empty when nothing is saved."""
         ...
 
-    def save(self, credentials: Credentials) -> None:
-        """Replace the saved credentials atomically."""
+    def save(self, credentials: Credentials, *, api_base: str = "") -> None:
+        """Replace the saved credentials atomically, with their site (``""``: the real site, not recorded)."""
         ...
 
-    def clear(self) -> None:
-        """Forget token, cookie and username (other settings stay)."""
+    def clear(self) -> ConfigCleared:
+        """Forget token, cookie, username and their site (other settings stay)."""
         ...
 
 
@@ -220,12 +163,12 @@ class BacktestGateway(Protocol):
         """The code snapshot the backtest ran."""
         ...
 
-    def stats(self, backtest_id: str) -> Mapping[str, object]:
-        """The raw ``/backtest/stats`` envelope (``data`` is ``[]`` until ready)."""
+    def stats(self, backtest_id: str) -> StatsPage:
+        """``/backtest/stats``: the metrics (``data`` is ``[]`` until ready), the envelope kept as ``raw``."""
         ...
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Mapping[str, object]:
-        """The raw ``/backtest/result`` envelope: task ``state`` plus one page of curves."""
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
+        """``/backtest/result``: task ``state`` plus one page of curves, the envelope kept as ``raw``."""
         ...
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
@@ -282,6 +225,19 @@ class CloneGateway(Protocol):
         ...
 
 
+@attrs.frozen
+class StoreHealth:
+    """What opening the archive found: a torn last line cut off, unreadable lines backed up, lines read
+    leniently, stale temp files of a killed run removed."""
+
+    torn_bytes: int = 0
+    corrupt_lines: int = 0
+    corrupt_backup: str = ""
+    repaired_lines: int = 0
+    repaired_fields: Tuple[str, ...] = ()  # sorted
+    removed_temps: Tuple[str, ...] = ()
+
+
 class PostArchive(Protocol):
     """The canonical post archive: one record per post, keyed by ``uniqueKey``.
 
@@ -317,6 +273,14 @@ class PostArchive(Protocol):
         """Flush, rewrite into one line per post when worthwhile, release the lock."""
         ...
 
+    def reset(self) -> None:
+        """Forget every post (``--force``): delete the store's files and go on empty, still holding the lock."""
+        ...
+
+    def health(self) -> StoreHealth:
+        """What opening the store found and repaired (reported in the run's summary)."""
+        ...
+
 
 class SyncStateStore(Protocol):
     """The archive's state file (coverage, seeds imported); replaced atomically."""
@@ -327,6 +291,14 @@ class SyncStateStore(Protocol):
 
     def save(self, state: Mapping[str, object]) -> None:
         """Replace the state (after the archive was flushed)."""
+        ...
+
+    def reset(self) -> None:
+        """Delete the state file (``--force``)."""
+        ...
+
+    def remove_stale_temps(self) -> List[str]:
+        """Delete temp files a killed save left behind (only under the archive's lock); their names."""
         ...
 
 
@@ -400,13 +372,10 @@ __all__: Sequence[str] = (
     "CredentialStore",
     "ExportArchive",
     "ExportIds",
-    "Headers",
-    "HttpRequest",
-    "HttpResponse",
-    "HttpTransport",
     "LoginResult",
     "PostArchive",
     "SessionInfo",
+    "StoreHealth",
     "StrategyGateway",
     "SyncStateStore",
 )

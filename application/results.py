@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.application.backtests import BacktestResult, BacktestStats
+from jqcli.application.backtests import ReadBacktestCurves, ReadBacktestStats
 from jqcli.application.ports import BacktestGateway, BacktestResultsGateway, Clock, ExportIds
 from jqcli.domain.backtest import BacktestDetail
 from jqcli.domain.errors import ApiError, UsageError, WaitTimeout
@@ -247,7 +247,7 @@ class ReadCurve:
     backtests: BacktestGateway
 
     def execute(self, backtest_id: str, *, run_id: str = "") -> CurveOutcome:
-        pages = BacktestResult(self.backtests).execute(run_id or backtest_id, read_all=True, max_pages=500)
+        pages = ReadBacktestCurves(self.backtests).execute(run_id or backtest_id, read_all=True, max_pages=500)
         return CurveOutcome(backtest_id, pages.resolved_id, pages.state, curve_from_result(pages.data))
 
 
@@ -292,7 +292,7 @@ class BuildReport:
     def read(self, backtest_id: str, *, full: bool) -> RunReport:
         detail = self.backtests.detail(backtest_id)
         run_id = detail.run_id or backtest_id
-        stats = BacktestStats(self.backtests).execute(run_id)
+        stats = ReadBacktestStats(self.backtests).execute(run_id)
         curve = ReadCurve(self.backtests).execute(backtest_id, run_id=run_id).curve
         months = monthly_returns(curve.dates, curve.strategy)
         if not full:
@@ -300,10 +300,10 @@ class BuildReport:
         code = self.backtests.source(run_id)
         trades = ListLedger(self.results, "transaction").execute(backtest_id, run_id=run_id)
         positions = ListLedger(self.results, "position").execute(backtest_id, run_id=run_id)
-        head, tail = first_and_last(trades.rows, self.trades_shown)
+        head, tail = first_and_last([row for row in trades.rows if isinstance(row, Trade)], self.trades_shown)
         end: List[Position] = last_day(row for row in positions.rows if isinstance(row, Position))
         return RunReport(
             backtest_id, run_id, detail, code, stats.metrics, curve, months,
-            tuple(head), tuple(tail), trades.count, trades.truncated,  # type: ignore[arg-type]
+            tuple(head), tuple(tail), trades.count, trades.truncated,
             tuple(end), positions.truncated,
         )  # fmt: skip

@@ -47,27 +47,6 @@ class CloneCheck:
         """Free, own or already paid: the check itself points at the strategy."""
         return bool(self.url or self.redirect)
 
-    def view(self) -> dict[str, object]:
-        """The spec's check output (the secret only as ``secret_present``)."""
-        return {
-            "post_id": self.post_id,
-            "backtest_id": self.backtest_id,
-            "reply_id": self.reply_id,
-            "rule_key": RULE_KEY,
-            "can_clone": self.can_clone,
-            "reason": self.reason,
-            "amount": self.amount,
-            "reduce": self.reduce,
-            "usable": self.usable,
-            "is_view": self.is_view,
-            "secret_present": bool(self.secret),
-            "random_present": bool(self.random),
-            "url": self.url,
-            "redirect": self.redirect,
-            "execute": False,
-            "hint": CHECK_HINT,
-        }
-
 
 @attrs.frozen
 class CloneOutcome:
@@ -90,24 +69,35 @@ def strategy_id_from_url(*urls: str) -> str:
     return ""
 
 
-def execution_view(check: CloneCheck, outcome: CloneOutcome, *, from_check: bool) -> dict[str, object]:
-    """The ``--yes`` result: what it cost and the new strategy's id."""
-    data: dict[str, object] = {
-        "ok": True,
-        "execute": True,
+@attrs.frozen
+class CloneResult:
+    """What ``community clone --yes`` did: the check, the site's answer and the new strategy's edit id."""
+
+    check: CloneCheck
+    outcome: CloneOutcome
+    strategy_id: str
+    from_check: bool  # the check itself opened the strategy (free, own or paid before): nothing spent
+
+    @property
+    def cost(self) -> int:
+        return 0 if self.from_check else self.check.reduce
+
+
+def check_facts(check: CloneCheck) -> dict[str, object]:
+    """What a check found, as errors name it (the secret only as ``secret_present``)."""
+    return {
         "post_id": check.post_id,
         "backtest_id": check.backtest_id,
         "reply_id": check.reply_id,
         "rule_key": RULE_KEY,
+        "can_clone": check.can_clone,
         "reason": check.reason,
-        "cost": 0 if from_check else check.reduce,
-        "amount_before": check.amount,
-        "strategy_id": strategy_id_from_url(outcome.url, outcome.redirect),
-        "url": outcome.url,
-        "redirect": outcome.redirect,
-        "source_present": outcome.source_present,
-        "credits": outcome.credits,
+        "amount": check.amount,
+        "reduce": check.reduce,
+        "usable": check.usable,
+        "is_view": check.is_view,
+        "secret_present": bool(check.secret),
+        "random_present": bool(check.random),
+        "url": check.url,
+        "redirect": check.redirect,
     }
-    if from_check:
-        data["from_check"] = True
-    return data

@@ -162,23 +162,6 @@ class LatestProgress:
         limit = query.effective_max_pages
         return self.stop is None and (limit is None or self.pages_read < limit)
 
-    def summary(self, query: LatestQuery) -> dict[str, object]:
-        """The aggregate keys shared by the JSON result and the ``done`` event."""
-        return {
-            "page_size": query.page_size,
-            "pages_read": self.pages_read,
-            "max_pages": query.effective_max_pages,
-            "until": query.until_raw,
-            "since_id": query.since_id,
-            "stopped_by_until": self.stop == STOP_UNTIL,
-            "stopped_by_since_id": self.stop == STOP_SINCE_ID,
-            "total_count": self.total_count,
-            "curr_time": self.curr_time,
-            "reached_end": self.stop == STOP_END,
-            "duplicates_skipped": self.duplicates,
-            "next_since_id": self.newest_id or query.since_id,
-        }
-
 
 # --------------------------------------------------------------------------------------------
 # Post detail and discussion

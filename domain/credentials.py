@@ -43,6 +43,30 @@ class Credentials:
         return not (self.token or self.cookie)
 
 
+class ConfigCleared:
+    """What forgetting the saved credentials did: a corrupt config file is moved aside (``backup``) and reset.
+
+    A plain class, like the two above: ``auth`` commands run on the fast path, without attrs.
+    """
+
+    __slots__ = ("reset", "backup")
+
+    def __init__(self, reset: bool = False, backup: str = "") -> None:
+        self.reset = reset
+        self.backup = backup
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ConfigCleared):
+            return NotImplemented
+        return (self.reset, self.backup) == (other.reset, other.backup)
+
+    def __hash__(self) -> int:
+        return hash((self.reset, self.backup))
+
+    def __repr__(self) -> str:
+        return f"ConfigCleared(reset={self.reset!r}, backup={self.backup!r})"
+
+
 class ResolvedCredential:
     """The one credential a command will use, and where it came from."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import attrs
 
@@ -30,6 +30,8 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _PAREN = re.compile(r"\(([^()]*)\)\s*$")
 _TAG = re.compile(r"<[^>]*>")
 _STOCK = re.compile(r"^(.*?)[(（]\s*([^()（）]+?)\s*[)）]\s*$")
+
+T = TypeVar("T")
 
 
 def parse_number(value: object) -> Optional[float]:
@@ -276,8 +278,8 @@ def risk_table(risk: Mapping[str, object]) -> Dict[str, Tuple[RiskWindow, ...]]:
         windows = []
         for row in rows:
             if isinstance(row, Mapping):
-                values = tuple(parse_number(row.get(key)) for key in RISK_WINDOWS)
-                windows.append(RiskWindow(str(row.get("date") or "")[:7], values))  # type: ignore[arg-type]
+                one, three, six, twelve = (parse_number(row.get(key)) for key in RISK_WINDOWS)
+                windows.append(RiskWindow(str(row.get("date") or "")[:7], (one, three, six, twelve)))
         out[names.get(str(wire), str(wire))] = tuple(windows)
     return out
 
@@ -393,7 +395,7 @@ def monthly_returns(dates: Sequence[str], returns: Sequence[float]) -> Tuple[Mon
     return tuple(out)
 
 
-def first_and_last(items: Sequence[object], count: int) -> Tuple[List[object], List[object]]:
+def first_and_last(items: Sequence[T], count: int) -> Tuple[List[T], List[T]]:
     """The first ``count`` and the last ``count`` items, without repeating any when they overlap."""
     head = list(items[:count])
     tail = list(items[max(count, len(items) - count) :])

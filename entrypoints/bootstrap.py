@@ -22,21 +22,20 @@ from jqcli.entrypoints.settings import ConfigFile, Flags, Settings
 if TYPE_CHECKING:
     from jqcli.adapters.archive.files import JsonSyncState
     from jqcli.adapters.archive.jsonl import JsonlPostArchive
+    from jqcli.adapters.http import HttpRequest, HttpResponse, HttpTransport
     from jqcli.adapters.joinquant.session import JoinQuantSession
-    from jqcli.adapters.sandbox.site.app import SandboxApp
     from jqcli.adapters.sandbox.embedded import EmbeddedSandbox
+    from jqcli.adapters.sandbox.site.app import SandboxApp
     from jqcli.adapters.sandbox.site.server import SandboxHTTPServer
-    from jqcli.application.archive_options import SeedFile
-    from jqcli.application.archive_sync import SyncCommunity
     from jqcli.application.backtests import (
-        BacktestLogs,
-        BacktestResult,
-        BacktestStats,
         DeleteBacktest,
         ListBacktests,
+        ReadBacktestCurves,
+        ReadBacktestLogs,
+        ReadBacktestStats,
         ShowBacktest,
     )
-    from jqcli.application.community import CloneStrategy, LatestPosts, ReadPostDetail
+    from jqcli.application.community import CheckClone, CloneStrategy, ListLatestPosts, ReadPostDetail
     from jqcli.application.ports import (
         AuthGateway,
         BacktestGateway,
@@ -44,14 +43,11 @@ if TYPE_CHECKING:
         Clock,
         CloneGateway,
         CommunityFeed,
-        HttpRequest,
-        HttpResponse,
-        HttpTransport,
         NameLock,
         StrategyGateway,
     )
     from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
-    from jqcli.application.running import RunBacktest
+    from jqcli.application.run_backtest import RunBacktest
     from jqcli.application.strategies import (
         CreateStrategy,
         DeleteStrategy,
@@ -59,6 +55,8 @@ if TYPE_CHECKING:
         ListStrategies,
         ShowStrategy,
     )
+    from jqcli.application.sync_community import SyncCommunity
+    from jqcli.application.sync_options import SeedFile
     from jqcli.domain.credentials import ResolvedCredential
 
 
@@ -255,7 +253,7 @@ class Services:
         return JoinQuantClone(self.session())
 
     def clock(self) -> Clock:
-        from jqcli.adapters.joinquant.clock import SystemClock
+        from jqcli.adapters.clock import SystemClock
 
         return SystemClock()
 
@@ -296,7 +294,7 @@ class Services:
 
     # --- backtests ------------------------------------------------------------------------------
     def run_backtest(self) -> RunBacktest:
-        from jqcli.application.running import RunBacktest
+        from jqcli.application.run_backtest import RunBacktest
 
         return RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock(), name_lock=self.name_lock())
 
@@ -310,21 +308,21 @@ class Services:
 
         return ShowBacktest(self.backtest_gateway())
 
-    def read_backtest_stats(self) -> BacktestStats:
-        from jqcli.application.backtests import BacktestStats
+    def read_backtest_stats(self) -> ReadBacktestStats:
+        from jqcli.application.backtests import ReadBacktestStats
 
-        return BacktestStats(self.backtest_gateway())
+        return ReadBacktestStats(self.backtest_gateway())
 
-    def read_backtest_curves(self) -> BacktestResult:
+    def read_backtest_curves(self) -> ReadBacktestCurves:
         """``backtest result``: the curve pages."""
-        from jqcli.application.backtests import BacktestResult
+        from jqcli.application.backtests import ReadBacktestCurves
 
-        return BacktestResult(self.backtest_gateway())
+        return ReadBacktestCurves(self.backtest_gateway())
 
-    def read_backtest_logs(self) -> BacktestLogs:
-        from jqcli.application.backtests import BacktestLogs
+    def read_backtest_logs(self) -> ReadBacktestLogs:
+        from jqcli.application.backtests import ReadBacktestLogs
 
-        return BacktestLogs(self.backtest_gateway())
+        return ReadBacktestLogs(self.backtest_gateway())
 
     def delete_backtest(self) -> DeleteBacktest:
         from jqcli.application.backtests import DeleteBacktest
@@ -332,30 +330,32 @@ class Services:
         return DeleteBacktest(self.backtest_gateway())
 
     # --- community ------------------------------------------------------------------------------
-    def list_latest_posts(self) -> LatestPosts:
-        from jqcli.application.community import LatestPosts
+    def list_latest_posts(self) -> ListLatestPosts:
+        from jqcli.application.community import ListLatestPosts
 
-        return LatestPosts(self.community_feed())
+        return ListLatestPosts(self.community_feed())
 
     def read_post_detail(self) -> ReadPostDetail:
         from jqcli.application.community import ReadPostDetail
 
         return ReadPostDetail(self.community_feed())
 
-    def check_clone(self) -> CloneStrategy:
-        """The check half of a clone (spends nothing): ``.check(post, backtest_id=, reply_id=)``."""
-        return self.clone_strategy()
+    def check_clone(self) -> CheckClone:
+        """The check half of a clone (spends nothing)."""
+        from jqcli.application.community import CheckClone
+
+        return CheckClone(self.community_feed(), self.clone_gateway())
 
     def clone_strategy(self) -> CloneStrategy:
         from jqcli.application.community import CloneStrategy
 
-        return CloneStrategy(self.community_feed(), self.clone_gateway())
+        return CloneStrategy(self.clone_gateway())
 
     # --- community archive ----------------------------------------------------------------------
     def seed_file(self, path: str) -> SeedFile:
         """An old output file (or ``--seed`` file) imported once into the archive; read when the sync asks."""
         from jqcli.adapters.archive.files import read_jsonl, seed_identity
-        from jqcli.application.archive_options import SeedFile
+        from jqcli.application.sync_options import SeedFile
 
         return SeedFile(path=path, identity=seed_identity(path), records=lambda: read_jsonl(path))
 
@@ -366,12 +366,12 @@ class Services:
         require_regular(path, what)
 
     @contextlib.contextmanager
-    def archive_session(self, store_path: str, state_path: str, *, force: bool = False) -> Iterator[ArchiveSession]:
+    def archive_session(self, store_path: str, state_path: str) -> Iterator[ArchiveSession]:
         """The archive at ``store_path`` and its state file, open under the store's lock, closed at the end.
 
         The sync use case is wired (and imported) before the lock is taken, so that its clock times
-        the whole sync.  ``force`` deletes the store and the state under the lock and starts afresh.
-        A second sync on the same store fails when this opens.
+        the whole sync.  A second sync on the same store fails when this opens; ``--force`` (a fresh
+        start) is the use case's own step, taken under this lock (``PostArchive.reset``).
         """
         from jqcli.adapters.archive.files import JsonSyncState
         from jqcli.adapters.archive.jsonl import JsonlPostArchive
@@ -381,18 +381,12 @@ class Services:
         case = self.sync_community(archive, state)
         archive.open()  # takes the lock
         try:
-            if force:
-                archive.close(compact=False)
-                archive.remove_files()
-                state.remove()
-                archive = JsonlPostArchive(store_path).open()
-                case = self.sync_community(archive, state)
             yield ArchiveSession(archive, state, case)
         finally:
             archive.close()
 
     def sync_community(self, archive: JsonlPostArchive, state: JsonSyncState) -> SyncCommunity:
-        from jqcli.application.archive_sync import SyncCommunity
+        from jqcli.application.sync_community import SyncCommunity
 
         return SyncCommunity(self.community_feed(), archive, state, self.clock())
 

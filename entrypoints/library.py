@@ -233,7 +233,7 @@ class Jqcli:
             tags=tags.replace(" ", ""),
         )
         items: List[Dict[str, object]] = []
-        for _page, scan in self.services.list_latest_posts().pages(query, LatestProgress()):
+        for _page, scan in self.services.list_latest_posts().execute(query, LatestProgress()):
             items.extend(dict(post.item) for post in scan.emit)
         return items
 
@@ -249,7 +249,9 @@ class Jqcli:
             reply_pages=None if reply_pages is None else _checked(reply_pages, "reply_pages", _argtype("positive_int")),
             with_backtest_stats=with_backtest_stats,
         )
-        return self.services.read_post_detail().run(request)
+        from jqcli.entrypoints.presenters_community import post_reading
+
+        return post_reading(self.services.read_post_detail().execute(request))
 
 
 # -- argument checks: the command line's own rules (jqcli.entrypoints.argtypes) -------------------

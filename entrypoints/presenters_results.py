@@ -84,6 +84,7 @@ def position_item(row: Position) -> Dict[str, object]:
 
 
 def item_of(kind: str) -> Callable[[Any], Dict[str, object]]:
+    """The item builder of a ledger kind (its rows are ``Trade``s or ``Position``s)."""
     return trade_item if kind == "transaction" else position_item
 
 

@@ -24,7 +24,13 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
 
-from jqcli.domain.credentials import Credentials, ResolvedCredential, credential_problem, resolve_credentials
+from jqcli.domain.credentials import (
+    ConfigCleared,
+    Credentials,
+    ResolvedCredential,
+    credential_problem,
+    resolve_credentials,
+)
 from jqcli.domain.errors import FileError, UsageError
 from jqcli.domain.redaction import SECRETS
 from jqcli.domain.sites import BadSite, parse_site
@@ -73,7 +79,9 @@ class ConfigFile(Protocol):
 
     def write_back(self, started_with: Credentials, started_api_base: str, cookie: str) -> bool: ...
 
-    def clear(self) -> Dict[str, object]: ...
+    def load(self) -> Credentials: ...
+
+    def clear(self) -> ConfigCleared: ...
 
 
 class SettingsFiles(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from typing import Any, Iterator, List, Mapping, Optional
 
 from jqcli.adapters.filesystem import atomic_write_bytes, refuse_non_regular
@@ -66,13 +67,13 @@ class StoreLock:
 
 
 def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":  # no fcntl there
         import msvcrt
 
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         return
+    import fcntl
+
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
@@ -109,6 +110,10 @@ class JsonSyncState:
             os.unlink(self.path)
         except FileNotFoundError:
             return
+
+    def reset(self) -> None:
+        """``--force``: the state file is deleted."""
+        self.remove()
 
     def remove_stale_temps(self) -> List[str]:
         """Delete temp files that a killed ``save`` of *this* state file left behind (see ``atomic_write_bytes``).

@@ -33,6 +33,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from jqcli.adapters.archive.files import StoreLock, ensure_parent, real_path, remove_stale_temps, require_regular
 from jqcli.adapters.filesystem import atomic_write_bytes, fsync_dir
+from jqcli.application.ports import StoreHealth
 from jqcli.domain.archive import clean_record, natural_key, needs
 from jqcli.domain.errors import FileError
 
@@ -58,6 +59,12 @@ class JsonlPostArchive:
     def __init__(self, path: str, *, lock: bool = True) -> None:
         self.named = path
         self.path = real_path(path)
+        self._lock = StoreLock(path) if lock else None
+        self._fd: Optional[int] = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """The in-memory state of an unopened store."""
         self.index: Dict[str, Entry] = {}
         self.natural: Dict[int, str] = {}
         self.lines = 0  # lines in the file (superseded ones included)
@@ -68,8 +75,6 @@ class JsonlPostArchive:
         self.repaired_fields: Set[str] = set()
         self.removed_temps: List[str] = []
         self.appended = 0
-        self._lock = StoreLock(path) if lock else None
-        self._fd: Optional[int] = None
         self._size = 0  # the store's length including the lines still in ``_pending``
         # Lines put since the last flush, written with one system call when the writer flushes (once per
         # list page at most, never per record).  ``_written`` is where they start in the file.
@@ -369,6 +374,27 @@ class JsonlPostArchive:
             os.unlink(self.path + ".idx")
         except OSError:
             return  # not there; a stale one is rejected by its identity check anyway
+
+    def reset(self) -> None:
+        """``--force``: close the store, delete its files and open it again, empty, without letting go of the lock."""
+        lock, self._lock = self._lock, None
+        try:
+            self.close(compact=False)
+            self.remove_files()
+            self._forget()
+            self.open()
+        finally:
+            self._lock = lock
+
+    def health(self) -> StoreHealth:
+        return StoreHealth(
+            torn_bytes=self.torn_bytes,
+            corrupt_lines=self.corrupt_lines,
+            corrupt_backup=self.corrupt_backup,
+            repaired_lines=self.repaired_lines,
+            repaired_fields=tuple(sorted(self.repaired_fields)),
+            removed_temps=tuple(self.removed_temps),
+        )
 
     def remove_files(self) -> None:
         """Delete the store and its sidecar (``--force``); the lock file stays."""

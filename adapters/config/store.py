@@ -26,7 +26,7 @@ from jqcli.adapters.filesystem import (
     read_regular_file,
     refuse_non_regular,
 )
-from jqcli.domain.credentials import Credentials, credential_problem
+from jqcli.domain.credentials import ConfigCleared, Credentials, credential_problem
 from jqcli.domain.errors import FileError
 from jqcli.domain.redaction import SECRETS
 
@@ -136,13 +136,10 @@ class JsonConfigStore:
             # cannot read consistently is not ours to overwrite
             return False
 
-    def clear(self) -> dict[str, object]:
-        """Remove token/cookie/username; a corrupt file is moved aside and replaced.
-
-        Returns what was done (``{"reset": bool, "backup": path}``) for the output.
-        """
+    def clear(self) -> ConfigCleared:
+        """Remove token/cookie/username/api_base; a corrupt file is moved aside (``.corrupt``) and replaced."""
         if not os.path.lexists(self.path):
-            return {"reset": False}
+            return ConfigCleared()
         with self._locked():
             try:
                 raw = self.read_raw()
@@ -157,13 +154,13 @@ class JsonConfigStore:
                         f"无法重置配置文件: {self.path}", details={"path": self.path, "reason": str(exc)}
                     ) from exc
                 self._write({})
-                return {"reset": True, "backup": backup}
+                return ConfigCleared(reset=True, backup=backup)
             if not any(key in raw for key in SECRET_KEYS):
-                return {"reset": False}
+                return ConfigCleared()
             for key in SECRET_KEYS:
                 raw.pop(key, None)
             self._write(raw)
-            return {"reset": False}
+            return ConfigCleared()
 
     def _write(self, raw: dict[str, object]) -> None:
         refuse_non_regular(self.path, what="配置文件")

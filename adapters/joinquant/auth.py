@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any, Dict
 
+from jqcli.adapters.joinquant.html import extract_page_token
 from jqcli.adapters.joinquant.session import JoinQuantSession, credentials_allowed, decode
 from jqcli.application.ports import LoginResult, SessionInfo
 from jqcli.domain.errors import ApiError, NotAuthenticated, UsageError
@@ -11,24 +12,6 @@ from jqcli.domain.errors import ApiError, NotAuthenticated, UsageError
 LOGIN_PAGE = "/user/login/index"
 DO_LOGIN = "/user/login/doLogin"
 IS_LOGIN = "/user/index/isLogin"
-
-_TOKEN_DATA = re.compile(
-    r"""window\.tokenData\s*=\s*\{\s*["']?name["']?\s*:\s*["']token["']\s*,\s*["']?value["']?\s*:\s*["']([^"']+)["']"""
-)
-_TOKEN_INPUT = re.compile(r"""<input[^>]*\bname=["']token["'][^>]*>""", re.I)
-_VALUE_ATTR = re.compile(r"""\bvalue=["']([^"']*)["']""", re.I)
-
-
-def extract_page_token(html: str) -> str:
-    """``window.tokenData.value`` of a page, else a hidden ``<input name="token">``; "" when absent."""
-    match = _TOKEN_DATA.search(html)
-    if match:
-        return match.group(1)
-    for tag in _TOKEN_INPUT.findall(html):
-        value = _VALUE_ATTR.search(tag)
-        if value and value.group(1):
-            return value.group(1)
-    return ""
 
 
 class JoinQuantAuthGateway:
@@ -55,12 +38,14 @@ class JoinQuantAuthGateway:
         if not info.logged_in:
             raise ApiError("登录接口返回成功,但会话校验(isLogin)未通过", details={"path": IS_LOGIN})
         data = payload.get("data")
-        user = data.get("user") if isinstance(data, dict) and isinstance(data.get("user"), dict) else {}
+        found = data.get("user") if isinstance(data, dict) else None
+        user: Dict[str, object] = found if isinstance(found, dict) else {}
         return LoginResult(cookie=self.session.jar.header(), username=username, user=user)
 
     def session_info(self) -> SessionInfo:
         payload = self.session.get_json(IS_LOGIN, auth="required")
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        raw = payload.get("data")
+        data: Dict[str, Any] = raw if isinstance(raw, dict) else {}
         if str(payload.get("code", "")) not in ("00000", "0") and not data:
             raise ApiError(
                 f"会话检查失败: {payload.get('msg') or payload.get('code')}",

@@ -6,6 +6,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import attrs
 
+from jqcli.adapters.joinquant.editor import edit_referer, load_editor
 from jqcli.adapters.joinquant.pages import (
     DETAIL_PATH,
     encode_code,
@@ -14,7 +15,6 @@ from jqcli.adapters.joinquant.pages import (
 )
 from jqcli.adapters.joinquant.paging import follow_pages
 from jqcli.adapters.joinquant.session import JoinQuantSession
-from jqcli.adapters.joinquant.strategies import edit_referer, get_page, load_editor
 from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
 from jqcli.domain.backtest import (
     BacktestDetail,
@@ -25,6 +25,7 @@ from jqcli.domain.backtest import (
     Mode,
     build_refusal,
 )
+from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, NotFound
 
 BUILD_PATH = "/algorithm/index/build"
@@ -120,7 +121,7 @@ class JoinQuantBacktestGateway:
 
         def fetch(number: int) -> Tuple[List[BacktestRow], int]:
             params: Dict[str, object] = {"algorithmId": strategy_id, **({"page": number} if number > 1 else {})}
-            return parse_backtest_list(get_page(self.session, path, params), path=path)
+            return parse_backtest_list(self.session.get_text(path, params), path=path)
 
         pages = follow_pages(
             fetch, lambda page: page[1], lambda page: bool(page[0]), max_pages=MAX_PAGES, workers=read_ahead
@@ -130,7 +131,7 @@ class JoinQuantBacktestGateway:
 
     def detail(self, backtest_id: str) -> BacktestDetail:
         try:
-            text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+            text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
         except NotFound as exc:
             message = f"回测 {backtest_id} 不存在(或不属于当前账号)"
             raise NotFound(message, details={**exc.details, "id": backtest_id}) from None
@@ -143,16 +144,16 @@ class JoinQuantBacktestGateway:
             raise ApiError("回测源码响应缺少 data.source", details={"id": backtest_id, "response": payload})
         return data["source"]
 
-    def stats(self, backtest_id: str) -> Dict[str, object]:
+    def stats(self, backtest_id: str) -> StatsPage:
         payload = self.session.get_json(STATS_PATH, {"backtestId": backtest_id}, auth="optional")
         _require(payload, action="读取回测指标", details={"id": backtest_id})
-        return payload
+        return StatsPage.of(payload)
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> Dict[str, object]:
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
         params = {"backtestId": backtest_id, "offset": offset, "userRecordOffset": user_record_offset}
         payload = self.session.get_json(RESULT_PATH, params, auth="optional")
         _require(payload, action="读取回测收益曲线", details={"id": backtest_id})
-        return payload
+        return CurvePage.of(payload)
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
         payload = self.session.get_json(LOG_PATH, {"backtestId": backtest_id, "offset": offset})

@@ -281,7 +281,8 @@ class JoinQuantCommunity:
             params["oReplyId"] = parent_reply_id
         payload = self._get(REPLY_PATH, params, f"/view/community/detail/{post_key}?page={page}")
         data = _community_data(payload, action="读取讨论区", path=REPLY_PATH, key=post_key)
-        replies = data.get("replyArr") if isinstance(data.get("replyArr"), list) else []
+        raw_replies = data.get("replyArr")
+        replies = raw_replies if isinstance(raw_replies, list) else []
         bounty = data.get("bountyReply")
         bounty_list = bounty if isinstance(bounty, list) else ([bounty] if isinstance(bounty, Mapping) else [])
         total = data.get("totalCount")

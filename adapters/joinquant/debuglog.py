@@ -9,6 +9,7 @@ or bodies; every field also passes through the process's redactor.
 from __future__ import annotations
 
 import re
+from typing import Optional, TextIO
 from urllib.parse import parse_qsl, urlencode
 
 from jqcli.domain.redaction import SECRETS
@@ -29,7 +30,7 @@ class NullLog:
 
 
 class StructlogRequestLog:
-    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream: Optional[TextIO]) -> None:
         import structlog
 
         self._log = structlog.wrap_logger(
@@ -48,5 +49,5 @@ class StructlogRequestLog:
         self._log.info("http", **{key: SECRETS.redact_value(value) for key, value in fields.items()})
 
 
-def make_request_log(debug: bool, stream) -> NullLog | StructlogRequestLog:  # type: ignore[no-untyped-def]
+def make_request_log(debug: bool, stream: Optional[TextIO]) -> NullLog | StructlogRequestLog:
     return StructlogRequestLog(stream) if debug else NullLog()

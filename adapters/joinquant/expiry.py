@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from jqcli.application.ports import HttpResponse
+from jqcli.adapters.http import HttpResponse
 
 _LOGIN_TITLE = re.compile(r"<title>\s*用户登录", re.I)
 _LOGIN_MARKERS = ('class="formPwdLogin"', 'name="CyLoginForm[username]"', 'action="/user/login/doLogin"')

@@ -7,6 +7,7 @@ entities and loses exactly one leading newline, as the HTML standard says.
 
 from __future__ import annotations
 
+import re
 from typing import AbstractSet, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element
@@ -118,7 +119,7 @@ def _elements_outside(root: Element, skip_classes: AbstractSet[str]) -> Iterator
     stack = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node.tag, str) and not skip_classes.intersection(classes(node)):
+        if isinstance(node.tag, str) and skip_classes.isdisjoint(classes(node)):
             yield node
             stack.extend(reversed(node))
 
@@ -165,3 +166,22 @@ def missing(what: str, path: str, *, page: str = "", **details: object) -> ApiEr
         details={"path": path, "missing": what, **details},
         hint="加 --debug 查看请求;如站点已改版,请报告",
     )
+
+
+_TOKEN_DATA = re.compile(
+    r"""window\.tokenData\s*=\s*\{\s*["']?name["']?\s*:\s*["']token["']\s*,\s*["']?value["']?\s*:\s*["']([^"']+)["']"""
+)
+_TOKEN_INPUT = re.compile(r"""<input[^>]*\bname=["']token["'][^>]*>""", re.I)
+_VALUE_ATTR = re.compile(r"""\bvalue=["']([^"']*)["']""", re.I)
+
+
+def extract_page_token(html: str) -> str:
+    """``window.tokenData.value`` of a page, else a hidden ``<input name="token">``; "" when absent."""
+    match = _TOKEN_DATA.search(html)
+    if match:
+        return match.group(1)
+    for tag in _TOKEN_INPUT.findall(html):
+        value = _VALUE_ATTR.search(tag)
+        if value and value.group(1):
+            return value.group(1)
+    return ""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
+from xml.etree.ElementTree import Element
 
 import attrs
 
-from jqcli.adapters.joinquant.auth import extract_page_token
 from jqcli.adapters.joinquant.html import (
     attr,
     by_class,
@@ -20,6 +20,7 @@ from jqcli.adapters.joinquant.html import (
     cells,
     classes,
     elements,
+    extract_page_token,
     first_with_attr,
     link_param,
     max_page,
@@ -115,7 +116,13 @@ class EditorPage:
         return [(k, v) for k, v in self.form if k not in names] + list(overrides)
 
 
-def _control_value(node) -> Optional[str]:  # type: ignore[no-untyped-def]
+def _first(nodes: Iterator[Element]) -> Optional[Element]:
+    for node in nodes:
+        return node
+    return None
+
+
+def _control_value(node: Element) -> Optional[str]:
     if node.tag == "textarea":
         return node.text or ""
     if node.tag == "select":
@@ -231,7 +238,7 @@ def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
     title = by_id(root, "title-box")
     if run is None and code is None and title is None:
         raise missing("#backtestId / #code / #title-box", DETAIL_PATH, page=text, id=backtest_id)
-    source = code if code is not None and attr(code, "_backtestid") else next(by_class(root, "source-code"), None)
+    source = code if code is not None and attr(code, "_backtestid") else _first(by_class(root, "source-code"))
 
     def value(element_id: str) -> str:
         node = by_id(root, element_id)

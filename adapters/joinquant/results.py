@@ -11,10 +11,10 @@ import io
 import zipfile
 from typing import Dict, Mapping, Optional, Tuple
 
+from jqcli.adapters.http import HttpResponse
 from jqcli.adapters.joinquant.html import attr, elements, parse_html
 from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
-from jqcli.adapters.joinquant.strategies import get_page
 from jqcli.application.ports import ExportArchive, ExportIds
 from jqcli.domain.errors import ApiError, NetworkError, NotFound
 from jqcli.domain.results import LedgerCursor, LedgerPage, RiskWindow, risk_ready, risk_table
@@ -58,7 +58,7 @@ class JoinQuantBacktestResults:
 
     def export_ids(self, backtest_id: str) -> ExportIds:
         try:
-            text = get_page(self.session, DETAIL_PATH, {"backtestId": backtest_id})
+            text = self.session.get_text(DETAIL_PATH, {"backtestId": backtest_id})
         except NotFound as exc:
             message = f"回测 {backtest_id} 不存在(或不属于当前账号)"
             raise NotFound(message, details={**exc.details, "id": backtest_id}) from None
@@ -88,7 +88,7 @@ class JoinQuantBacktestResults:
         payload = self.session.get_json(RISK_PATH, {"backtestId": run_id}, auth="optional")
         data = _data(payload, "读取风险指标", run_id)
         risk = data.get("risk") if isinstance(data, Mapping) else None
-        return risk_table(risk) if risk_ready(risk) else None  # type: ignore[arg-type]
+        return risk_table(risk) if isinstance(risk, Mapping) and risk_ready(risk) else None
 
     def result_csv(self, export_id: str) -> bytes:
         response = self.session.request("GET", EXPORT_PATH, params={"backtestId": export_id, "type": "result"})
@@ -142,7 +142,7 @@ class JoinQuantBacktestResults:
             raise ApiError("下载的导出文件不是完整的 zip", details={"task": task, "reason": str(exc)}) from exc
         return ExportArchive(data=body, members=members)
 
-    def _refused(self, response, path: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    def _refused(self, response: HttpResponse, path: str, action: str) -> None:
         """A JSON or HTML answer where a file was expected: an expired session, or the site's refusal."""
         payload = self.session.parse_json(response, path)  # raises NotAuthenticated / ApiError for pages
         message = str(payload.get("msg") or payload.get("code") or "").strip() or "没有返回文件"

@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import attrs
 
+from jqcli.adapters.http import HttpRequest, HttpResponse, HttpTransport
 from jqcli.adapters.joinquant.cookies import CookieJar
 from jqcli.adapters.joinquant.debuglog import NullLog, redact_query
 from jqcli.adapters.joinquant.expiry import (
@@ -36,7 +37,6 @@ from jqcli.adapters.joinquant.expiry import (
     redirect_to_login,
     redirect_to_not_found,
 )
-from jqcli.application.ports import HttpRequest, HttpResponse, HttpTransport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
 from jqcli.domain.redaction import excerpt as redacted_excerpt
 from jqcli.domain.sites import BadSite, parse_site

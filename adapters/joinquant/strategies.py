@@ -6,20 +6,18 @@ import json
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from jqcli.adapters.joinquant.expiry import json_says_expired
+from jqcli.adapters.joinquant.editor import edit_referer, load_editor
 from jqcli.adapters.joinquant.pages import (
     EDIT_PATH,
     LIST_PATH,
-    EditorPage,
     StrategyListPage,
     encode_code,
-    parse_editor,
     parse_strategy_list,
 )
 from jqcli.adapters.joinquant.paging import follow_pages
-from jqcli.adapters.joinquant.session import EXPIRED_HINT, EXPIRED_MESSAGE, JoinQuantSession, decode, excerpt
+from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
-from jqcli.domain.errors import ApiError, JqcliError, NotAuthenticated, NotFound
+from jqcli.domain.errors import ApiError, JqcliError
 from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 NEW_PATH = "/algorithm/index/new"
@@ -28,32 +26,6 @@ DEL_PATH = "/algorithm/index/del"
 MAX_PAGES = 500
 PAGE_WORKERS = 4  # list pages already known to exist are read this many at a time
 MAX_FOLDERS = 500
-
-
-def edit_referer(edit_id: str) -> str:
-    return f"{EDIT_PATH}?algorithmId={edit_id}"
-
-
-def get_page(session: JoinQuantSession, path: str, params: Optional[Dict[str, object]] = None, **kwargs: object) -> str:
-    """An HTML page; the JSON expiry envelope some XHR page requests get instead is NotAuthenticated."""
-    text = session.get_text(path, params, **kwargs)  # type: ignore[arg-type]
-    if text.lstrip().startswith("{"):
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            payload = None
-        if json_says_expired(payload):
-            raise NotAuthenticated(EXPIRED_MESSAGE, details={"path": path, "shape": "json"}, hint=EXPIRED_HINT)
-    return text
-
-
-def load_editor(session: JoinQuantSession, edit_id: str) -> EditorPage:
-    """The editor page of ``edit_id`` (any edit id ever issued opens it)."""
-    try:
-        html = get_page(session, EDIT_PATH, {"algorithmId": edit_id}, referer=LIST_PATH)
-    except NotFound as exc:
-        raise NotFound(f"策略 {edit_id} 不存在(或不属于当前账号)", details={**exc.details, "id": edit_id}) from None
-    return parse_editor(html, edit_id=edit_id)
 
 
 class JoinQuantStrategyGateway:
@@ -99,8 +71,8 @@ class JoinQuantStrategyGateway:
             params["fId"] = folder_id
         if page > 1:
             params["page"] = page
-        html = get_page(self.session, LIST_PATH, params or None)
-        from jqcli.adapters.joinquant.auth import extract_page_token
+        html = self.session.get_text(LIST_PATH, params or None)
+        from jqcli.adapters.joinquant.html import extract_page_token
 
         self._list_token = extract_page_token(html) or self._list_token
         return parse_strategy_list(html, folder_id=folder_id)

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from jqcli.application.ports import HttpRequest, HttpResponse
+from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024  # no page or JSON answer of the site comes near this

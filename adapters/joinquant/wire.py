@@ -10,10 +10,13 @@ sprinkling ``int(...)`` everywhere.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from jqcli.adapters.joinquant.expiry import THROTTLE_HINT, THROTTLE_MESSAGE, is_throttled
 from jqcli.domain.errors import ApiError
+
+if TYPE_CHECKING:  # imported when first used: cattrs is not on the fast path
+    import cattrs
 
 BUSY_MARKER = "繁忙"  # 「系统繁忙，请稍后重试」: transient (protocol.md §1.3)
 BUSY_HINT = "这是聚宽的临时状态,稍后再试"
@@ -74,7 +77,7 @@ def lenient_str(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def converter():  # type: ignore[no-untyped-def]
+def converter() -> cattrs.Converter:
     """A shared cattrs converter with the lenient scalar hooks registered."""
     global _converter
     if _converter is None:

@@ -12,11 +12,11 @@ import json
 import os
 from typing import Dict
 
+from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
 from jqcli.adapters.sandbox.site.auth_views import demo_session
 from jqcli.adapters.sandbox.site.faults import FAULT_HEADER
 from jqcli.adapters.sandbox.site.web import WsgiApp, call_wsgi
-from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import NetworkError, UsageError
 
 API_BASE = "http://sandbox.localhost"

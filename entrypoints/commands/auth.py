@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jqcli.domain.credentials import Credentials, credential_problem, parse_cookie_header
-from jqcli.domain.errors import NotAuthenticated, UsageError
+from jqcli.domain.errors import UsageError
 from jqcli.domain.redaction import SECRETS
 from jqcli.entrypoints.parser import add_subcommands
 
@@ -69,83 +68,61 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def status_command(ctx: Context) -> Reply:
+    from jqcli.application.auth import AuthStatus
+    from jqcli.entrypoints.presenters import auth_status
+
     settings = ctx.settings
     credential = ctx.services.credential() if settings.sandbox else settings.credential()
-    username = settings.saved_credentials().username or settings.env_value("JQCLI_USERNAME") or None
+    username = settings.saved_credentials().username or settings.env_value("JQCLI_USERNAME")
     if settings.sandbox:
         username = settings.saved_credentials().username or ctx.services.embedded_sandbox().demo_username
-    data: dict[str, object] = {
-        "authenticated": bool(credential),
-        "api_base": settings.api_base,
-        "credential_source": credential.kind or None,
-        "username": username,
-        "credential_origin": credential.origin or None,
-        "config_path": settings.config_path,
-    }
-    if ctx.args.verify:
-        if not credential:
-            raise NotAuthenticated("未登录,请先配置 token/cookie", hint="运行 jqcli auth login 或 auth import-cookie")
-        info = ctx.services.auth_gateway().session_info()
-        if not info.logged_in:
-            raise NotAuthenticated(
-                "会话已失效(isLogin=0),请重新登录",
-                details={"api_base": settings.api_base},
-                hint="运行 jqcli auth login",
-            )
-        data["verified"] = True
-        data["session"] = {"user_name": info.user_name, "alias": info.alias}
-    return data
+    state = AuthStatus(ctx.services.auth_gateway).execute(
+        credential,
+        api_base=settings.api_base,
+        username=username or "",
+        config_path=settings.config_path,
+        verify=ctx.args.verify,
+    )
+    return auth_status(state)
 
 
 def login_command(ctx: Context) -> Reply:
-    settings = ctx.settings
-    username = (ctx.args.username or settings.env_value("JQCLI_USERNAME")).strip()
-    if not username:
-        raise UsageError("缺少账号:请传 --username 或设置 JQCLI_USERNAME")
-    password = _password(ctx)
-    SECRETS.add(password)
-    site = _site_of(ctx)  # the site logged in to is the site the cookie is saved for
-    result = ctx.services.auth_gateway(fresh=True).login(username, password)
-    settings.store.save(Credentials(cookie=result.cookie, username=username), api_base=site)
-    return {"ok": True, "username": username, "credential": "cookie"}
+    from jqcli.application.auth import Login
+    from jqcli.entrypoints.presenters import logged_in
+
+    username = ctx.args.username or ctx.settings.env_value("JQCLI_USERNAME")
+    login = Login(lambda: ctx.services.auth_gateway(fresh=True), ctx.settings.store)
+    # the site logged in to is the site the cookie is saved for
+    return logged_in(login.execute(username, lambda: _password(ctx), site=lambda: _site_of(ctx)))
 
 
 def import_token_command(ctx: Context) -> Reply:
-    value = _secret_argument(ctx, "token").strip()
-    problem = credential_problem("token", value) or ("不能包含空白" if any(ch.isspace() for ch in value) else "")
-    if not value or problem:
-        raise UsageError(f"token 格式不对:{problem or '为空'}")
-    username = (ctx.args.username or "").strip()
-    ctx.settings.store.save(Credentials(token=value, username=username), api_base=_site_of(ctx))
-    return {"ok": True, "credential": "token"}
+    return _import(ctx, "token")
 
 
 def import_cookie_command(ctx: Context) -> Reply:
-    value = _secret_argument(ctx, "cookie").strip()
-    if value.lower().startswith("cookie:"):
-        value = value[len("cookie:") :].strip()
-    problem = credential_problem("cookie", value)
-    if problem:
-        raise UsageError(f"cookie 格式不对:{problem}")
-    pairs = parse_cookie_header(value)
-    if not pairs:
-        raise UsageError("cookie 格式不对:应为浏览器中的 name=value; name2=value2")
-    cookie = "; ".join(f"{name}={val}" for name, val in pairs)
-    ctx.settings.store.save(
-        Credentials(cookie=cookie, username=(ctx.args.username or "").strip()),
-        api_base=_site_of(ctx),
+    return _import(ctx, "cookie")
+
+
+def _import(ctx: Context, kind: str) -> Reply:
+    from jqcli.application.auth import ImportCredential
+    from jqcli.entrypoints.presenters import credential_imported
+
+    value = _secret_argument(ctx, kind)
+    saved = ImportCredential(ctx.settings.store).execute(
+        kind, value, username=ctx.args.username or "", site=lambda: _site_of(ctx)
     )
-    return {"ok": True, "credential": "cookie"}
+    return credential_imported(saved)
 
 
 def logout_command(ctx: Context) -> Reply:
-    outcome = ctx.settings.store.clear()
-    data: dict[str, object] = {"ok": True}
-    if outcome.get("reset"):
-        data["config_reset"] = True
-        data["backup"] = outcome.get("backup")
-        ctx.warn(f"配置文件已损坏,已另存为 {outcome.get('backup')} 并重置")
-    return data
+    from jqcli.application.auth import Logout
+    from jqcli.entrypoints.presenters import logged_out
+
+    outcome = Logout(ctx.settings.store).execute()
+    if outcome.reset:
+        ctx.warn(f"配置文件已损坏,已另存为 {outcome.backup} 并重置")
+    return logged_out(outcome)
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from jqcli.entrypoints.parser import add_subcommands
 if TYPE_CHECKING:
     import argparse
 
-    from jqcli.application.running import RunOutcome
-    from jqcli.domain.backtest import BacktestRow, Mode
+    from jqcli.domain.backtest import Mode
     from jqcli.entrypoints.context import Context, Reply
     from jqcli.entrypoints.render import Result
 
@@ -119,7 +118,7 @@ def _mode(compile_run: bool) -> Mode:
 def run_command(ctx: Context) -> Reply:
     import datetime
 
-    from jqcli.application.running import PushCode
+    from jqcli.application.run_backtest import PushCode
     from jqcli.domain.backtest import BacktestRequest
     from jqcli.domain.dates import check_range, default_end
     from jqcli.domain.errors import UsageError
@@ -162,60 +161,13 @@ def run_command(ctx: Context) -> Reply:
         outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
     finally:
         ctx.end_progress()
-    return _readable(_run_output(outcome))
+    from jqcli.entrypoints.presenters import run_output
 
-
-def _run_output(outcome: RunOutcome) -> Dict[str, Any]:
-    request = outcome.request
-    data: Dict[str, Any] = {
-        "id": outcome.build.id,
-        "list_id": outcome.build.list_id,
-        "strategy_id": request.strategy_id,
-        "mode": request.mode.name,
-        "status": outcome.status,
-        "start_date": request.start,
-        "end_date": request.end,
-        "response": outcome.build.response,
-    }
-    if outcome.pushed is not None:
-        p = outcome.pushed
-        data["pushed"] = {"action": p.action, "id": p.id, "save_id": p.save_id, "name": p.name}
-    if outcome.waited:
-        data.update(
-            run_id=outcome.run_id,
-            metrics=outcome.metrics,
-            result_state=outcome.result_state,
-            polls=outcome.polls,
-            waited_seconds=outcome.elapsed,
-        )
-        if outcome.status != "done" or outcome.error_logs:
-            data["error_logs"] = list(outcome.error_logs)
-    return data
-
-
-def backtest_item(row: BacktestRow, strategy_id: str, mode: str) -> Dict[str, Any]:
-    return {
-        "id": row.id,
-        "list_id": row.list_id,
-        "source_id": row.source_id,
-        "strategy_id": strategy_id,
-        "name": row.name,
-        "status": row.status,
-        "start_date": row.start_date,
-        "end_date": row.end_date,
-        "capital": row.capital,
-        "frequency": row.frequency,
-        "metrics": dict(row.metrics),
-        "submitted_at": row.submitted_at,
-        "numeric_id": row.numeric_id,
-        "status_text": row.status_text,
-        "status_code": row.status_code,
-        "run_time": row.run_time,
-        "mode": mode,
-    }
+    return _readable(run_output(outcome))
 
 
 def ls_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import backtest_item
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -246,41 +198,22 @@ def ls_command(ctx: Context) -> Reply:
 
 
 def show_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import backtest_show
+
     view = ctx.services.show_backtest().execute(ctx.args.backtest_id)
-    d = view.detail
-    return _readable(
-        {
-            "id": ctx.args.backtest_id,
-            "list_id": d.run_id or ctx.args.backtest_id,  # the detail page's #backtestId (protocol.md §6.3)
-            "strategy_id": d.strategy_id,
-            "status": view.status,
-            "start_date": d.start_date,
-            "end_date": d.end_date,
-            "name": d.name,
-            "capital": d.capital,
-            "frequency": d.frequency,
-            "run_id": d.run_id,
-            "source_id": d.source_id,
-            "code": view.code,
-            "metrics": view.metrics,
-        }
-    )
+    return _readable(backtest_show(view, ctx.args.backtest_id))
 
 
 def stats_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import backtest_stats
+
     out = ctx.services.read_backtest_stats().execute(ctx.args.backtest_id)
-    data = {
-        "id": out.id,
-        "resolved_id": out.resolved_id,
-        "ready": out.ready,
-        "metrics": out.metrics,
-        "response": out.response,
-    }
-    return _readable(data)
+    return _readable(backtest_stats(out))
 
 
 def result_command(ctx: Context) -> Reply:
-    from jqcli.domain.backtest import status_of
+    from jqcli.entrypoints.commands.backtest_views import curve_summary
+    from jqcli.entrypoints.presenters import backtest_result
 
     args = ctx.args
     out = ctx.services.read_backtest_curves().execute(
@@ -295,27 +228,11 @@ def result_command(ctx: Context) -> Reply:
             f"已读到 --max-pages {args.max_pages} 页的上限,曲线可能还有;用 --offset {out.next_offset}"
             f" --user-record-offset {out.next_user_record_offset} 继续读取"
         )
-    data = {
-        "id": out.id,
-        "resolved_id": out.resolved_id,
-        "offset": out.offset,
-        "user_record_offset": out.user_record_offset,
-        "next_offset": out.next_offset,
-        "next_user_record_offset": out.next_user_record_offset,
-        "state": out.state,
-        "status": status_of(code=out.state),
-        "pages": len(out.responses),
-        **({"truncated": out.truncated} if args.all else {}),
-        "data": out.data,
-        "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
-    }
-    from jqcli.entrypoints.commands.backtest_views import curve_summary
-
-    return curve_summary(data)
+    return curve_summary(backtest_result(out, read_all=args.all))
 
 
 def logs_command(ctx: Context) -> Reply:
-    from jqcli.domain.backtest import status_of
+    from jqcli.entrypoints.presenters import backtest_logs
 
     args = ctx.args
     out = ctx.services.read_backtest_logs().execute(
@@ -328,24 +245,14 @@ def logs_command(ctx: Context) -> Reply:
         ctx.stdio.stdout.write(text)
         ctx.stdio.stdout.flush()
         return None
-    return {
-        "id": out.id,
-        "resolved_id": out.resolved_id,
-        "kind": out.kind,
-        "offset": out.offset,
-        "next_offset": out.next_offset,
-        "state": out.state,
-        "status": status_of(code=out.state),
-        "max": out.max,
-        **({"truncated": out.truncated} if args.all and not args.error else {}),
-        "logs": list(out.lines),
-        "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
-    }
+    return backtest_logs(out, read_all=args.all)
 
 
 def rm_command(ctx: Context) -> Reply:
     args = ctx.args
     mode = _mode(args.compile)
     ctx.confirm(f"删除{mode.label}记录 {args.list_id}", yes=args.yes, details={"id": args.list_id, "mode": mode.name})
+    from jqcli.entrypoints.presenters import backtest_deleted
+
     response = ctx.services.delete_backtest().execute(args.list_id, mode)
-    return {"ok": True, "id": args.list_id, "mode": mode.name, "response": response}
+    return backtest_deleted(args.list_id, mode.name, response)

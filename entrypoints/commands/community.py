@@ -147,10 +147,11 @@ def _latest_query(args: argparse.Namespace) -> LatestQuery:
 
 def latest_command(ctx: Context) -> Reply:
     from jqcli.domain.community import LatestProgress
+    from jqcli.entrypoints.presenters_community import latest_summary
 
     query = _latest_query(ctx.args)
     progress = LatestProgress()
-    pages = ctx.services.list_latest_posts().pages(query, progress)
+    pages = ctx.services.list_latest_posts().execute(query, progress)
     if ctx.args.stream:
         return _stream_latest(ctx, query, progress, pages)
     items: List[Dict[str, Any]] = []
@@ -160,7 +161,7 @@ def latest_command(ctx: Context) -> Reply:
             ctx.progress(f"已读 {progress.pages_read} 页,{progress.items_seen} 条")
     finally:
         ctx.end_progress()
-    data = {"items": items, **progress.summary(query)}
+    data = {"items": items, **latest_summary(progress, query)}
     from jqcli.entrypoints.render import Result, Table
 
     rows = [dict(item, author_name=item["author"]["name"]) for item in items]
@@ -172,6 +173,7 @@ def _stream_latest(
     ctx: Context, query: LatestQuery, progress: LatestProgress, pages: Iterator[Tuple[PostPage, PageScan]]
 ) -> Reply:
     from jqcli.domain.errors import JqcliError
+    from jqcli.entrypoints.presenters_community import latest_summary
 
     try:
         for page, scan in pages:
@@ -192,10 +194,14 @@ def _stream_latest(
             "type": "error",
             "error": {"code": exc.code, "message": exc.message, "details": exc.details},
         }
-        event.update(progress.summary(query), items_seen=progress.items_seen, failed_page=progress.pages_read + 1)
+        event.update(
+            latest_summary(progress, query), items_seen=progress.items_seen, failed_page=progress.pages_read + 1
+        )
         ctx.emit_ndjson(event)
         raise
-    ctx.emit_ndjson({"type": "done", **progress.summary(query), "start_page": 1, "items_seen": progress.items_seen})
+    ctx.emit_ndjson(
+        {"type": "done", **latest_summary(progress, query), "start_page": 1, "items_seen": progress.items_seen}
+    )
     return None
 
 
@@ -205,6 +211,7 @@ def _stream_latest(
 def detail_command(ctx: Context) -> Reply:
     from jqcli.application.community import DetailRequest
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters_community import post_reading
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -217,7 +224,7 @@ def detail_command(ctx: Context) -> Reply:
         reply_pages=None if args.all_replies else args.reply_pages,
         with_backtest_stats=args.with_backtest_stats,
     )
-    data: Dict[str, Any] = ctx.services.read_post_detail().run(request)
+    data = post_reading(ctx.services.read_post_detail().execute(request))
     post = data["post"]
     rows = [
         dict(r, author_name=r["author"]["name"], subs=len(r["sub_replies"]) + r["sub_reply_remaining_count"])
@@ -249,16 +256,17 @@ def post_preamble(post: Dict[str, Any]) -> str:
 
 def clone_command(ctx: Context) -> Reply:
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters_community import clone_check, clone_result
 
     args = ctx.args
     if not args.post_id.strip():
         raise UsageError("post_id 不能为空")
-    check = ctx.services.check_clone().check(
+    check = ctx.services.check_clone().execute(
         args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip()
     )
     if not args.yes:
-        return check.view()  # check only: nothing spent, never executes without --yes
-    return ctx.services.clone_strategy().execute(check, confirmed=True)
+        return clone_check(check)  # check only: nothing spent, never executes without --yes
+    return clone_result(ctx.services.clone_strategy().execute(check, confirmed=True))
 
 
 def archive_command(ctx: Context) -> Reply:

@@ -26,8 +26,8 @@ from jqcli.domain.errors import ERROR_CLASSES, ApiError, JqcliError, NetworkErro
 if TYPE_CHECKING:
     import argparse
 
-    from jqcli.application.archive_options import SyncOptions
-    from jqcli.entrypoints.bootstrap import OpenArchive
+    from jqcli.application.ports import StoreHealth
+    from jqcli.application.sync_options import SyncOptions
     from jqcli.entrypoints.context import Context, Reply
 
 STATE_SUFFIX = ".state.json"
@@ -98,7 +98,7 @@ def _check_combination(args: argparse.Namespace) -> None:
 
 
 def _options(ctx: Context, seeds: List[str], **overrides: Any) -> SyncOptions:
-    from jqcli.application.archive_options import SyncOptions
+    from jqcli.application.sync_options import SyncOptions
     from jqcli.domain.timeparse import parse_until
 
     args = ctx.args
@@ -119,6 +119,8 @@ def _options(ctx: Context, seeds: List[str], **overrides: Any) -> SyncOptions:
         "retries": args.retries,
         "retry_sleep": args.retry_sleep,
         "seeds": tuple(seed_files),
+        "force": args.force,
+        "resume": args.resume,
     }
     for key, value in overrides.items():
         values[key] = values[key] or value if key.startswith("skip_") else value
@@ -128,88 +130,42 @@ def _options(ctx: Context, seeds: List[str], **overrides: Any) -> SyncOptions:
 def _run_phase(
     ctx: Context, store_path: str, state_path: Optional[str], *, seeds: List[str], **overrides: Any
 ) -> Dict[str, Any]:
-    import attrs
-
-    from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS
-    from jqcli.domain.backfill import Coverage
+    from jqcli.entrypoints.presenters_community import archive_progress_line, archive_summary
 
     state_path = state_path or default_state(store_path)
     ctx.services.check_state_file(state_path)
     options = _options(ctx, [s for s in seeds if os.path.realpath(s) != os.path.realpath(store_path)], **overrides)
     started = time.monotonic()
-    # open (under the store's lock: a second sync on the same store fails here), --force, close
-    with ctx.services.archive_session(store_path, state_path, force=ctx.args.force) as session:
-        archive, state, case = session.archive, session.state, session.sync
-        removed = archive.removed_temps + state.remove_stale_temps()  # under the lock: no writer of ours is alive
-        damage = _warn_damage(ctx, archive)
-        if not ctx.args.resume:
-            saved = dict(state.load())
-            if saved.pop("coverage", None) is not None:
-                state.save(saved)
-        torn = archive.torn_bytes
-        options = attrs.evolve(options, damaged_lines=archive.corrupt_lines)
+    # open under the store's lock (a second sync on the same store fails here), closed at the end
+    with ctx.services.archive_session(store_path, state_path) as session:
         try:
-            summary = case.run(options, report=lambda p: ctx.progress(_progress_line(p)))
+            report = session.sync.execute(
+                options,
+                lambda p: ctx.progress(archive_progress_line(p)),
+                opened=lambda health: _warn_damage(ctx, health),
+            )
         except JqcliError as exc:  # interrupted: say where the progress is
             exc.details.update(store=store_path, state=state_path)
             raise
         finally:
             ctx.end_progress()
-        coverage = Coverage.from_dict(state.load().get("coverage"))
-        result = {
-            "store": store_path,
-            "state": state_path,
-            **summary.as_dict(),
-            "store_posts": len(archive),
-            "pending_detail": 0 if options.skip_detail else len(archive.pending(NEEDS_DETAIL)),
-            "pending_stats": 0 if options.skip_stats else len(archive.pending(NEEDS_STATS)),
-            "complete": coverage.complete(options.until) and not (summary.list_error or summary.site_down),
-            "torn_bytes_repaired": torn,
-            **damage,
-        }
-        if removed:
-            result["temp_files_removed"] = removed
-        if summary.store_damage:
-            ctx.warn(f"存档的帖子比状态文件记录的少或有损坏行:{summary.store_damage['action']}")
-        note = _stop_note(summary.stopped_by, options)
-        if note:
-            result["note"] = note
+        if report.summary.store_damage:
+            ctx.warn(f"存档的帖子比状态文件记录的少或有损坏行:{report.summary.store_damage['action']}")
+        result = archive_summary(report, options, store=store_path, state=state_path)
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
     return result
 
 
-def _warn_damage(ctx: Context, archive: OpenArchive) -> Dict[str, Any]:
-    """Unreadable lines (backed up) and leniently read lines: warned on stderr, reported in the summary."""
-    found: Dict[str, Any] = {}
-    if archive.corrupt_lines:
-        found.update(corrupt_lines=archive.corrupt_lines, corrupt_backup=archive.corrupt_backup)
+def _warn_damage(ctx: Context, health: StoreHealth) -> None:
+    """Unreadable lines (backed up) and leniently read lines are warned about on stderr before the run."""
+    if health.corrupt_lines:
         ctx.warn(
-            f"存档有 {archive.corrupt_lines} 行无法读取,已原样备份到 {archive.corrupt_backup};"
+            f"存档有 {health.corrupt_lines} 行无法读取,已原样备份到 {health.corrupt_backup};"
             "整理存档时会去掉这些行,本次运行会重新抓取可能丢失的帖子"
         )
-    if archive.repaired_lines:
-        fields = sorted(archive.repaired_fields)
-        found.update(repaired_lines=archive.repaired_lines, repaired_fields=fields)
-        ctx.warn(f"存档有 {archive.repaired_lines} 行的字段类型不对({', '.join(fields)}),已按缺失处理后继续")
-    return found
-
-
-def _stop_note(stopped_by: str, options: SyncOptions) -> str:
-    if stopped_by == "max_pages":
-        return (
-            f"已到 --max-pages {options.max_pages} 的页码上限:比第 {options.max_pages} 页更早的帖子"
-            "需提高 --max-pages(或去掉它)才能读到"
-        )
-    if stopped_by == "page_budget":
-        return f"本次已读满 --page-budget {options.page_budget} 页新内容;再次运行会从断点继续往下补"
-    return ""
-
-
-def _progress_line(p: Dict[str, Any]) -> str:
-    return (
-        f"列表 {p['pages']} 页 · 新增 {p['posts_added']} · 详情 {p['details_filled']}(待 {p['pending_detail']})"
-        f" · 指标 {p['stats_filled']}(待 {p['pending_stats']}) · 失败 {p['failures']} · 共 {p['store_posts']} 篇"
-    )
+    if health.repaired_lines:
+        fields = ", ".join(health.repaired_fields)
+        ctx.warn(f"存档有 {health.repaired_lines} 行的字段类型不对({fields}),已按缺失处理后继续")
 
 
 def _finish(ctx: Context, results: Dict[str, Any]) -> Reply:

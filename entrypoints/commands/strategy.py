@@ -6,7 +6,7 @@ strategy name.  Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING
 
 from jqcli.entrypoints.argtypes import positive_int
 from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
@@ -15,7 +15,6 @@ from jqcli.entrypoints.parser import add_subcommands, complete_path
 if TYPE_CHECKING:
     import argparse
 
-    from jqcli.domain.strategy import Strategy
     from jqcli.entrypoints.context import Context, Reply
 
 TARGET_HELP = "策略 id(strategy ls 的 id;旧 id 仍然有效)或唯一的策略名称"
@@ -58,25 +57,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def strategy_item(s: Strategy) -> Dict[str, Any]:
-    item: Dict[str, Any] = {
-        "id": s.id,
-        "internal_id": s.internal_id,
-        "name": s.name,
-        "type": s.type,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    }
-    if s.run_count is not None:
-        item["run_count"] = s.run_count
-    if s.backtest_count is not None:
-        item["backtest_count"] = s.backtest_count
-    if s.folder_id:
-        item["folder_id"] = s.folder_id
-    return item
-
-
 def ls_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import strategy_item
     from jqcli.entrypoints.render import Result, Table
 
     args = ctx.args
@@ -99,19 +81,12 @@ def ls_command(ctx: Context) -> Reply:
 
 
 def show_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import strategy_detail
+
     args = ctx.args
     target = check_output_target(ctx, args.output, force=args.force) if args.output else None
     detail = ctx.services.show_strategy().execute(args.strategy)
-    shown_id = _output_id(args.strategy, detail.id)
-    data: Dict[str, Any] = {
-        "id": shown_id,
-        "save_id": detail.save_id,
-        "backtest_id": detail.backtest_id,
-        "name": detail.name,
-        "type": detail.type,
-    }
-    if detail.id != shown_id:
-        data["resolved_id"] = detail.id
+    data = strategy_detail(detail, _output_id(args.strategy, detail.id))
     if target:
         data["output"] = target
         data["bytes"] = write_output(target, detail.code)
@@ -133,31 +108,30 @@ def _output_id(requested: str, resolved: str) -> str:
 
 
 def new_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import strategy_created
+
     args = ctx.args
     code = read_code(ctx)
     saved = ctx.services.create_strategy().execute(args.name, code)
-    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "type": args.type}
+    return strategy_created(saved, args.type)
 
 
 def edit_command(ctx: Context) -> Reply:
     from jqcli.domain.errors import UsageError
+    from jqcli.entrypoints.presenters import strategy_edited
 
     args = ctx.args
     code = read_code(ctx)
     if args.name is None and code is None:
         raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin 之一")
     saved = ctx.services.edit_strategy().execute(args.strategy, name=args.name, code=code)
-    return {"id": saved.id, "save_id": saved.save_id, "name": saved.name, "ok": True}
+    return strategy_edited(saved)
 
 
 def rm_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.presenters import strategy_deleted
+
     args = ctx.args
     ctx.confirm(f"删除策略 {args.strategy}", yes=args.yes, details={"id": args.strategy})
     deleted = ctx.services.delete_strategy().execute(args.strategy)
-    return {
-        "ok": True,
-        "id": _output_id(args.strategy, deleted.id),
-        "internal_id": deleted.internal_id,
-        "name": deleted.name,
-        "response": deleted.response,
-    }
+    return strategy_deleted(deleted, _output_id(args.strategy, deleted.id))

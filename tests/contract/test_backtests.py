@@ -48,7 +48,7 @@ def wait_finished(backtests, run_id: str) -> str:
     """Poll the task state until the run ends (replay answers the recorded polls in order, without sleeping)."""
     pause, limit = (2.0, 300) if RECORD == "live" else (0.5, 120)  # be gentle with the real site
     for _ in range(limit):
-        state = backtests.result(run_id)["data"]["state"]
+        state = backtests.result(run_id).state
         if status_of(code=state) in TERMINAL:
             return status_of(code=state)
         if RECORD:
@@ -78,9 +78,9 @@ def test_detail_source_stats_result_and_log_of_a_finished_run(gateways) -> None:
     assert detail.run_id and detail.start_date.startswith("2024-01-02")
     assert wait_finished(backtests, detail.run_id) == "done"
     assert backtests.source(detail.run_id) == GOOD_CODE
-    stats = backtests.stats(detail.run_id)["data"]
+    stats = backtests.stats(detail.run_id).data
     assert "annual_algo_return" in stats and "sharpe" in stats
-    result = backtests.result(detail.run_id)["data"]
+    result = backtests.result(detail.run_id).data
     assert result["result"]["overallReturn"]["time"]
     page = backtests.log(detail.run_id, offset=0)
     assert page.lines and page.offset == 0

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from jqcli.adapters.http import HttpRequest
 from jqcli.adapters.sandbox.embedded import InProcessTransport
 from jqcli.adapters.sandbox.site.faults import FaultPlan
-from jqcli.application.ports import HttpRequest
 from jqcli.domain.errors import NetworkError
 from tests.sandbox.conftest import XHR, Client
 

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from jqcli.adapters.http import HttpRequest
 from jqcli.adapters.sandbox.embedded import open_embedded
 from jqcli.adapters.sandbox.site.app import DEMO_PASSWORD, DEMO_USERNAME, SandboxApp, SandboxConfig
-from jqcli.application.ports import HttpRequest
 from tests.sandbox.conftest import XHR, Client
 from tests.support.sandbox_proc import jqcli_executable, start_sandbox_server
 from tests.support.siteclient import SiteClient as HttpClient

@@ -19,13 +19,13 @@ from jqcli.domain.archive import (
     stats_fragment,
     worth_writing,
 )
-from tests.unit.community_fakes import FakeFeed, make_post
+from tests.fakes import FakeCommunityFeed, make_post
 
 T1, T2, T3 = "2026-04-25 10:00:00", "2026-04-25 11:00:00", "2026-04-26 12:00:00"
 
 
 def detail_post(key: str, views: int) -> dict:
-    post = dict(FakeFeed(1).post_detail("uk00001").post)
+    post = dict(FakeCommunityFeed(1).post_detail("uk00001").post)
     post.update(id=key, post_id="alias-x", view_count=views, content="全文")
     return post
 

@@ -12,7 +12,7 @@ from jqcli.adapters.archive.files import JsonSyncState
 from jqcli.adapters.archive.jsonl import JsonlPostArchive
 from jqcli.domain.archive import NEEDS_DETAIL, NEEDS_STATS, list_fragment, merge
 from jqcli.domain.errors import FileError
-from tests.unit.community_fakes import make_post
+from tests.fakes import make_post
 
 T1 = "2026-04-25 10:00:00"
 

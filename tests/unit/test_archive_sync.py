@@ -6,17 +6,23 @@ import logging
 
 import pytest
 
-from jqcli.application.archive_options import SeedFile, SyncOptions
-from jqcli.application.archive_sync import SyncCommunity
+from jqcli.application.ports import StoreHealth
+from jqcli.application.sync_community import SyncCommunity
+from jqcli.application.sync_options import SeedFile, SyncOptions, SyncReport
 from jqcli.domain.archive import has_stats
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, NotAuthenticated
-from tests.unit.community_fakes import FakeClock, FakeFeed, FakePostArchive, FakeState, make_post
+from tests.fakes import FakeClock, FakeCommunityFeed, FakePostArchive, FakeSyncState, make_post
 
 
 def sync(feed, archive, state, **options):
+    return run(feed, archive, state, **options).summary
+
+
+def run(feed, archive, state, **options) -> SyncReport:
     options.setdefault("page_size", 10)
     options.setdefault("retry_sleep", 0)
-    return SyncCommunity(feed, archive, state, FakeClock()).run(SyncOptions(**options))
+    clock = FakeClock(1_777_000_000.0, advance=False)
+    return SyncCommunity(feed, archive, state, clock).execute(SyncOptions(**options))
 
 
 class SteppingClock(FakeClock):
@@ -35,9 +41,9 @@ def complete(archive) -> bool:
 
 def test_first_sync_archives_every_post_with_detail_and_stats() -> None:
     feed, archive, state = (
-        FakeFeed(45, pinned=[make_post(900, top=True, published="2019-01-01 00:00:00")]),
+        FakeCommunityFeed(45, pinned=[make_post(900, top=True, published="2019-01-01 00:00:00")]),
         FakePostArchive(),
-        FakeState(),
+        FakeSyncState(),
     )
     summary = sync(feed, archive, state)
     assert summary.posts_added == 46 and len(archive) == 46 and complete(archive)
@@ -46,7 +52,7 @@ def test_first_sync_archives_every_post_with_detail_and_stats() -> None:
 
 
 def test_second_sync_adds_nothing_and_reads_one_page() -> None:
-    feed, archive, state = FakeFeed(45), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(45), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state)
     puts, feed.calls[:] = archive.puts, []
     summary = sync(feed, archive, state)
@@ -55,7 +61,7 @@ def test_second_sync_adds_nothing_and_reads_one_page() -> None:
 
 
 def test_interrupted_backfill_resumes_below_and_picks_up_new_posts() -> None:
-    feed, archive, state = FakeFeed(100), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(100), FakePostArchive(), FakeSyncState()
     first = sync(feed, archive, state, max_pages=2, skip_detail=True, skip_stats=True)
     assert first.stopped_by == "max_pages" and len(archive) == 20
     for n in range(101, 106):
@@ -66,7 +72,7 @@ def test_interrupted_backfill_resumes_below_and_picks_up_new_posts() -> None:
 
 
 def test_failed_details_are_recorded_and_retried_next_run() -> None:
-    feed, archive, state = FakeFeed(5), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(5), FakePostArchive(), FakeSyncState()
     bad = feed.posts[2].id
     feed.fail_detail[bad] = NetworkError("连接被重置")
     summary = sync(feed, archive, state, retries=1)
@@ -78,7 +84,7 @@ def test_failed_details_are_recorded_and_retried_next_run() -> None:
 
 
 def test_stats_not_ready_stays_pending() -> None:
-    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(3), FakePostArchive(), FakeSyncState()
     feed.stats_missing.add("bt2")
     summary = sync(feed, archive, state, retries=0)
     assert summary.stats_failures == 1 and archive.records["uk00002"]["stats_error"]["code"] == "not_ready"
@@ -87,14 +93,14 @@ def test_stats_not_ready_stays_pending() -> None:
 
 
 def test_caps_and_skips_limit_enrichment() -> None:
-    feed, archive, state = FakeFeed(30), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(30), FakePostArchive(), FakeSyncState()
     summary = sync(feed, archive, state, max_detail=5, skip_stats=True)
     assert summary.details_filled == 5 and summary.stats_filled == 0
     assert not any(call[0] == "stats" for call in feed.calls)
 
 
 def test_list_error_is_reported_and_progress_kept() -> None:
-    feed, archive, state = FakeFeed(50), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(50), FakePostArchive(), FakeSyncState()
     feed.fail_pages[3] = NotAuthenticated("聚宽要求登录")
     summary = sync(feed, archive, state, skip_detail=True, skip_stats=True)
     assert summary.stopped_by == "error" and summary.list_error["code"] == "not_authenticated"
@@ -105,7 +111,7 @@ def test_list_error_is_reported_and_progress_kept() -> None:
 
 
 def test_seed_is_imported_once_and_legacy_ids_merge_with_live_posts() -> None:
-    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(3), FakePostArchive(), FakeSyncState()
     legacy = dict(make_post(2).item, id="rotating-old-id", content="旧正文", detail_fetched_at="2020-01-01 00:00:00")
     del legacy["post_id"]
     reads = []
@@ -124,7 +130,7 @@ def test_seed_is_imported_once_and_legacy_ids_merge_with_live_posts() -> None:
 
 
 def test_legacy_seed_after_the_live_post_merges_into_it_without_overwriting_fresher_data() -> None:
-    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(3), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state, skip_stats=True)
     legacy = dict(make_post(2).item, id="rotating-old-id", view_count=-1, list_fetched_at="2020-01-01 00:00:00")
     del legacy["post_id"]
@@ -140,7 +146,7 @@ def test_legacy_seed_after_the_live_post_merges_into_it_without_overwriting_fres
 
 def backlog(count: int):
     """A store holding ``count`` posts with neither detail nor stats yet, and its state."""
-    feed, archive, state = FakeFeed(count), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(count), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state, skip_detail=True, skip_stats=True)
     feed.calls[:] = []
     return feed, archive, state
@@ -187,7 +193,7 @@ def test_a_failed_list_walk_stops_the_pending_details() -> None:
 
 
 def test_ctrl_c_saves_progress_and_raises_one_interrupted_with_resume_details(caplog) -> None:
-    feed, archive, state = FakeFeed(60), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(60), FakePostArchive(), FakeSyncState()
     seen = []
 
     def report(progress) -> None:
@@ -197,7 +203,7 @@ def test_ctrl_c_saves_progress_and_raises_one_interrupted_with_resume_details(ca
 
     case = SyncCommunity(feed, archive, state, SteppingClock())
     with pytest.raises(Interrupted) as caught:
-        case.run(SyncOptions(page_size=10, retry_sleep=0), report=report)
+        case.execute(SyncOptions(page_size=10, retry_sleep=0), report=report)
     details = caught.value.details
     assert {"pending_detail", "pending_stats", "store_posts", "hint"} <= set(details)
     assert state.data["store_posts"] == len(archive) > 0 and state.data["coverage"]["segments"]
@@ -207,7 +213,7 @@ def test_ctrl_c_saves_progress_and_raises_one_interrupted_with_resume_details(ca
 
 
 def test_a_store_with_fewer_posts_than_its_state_reads_the_list_again() -> None:
-    feed, archive, state = FakeFeed(57), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(57), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state)
     assert state.data["store_posts"] == 57
     for key in list(archive.records)[10:30]:
@@ -219,16 +225,17 @@ def test_a_store_with_fewer_posts_than_its_state_reads_the_list_again() -> None:
 
 
 def test_unreadable_lines_also_make_the_run_read_the_list_again() -> None:
-    feed, archive, state = FakeFeed(25), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(25), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state)
     del archive.records["uk00003"]
     state.data.pop("store_posts")  # a state written before the count was recorded
-    summary = sync(feed, archive, state, damaged_lines=1)
+    archive.found = StoreHealth(corrupt_lines=1, corrupt_backup="x.corrupt")  # what opening the store found
+    summary = sync(feed, archive, state)
     assert summary.store_damage["unreadable_lines"] == 1 and summary.posts_added == 1 and len(archive) == 25
 
 
 def test_a_sync_that_changes_nothing_writes_no_state() -> None:
-    feed, archive, state = FakeFeed(45), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(45), FakePostArchive(), FakeSyncState()
     sync(feed, archive, state)
     saves, puts = state.saves, archive.puts
     summary = sync(feed, archive, state)
@@ -236,7 +243,7 @@ def test_a_sync_that_changes_nothing_writes_no_state() -> None:
 
 
 def test_wrongly_typed_seed_fields_are_read_leniently() -> None:
-    feed, archive, state = FakeFeed(3), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(3), FakePostArchive(), FakeSyncState()
     bad = dict(make_post(2).item, legacy_ids=5, author="x", detail_error={"attempts": "many"})
     seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [bad])
     summary = sync(feed, archive, state, seeds=(seed,))
@@ -244,7 +251,7 @@ def test_wrongly_typed_seed_fields_are_read_leniently() -> None:
 
 
 def test_a_wrongly_typed_state_is_read_leniently() -> None:
-    feed, archive, state = FakeFeed(12), FakePostArchive(), FakeState()
+    feed, archive, state = FakeCommunityFeed(12), FakePostArchive(), FakeSyncState()
     state.data = {"seeds": ["x"], "coverage": "all", "store_posts": "many"}
     seed = SeedFile(path="old.jsonl", identity="v1", records=lambda: [])
     summary = sync(feed, archive, state, seeds=(seed,))
@@ -263,10 +270,10 @@ class DurableArchive(FakePostArchive):
         self.durable = set(self.records)
 
 
-class CheckedState(FakeState):
+class CheckedState(FakeSyncState):
     """Checks, at every save, that the posts its coverage claims are durable in the archive."""
 
-    def __init__(self, archive: DurableArchive, feed: FakeFeed) -> None:
+    def __init__(self, archive: DurableArchive, feed: FakeCommunityFeed) -> None:
         super().__init__()
         self.archive, self.feed, self.checked = archive, feed, 0
 
@@ -280,10 +287,50 @@ class CheckedState(FakeState):
 
 @pytest.mark.parametrize("seconds", [0.0, 1.0, 5.0])
 def test_the_saved_coverage_never_claims_posts_that_are_not_durable(seconds) -> None:
-    feed = FakeFeed(95)
+    feed = FakeCommunityFeed(95)
     archive = DurableArchive()
     state = CheckedState(archive, feed)
     options = SyncOptions(page_size=10, retry_sleep=0, checkpoint_seconds=seconds, skip_detail=True, skip_stats=True)
-    summary = SyncCommunity(feed, archive, state, SteppingClock()).run(options)
+    summary = SyncCommunity(feed, archive, state, SteppingClock()).execute(options).summary
     assert summary.pages == 11 and len(archive.records) == 95 and state.checked > 0  # the 11th page is empty
     assert archive.flushed <= summary.pages + 3  # one per page at most (+ list end, seeds, close), never per record
+
+
+# -- the run's lifecycle: --force, --no-resume, the report -----------------------------------------
+
+
+def test_force_empties_the_store_and_the_state_before_the_run() -> None:
+    feed, archive, state = FakeCommunityFeed(25), FakePostArchive(), FakeSyncState()
+    sync(feed, archive, state)
+    archive.records["stale"] = {"id": "stale"}
+    report = run(feed, archive, state, force=True)
+    assert archive.resets == 1 and "stale" not in archive.records
+    assert report.summary.posts_added == 25 and report.store_posts == 25 and report.complete
+
+
+def test_no_resume_drops_only_the_coverage_and_walks_from_page_one_again() -> None:
+    feed, archive, state = FakeCommunityFeed(25), FakePostArchive(), FakeSyncState()
+    sync(feed, archive, state)
+    first_walk = [c for c in feed.calls if c[0] == "list"]
+    state.data["seeds"] = {"kept": "1"}
+    feed.calls.clear()
+    sync(feed, archive, state, skip_detail=True, skip_stats=True)
+    assert [c for c in feed.calls if c[0] == "list"] == [("list", 1)]  # resumed: page 1 says nothing is new
+    feed.calls.clear()
+    run(feed, archive, state, resume=False, skip_detail=True, skip_stats=True)
+    assert [c for c in feed.calls if c[0] == "list"] == first_walk
+    assert state.data["seeds"] == {"kept": "1"} and state.data["coverage"]
+
+
+def test_the_report_tells_the_store_health_before_the_run_and_the_temps_removed() -> None:
+    feed, archive, state = FakeCommunityFeed(5), FakePostArchive(), FakeSyncState()
+    archive.found = StoreHealth(torn_bytes=7, removed_temps=(".a.compact.tmp",))
+    state.stale_temps = [".s.1.abcdef01.tmp"]
+    told = []
+    case = SyncCommunity(feed, archive, state, FakeClock(1_777_000_000.0, advance=False))
+    report = case.execute(
+        SyncOptions(page_size=10, skip_stats=True), opened=lambda health: told.append(len(feed.calls))
+    )
+    assert told == [0]  # before any request
+    assert report.health.torn_bytes == 7 and report.removed_temps == (".a.compact.tmp", ".s.1.abcdef01.tmp")
+    assert report.pending_stats == 0 and report.pending_detail == 0 and report.store_posts == 5

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from jqcli.application.backtests import (
-    BacktestLogs,
-    BacktestResult,
-    BacktestStats,
     DeleteBacktest,
     ListBacktests,
+    ReadBacktestCurves,
+    ReadBacktestLogs,
+    ReadBacktestStats,
     ShowBacktest,
 )
-from jqcli.application.running import PushCode, RunBacktest
+from jqcli.application.run_backtest import PushCode, RunBacktest
 from jqcli.domain.backtest import MODES, BacktestRequest, BacktestRow
+from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, UsageError, WaitTimeout
 from jqcli.domain.polling import WaitPolicy
-from tests.support.fakes_strategies import FakeBacktestGateway, FakeClock, FakeStrategyGateway
+from tests.fakes import FakeBacktestGateway, FakeClock, FakeStrategyGateway
 
 
 @pytest.fixture
@@ -170,14 +171,14 @@ def test_show_reads_detail_source_and_stats_with_run_id(env) -> None:
 
 def test_stats_retries_with_run_id_when_given_id_has_none(env) -> None:
     _, backtests, _, _ = env
-    out = BacktestStats(backtests).execute("55544646")
+    out = ReadBacktestStats(backtests).execute("55544646")
     assert out.resolved_id == backtests.run_id and out.ready
 
 
 def test_stats_not_ready_is_reported_not_faked(env) -> None:
     _, backtests, _, _ = env
     backtests.stats_ready_after = 5
-    out = BacktestStats(backtests).execute("55544646")
+    out = ReadBacktestStats(backtests).execute("55544646")
     assert out.ready is False and out.metrics == {}
 
 
@@ -190,40 +191,40 @@ def test_result_all_merges_pages(env) -> None:
                 "overallReturn": series, "benchmark": series}, "userRecord": None}}  # fmt: skip
 
     backtests.result_pages = [page(0, [1, 2, 3]), page(3, [4, 5])]
-    out = BacktestResult(backtests).execute("x", read_all=True)
+    out = ReadBacktestCurves(backtests).execute("x", read_all=True)
     assert out.data["result"]["overallReturn"]["time"] == [1, 2, 3, 4, 5]
     assert out.next_offset == 5 and len(out.responses) == 3  # run id page 1, page 2, the empty page
     assert out.truncated is False
-    capped = BacktestResult(backtests).execute("x", read_all=True, max_pages=1)
+    capped = ReadBacktestCurves(backtests).execute("x", read_all=True, max_pages=1)
     assert capped.truncated is True and capped.next_offset == 3  # says so, and where to go on from
 
 
 def test_logs_all_capped_by_max_pages_says_so(env) -> None:
     _, backtests, _, _ = env
-    out = BacktestLogs(backtests).execute("x", read_all=True, max_pages=2)
+    out = ReadBacktestLogs(backtests).execute("x", read_all=True, max_pages=2)
     assert len(out.lines) == 200 and out.truncated is True and out.next_offset == 200
-    assert BacktestLogs(backtests).execute("x", read_all=True).truncated is False
+    assert ReadBacktestLogs(backtests).execute("x", read_all=True).truncated is False
 
 
 def test_logs_all_reads_until_empty_page(env) -> None:
     _, backtests, _, _ = env
-    out = BacktestLogs(backtests).execute("x", read_all=True)
+    out = ReadBacktestLogs(backtests).execute("x", read_all=True)
     assert len(out.lines) == 250 and out.next_offset == 250 and out.max is False
 
 
 def test_logs_all_stops_at_max(env) -> None:
     _, backtests, _, _ = env
     backtests.log_max_at = 100
-    out = BacktestLogs(backtests).execute("x", read_all=True)
+    out = ReadBacktestLogs(backtests).execute("x", read_all=True)
     assert len(out.lines) == 100 and out.max is True
 
 
 def test_logs_offset_and_error_kind(env) -> None:
     _, backtests, _, _ = env
-    out = BacktestLogs(backtests).execute("x", offset=200)
+    out = ReadBacktestLogs(backtests).execute("x", offset=200)
     assert out.lines[0] == "line 200" and out.next_offset == 250
     backtests.error_lines = ["Traceback"]
-    err = BacktestLogs(backtests).execute("x", errors=True)
+    err = ReadBacktestLogs(backtests).execute("x", errors=True)
     assert err.kind == "error" and err.lines == ("Traceback",) and err.next_offset is None
 
 
@@ -241,10 +242,10 @@ def test_data_call_refused_for_another_id_kind_retries_with_run_id(env) -> None:
     def picky_stats(backtest_id):
         if backtest_id != backtests.run_id:
             raise ApiError("读取回测指标失败:回测不存在或访问受限")
-        return {"code": "00000", "data": backtests.stats_data}
+        return StatsPage.of({"code": "00000", "data": backtests.stats_data})
 
     backtests.stats = picky_stats
-    out = BacktestStats(backtests).execute("detail-id-from-ls")
+    out = ReadBacktestStats(backtests).execute("detail-id-from-ls")
     assert out.resolved_id == backtests.run_id and out.ready
 
 
@@ -256,7 +257,7 @@ def test_refusal_is_raised_when_the_detail_page_gives_nothing_better(env) -> Non
 
     backtests.stats = refuse
     with pytest.raises(ApiError, match="访问受限"):
-        BacktestStats(backtests).execute("nope")
+        ReadBacktestStats(backtests).execute("nope")
 
 
 WEEKDAYS_MS = [1704153600000 + d * 86_400_000 for d in range(200) if (1 + d) % 7 < 5]  # 2024-01-02 is a Tuesday
@@ -272,7 +273,7 @@ class CurveFillingGateway(FakeBacktestGateway):
         self.clock, self.length, self.days, self.t0 = clock, length, days, clock.t
         self.offsets: list = []
 
-    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> dict:
+    def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
         self.offsets.append(offset)
         done = self.clock.t - self.t0 >= self.length
         upto = self.days if done else int(self.days * (self.clock.t - self.t0) / self.length)
@@ -282,7 +283,7 @@ class CurveFillingGateway(FakeBacktestGateway):
             "count": str(len(times)),
             "overallReturn": {"time": times, "value": [0] * len(times)},
         }
-        return {"code": "00000", "data": {"state": "2" if done else "1", "result": page}}
+        return CurvePage.of({"code": "00000", "data": {"state": "2" if done else "1", "result": page}})
 
 
 @pytest.mark.parametrize("length", [3.0, 20.0, 120.0])

@@ -7,11 +7,10 @@ from typing import Dict
 
 import pytest
 
-from jqcli.application import archive_sync, backtests, community, results, running, strategies
+from jqcli.application import backtests, community, results, run_backtest, strategies, sync_community
 from jqcli.domain.errors import FileError, UsageError
 from jqcli.entrypoints.bootstrap import Services, build_settings, connect
 from jqcli.entrypoints.settings import Flags
-from tests.unit.test_archive_store import record
 
 
 def env_for(tmp_path) -> Dict[str, str]:
@@ -29,16 +28,16 @@ FACTORIES = {
     "create_strategy": strategies.CreateStrategy,
     "edit_strategy": strategies.EditStrategy,
     "delete_strategy": strategies.DeleteStrategy,
-    "run_backtest": running.RunBacktest,
+    "run_backtest": run_backtest.RunBacktest,
     "list_backtests": backtests.ListBacktests,
     "show_backtest": backtests.ShowBacktest,
-    "read_backtest_stats": backtests.BacktestStats,
-    "read_backtest_curves": backtests.BacktestResult,
-    "read_backtest_logs": backtests.BacktestLogs,
+    "read_backtest_stats": backtests.ReadBacktestStats,
+    "read_backtest_curves": backtests.ReadBacktestCurves,
+    "read_backtest_logs": backtests.ReadBacktestLogs,
     "delete_backtest": backtests.DeleteBacktest,
-    "list_latest_posts": community.LatestPosts,
+    "list_latest_posts": community.ListLatestPosts,
     "read_post_detail": community.ReadPostDetail,
-    "check_clone": community.CloneStrategy,
+    "check_clone": community.CheckClone,
     "clone_strategy": community.CloneStrategy,
     "read_risk_windows": results.ReadRiskWindows,
     "export_backtest": results.ExportBacktest,
@@ -83,20 +82,8 @@ def test_the_archive_session_opens_under_the_lock_and_closes(tmp_path) -> None:
     store, state = tmp_path / "a.jsonl", tmp_path / "a.state.json"
     services = Services(build_settings(Flags(), env_for(tmp_path), str(tmp_path)))
     with services.archive_session(str(store), str(state)) as session:
-        assert isinstance(session.sync, archive_sync.SyncCommunity)
+        assert isinstance(session.sync, sync_community.SyncCommunity)
         with pytest.raises(FileError, match="另一个归档进程"), services.archive_session(str(store), str(state)):
             pass
     with services.archive_session(str(store), str(state)):  # released at the end of the first
         pass
-
-
-def test_the_archive_session_with_force_starts_afresh(tmp_path) -> None:
-    store, state = tmp_path / "a.jsonl", tmp_path / "a.state.json"
-    services = Services(build_settings(Flags(), env_for(tmp_path), str(tmp_path)))
-    with services.archive_session(str(store), str(state)) as session:
-        session.archive.put(record(1))
-        session.state.save({"coverage": None})
-    with services.archive_session(str(store), str(state)) as session:
-        assert len(session.archive) == 1 and state.exists()
-    with services.archive_session(str(store), str(state), force=True) as session:
-        assert len(session.archive) == 0 and not state.exists()

@@ -13,13 +13,14 @@ from typing import Any, Dict, List, Optional, TextIO
 
 import pytest
 
-from jqcli.application.ports import BacktestGateway, HttpTransport, StrategyGateway
+from jqcli.adapters.http import HttpTransport
+from jqcli.application.ports import BacktestGateway, StrategyGateway
 from jqcli.entrypoints.bootstrap import Services, build_settings
 from jqcli.entrypoints.cli import run
 from jqcli.entrypoints.context import Stdio
 from jqcli.entrypoints.settings import Flags, Settings
+from tests.fakes import FakeBacktestGateway, FakeStrategyGateway
 from tests.support.clirun import FakeStdin
-from tests.support.fakes_strategies import FakeBacktestGateway, FakeStrategyGateway
 
 
 class NoNetwork(AssertionError):

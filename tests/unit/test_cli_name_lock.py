@@ -6,9 +6,9 @@ import contextlib
 import threading
 
 from jqcli.adapters.locks import FileNameLock
-from jqcli.application.running import PushCode, RunBacktest
+from jqcli.application.run_backtest import PushCode, RunBacktest
 from jqcli.domain.backtest import BacktestRequest
-from tests.support.fakes_strategies import FakeBacktestGateway, FakeClock, FakeStrategyGateway
+from tests.fakes import FakeBacktestGateway, FakeClock, FakeStrategyGateway
 
 
 class RecordingLock:

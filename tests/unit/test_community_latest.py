@@ -1,4 +1,4 @@
-"""``community latest`` paging rules (pure) and the LatestPosts use case."""
+"""``community latest`` paging rules (pure) and the ListLatestPosts use case."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jqcli.application.community import LatestPosts
+from jqcli.application.community import ListLatestPosts
 from jqcli.domain.community import LatestProgress, LatestQuery, Post, PostPage, scan_page
 from jqcli.domain.errors import NetworkError, UsageError
 from jqcli.domain.timeparse import format_timestamp, parse_until
-from tests.unit.community_fakes import FakeFeed, make_post
+from jqcli.entrypoints.presenters_community import latest_summary
+from tests.fakes import FakeCommunityFeed, make_post
 
 
 def page_of(*posts: Post, number: int = 1) -> PostPage:
@@ -83,27 +84,27 @@ def test_bad_until_is_a_usage_error(text) -> None:
 
 
 def test_latest_posts_walks_pages_until_the_since_id_across_a_shifting_list() -> None:
-    feed = FakeFeed(120)
+    feed = FakeCommunityFeed(120)
     cursor = feed.posts[70].id
     progress = LatestProgress()
     seen = []
     query = LatestQuery(page_size=20, since_id=cursor)
-    for number, (_page, scan) in enumerate(LatestPosts(feed).pages(query, progress), start=1):
+    for number, (_page, scan) in enumerate(ListLatestPosts(feed).execute(query, progress), start=1):
         seen.extend(p.id for p in scan.emit)
         if number == 1:
             feed.publish(500)  # the list shifts down: page 2 repeats the last post of page 1
-    assert seen == [p.id for p in FakeFeed(120).posts[:70]]
-    summary = progress.summary(query)
+    assert seen == [p.id for p in FakeCommunityFeed(120).posts[:70]]
+    summary = latest_summary(progress, query)
     assert summary["stopped_by_since_id"] is True and summary["pages_read"] == 4
     assert summary["duplicates_skipped"] == 1 and summary["next_since_id"] == seen[0]
 
 
 def test_latest_posts_failure_leaves_progress_of_the_pages_read() -> None:
-    feed = FakeFeed(100)
+    feed = FakeCommunityFeed(100)
     feed.fail_pages[3] = NetworkError("连接中断")
     progress = LatestProgress()
     with pytest.raises(NetworkError):
-        for _ in LatestPosts(feed).pages(LatestQuery(page_size=10, max_pages=5), progress):
+        for _ in ListLatestPosts(feed).execute(LatestQuery(page_size=10, max_pages=5), progress):
             pass
     assert progress.pages_read == 2 and progress.items_seen == 20
 
@@ -121,11 +122,11 @@ times = st.integers(0, 400).map(lambda n: f"2026-04-{1 + n // 24:02d} {n % 24:02
 def test_until_walk_emits_exactly_the_posts_at_or_after_until(ordinary, pinned, until, size) -> None:
     posts = [make_post(i, published=t) for i, t in enumerate(sorted(ordinary, reverse=True))]
     pins = [make_post(1000 + i, top=True, published=t) for i, t in enumerate(pinned)]
-    feed = FakeFeed()
+    feed = FakeCommunityFeed()
     feed.posts, feed.pinned = posts, pins
     query = LatestQuery(page_size=size, until=until)
     progress = LatestProgress()
-    emitted = [p for _page, scan in LatestPosts(feed).pages(query, progress) for p in scan.emit]
+    emitted = [p for _page, scan in ListLatestPosts(feed).execute(query, progress) for p in scan.emit]
     ids = [p.id for p in emitted]
     assert len(ids) == len(set(ids))
     assert all(p.published_at >= until for p in emitted)

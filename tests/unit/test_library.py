@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from jqcli.application.ports import HttpTransport
+from jqcli.adapters.http import HttpTransport
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.bootstrap import Services, build_settings
 from jqcli.entrypoints.library import Jqcli, connect

@@ -8,7 +8,7 @@ from typing import List
 import pytest
 
 from jqcli.adapters.joinquant.community import normalize_reply
-from jqcli.application.backtests import BacktestLogs
+from jqcli.application.backtests import ReadBacktestLogs
 from jqcli.domain.backtest import LogPage
 from tests.support.clirun import run_cli
 from tests.support.httpstub import Answer
@@ -237,7 +237,7 @@ class LogSite:
 def test_the_log_cursor_advances_by_non_empty_lines() -> None:
     lines = ["a", "", "b", "c", "", "", "d", "e", "f", "g"]
     log_site = LogSite(lines)
-    out = BacktestLogs(log_site).execute("run", offset=0, read_all=True)  # type: ignore[arg-type]
+    out = ReadBacktestLogs(log_site).execute("run", offset=0, read_all=True)  # type: ignore[arg-type]
     assert list(out.lines) == lines  # nothing skipped, nothing read twice
     assert log_site.offsets == [0, 3, 6, 7]
     assert out.next_offset == 7

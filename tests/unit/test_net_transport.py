@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.adapters.joinquant.session import JoinQuantSession, RetryPolicy
 from jqcli.adapters.joinquant.transport import Urllib3Transport
-from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError
 from tests.support.faultserver import FaultServer, MiB
 from tests.support.httpstub import Answer

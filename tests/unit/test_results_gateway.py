@@ -11,7 +11,7 @@ from jqcli.adapters.joinquant.session import JoinQuantSession, RetryPolicy
 from jqcli.adapters.joinquant.transport import Urllib3Transport
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated
 from jqcli.domain.results import LedgerCursor
-from tests.support.fakes_results import zip_of
+from tests.fakes import zip_of
 from tests.support.httpstub import Answer, Reset
 
 LOGIN_HTML = (

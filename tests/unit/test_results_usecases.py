@@ -13,8 +13,7 @@ from jqcli.application.results import (
 )
 from jqcli.domain.errors import ApiError, UsageError, WaitTimeout
 from jqcli.domain.results import LedgerFilter
-from tests.support.fakes_results import RUN_ID, FakeBacktestResults, trade_rows
-from tests.support.fakes_strategies import FakeBacktestGateway, FakeClock
+from tests.fakes import RUN_ID, FakeBacktestGateway, FakeBacktestResults, FakeClock, trade_rows
 
 
 def test_trades_read_every_page_past_short_pages_to_the_empty_one() -> None:

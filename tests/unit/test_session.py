@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.adapters.joinquant.session import (
     JoinQuantSession,
     RetryPolicy,
@@ -13,7 +14,6 @@ from jqcli.adapters.joinquant.session import (
     parse_retry_after,
 )
 from jqcli.adapters.joinquant.transport import Urllib3Transport
-from jqcli.application.ports import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError, NotAuthenticated, NotFound, UsageError
 from tests.support.httpstub import Answer, Reset, Truncated
 

@@ -13,7 +13,7 @@ from jqcli.application.strategies import (
 )
 from jqcli.domain.errors import NotFound, UsageError
 from jqcli.domain.strategy import DEFAULT_CODE
-from tests.support.fakes_strategies import FakeStrategyGateway
+from tests.fakes import FakeStrategyGateway
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What the archive use case takes and gives back: seed files, options, the run summary."""
+"""What the archive use case takes and gives back: seed files, options, the run summary and report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import attrs
+
+from jqcli.application.ports import StoreHealth
 
 
 @attrs.frozen
@@ -40,6 +42,8 @@ class SyncOptions:
     checkpoint_seconds: float = 1.0
     breaker_threshold: int = 5  # consecutive site-down failures that stop the run
     damaged_lines: int = 0  # unreadable lines the store found when it was opened (posts may be lost)
+    force: bool = False  # delete the store and the state first, then start again
+    resume: bool = True  # False: forget the saved list coverage (walk from page 1 again), keep everything else
 
 
 @attrs.define
@@ -64,3 +68,16 @@ class SyncSummary:
         data = attrs.asdict(self)
         data["failures"] = self.detail_failures + self.stats_failures
         return data
+
+
+@attrs.frozen
+class SyncReport:
+    """A whole run: what it did, the store it left, and whether the coverage reaches ``until``."""
+
+    summary: SyncSummary
+    store_posts: int
+    pending_detail: int
+    pending_stats: int
+    complete: bool
+    health: StoreHealth
+    removed_temps: Tuple[str, ...] = ()  # the store's and the state file's stale temp files, removed

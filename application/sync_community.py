@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
 import attrs
 
 from jqcli.application.archive_damage import store_damage
-from jqcli.application.archive_options import SyncOptions, SyncSummary
 from jqcli.application.archive_workers import CircuitBreaker, WorkerPool
 from jqcli.application.enrichment import EnrichmentQueue
-from jqcli.application.ports import Clock, CommunityFeed, PostArchive, SyncStateStore
+from jqcli.application.ports import Clock, CommunityFeed, PostArchive, StoreHealth, SyncStateStore
+from jqcli.application.sync_options import SyncOptions, SyncReport, SyncSummary
 from jqcli.domain.archive import (
     NEEDS_DETAIL,
     NEEDS_STATS,
@@ -52,15 +52,49 @@ STATE_VERSION = 1
 
 @attrs.frozen
 class SyncCommunity:
-    """The use case; ``run`` may be called once per archive/state pair."""
+    """The use case, on an archive already opened (and locked); ``execute`` once per archive/state pair.
+
+    The whole run's lifecycle is here, in this order: ``--force`` (store and state deleted, the lock
+    kept), stale temp files removed, the store's health told to ``opened`` (before any request),
+    ``--no-resume`` (the coverage dropped from the state), the run itself (every checkpoint flushes the
+    archive before it saves the state), then the report of what the store holds.
+    """
 
     feed: CommunityFeed
     archive: PostArchive
     state: SyncStateStore
     clock: Clock
 
-    def run(self, options: SyncOptions, report: Callable[[Dict[str, Any]], None] = lambda _: None) -> SyncSummary:
-        return _Run(self, options, report).execute()
+    def execute(
+        self,
+        options: SyncOptions,
+        report: Callable[[Dict[str, Any]], None] = lambda _: None,
+        *,
+        opened: Callable[[StoreHealth], None] = lambda _: None,
+    ) -> SyncReport:
+        if options.force:
+            self.archive.reset()
+            self.state.reset()
+        health = self.archive.health()
+        removed = tuple(health.removed_temps) + tuple(self.state.remove_stale_temps())
+        opened(health)
+        if not options.resume:
+            saved = dict(self.state.load())
+            if saved.pop("coverage", None) is not None:
+                self.state.save(saved)
+        options = attrs.evolve(options, damaged_lines=health.corrupt_lines)
+        summary = _Run(self, options, report).execute()
+        covered = self.state.load().get("coverage")
+        coverage = Coverage.from_dict(covered if isinstance(covered, Mapping) else None)
+        return SyncReport(
+            summary=summary,
+            store_posts=len(self.archive),
+            pending_detail=0 if options.skip_detail else len(self.archive.pending(NEEDS_DETAIL)),
+            pending_stats=0 if options.skip_stats else len(self.archive.pending(NEEDS_STATS)),
+            complete=coverage.complete(options.until) and not (summary.list_error or summary.site_down),
+            health=health,
+            removed_temps=removed,
+        )
 
 
 class _Run:

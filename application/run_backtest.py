@@ -10,12 +10,10 @@ needed to resume.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Callable, Dict, List, Optional, Tuple
 
 import attrs
 
-from jqcli.application.backtests import data_of
 from jqcli.application.ports import BacktestGateway, Clock, NameLock, StrategyGateway
 from jqcli.application.strategies import resolve_edit_id
 from jqcli.domain.backtest import (
@@ -27,8 +25,8 @@ from jqcli.domain.backtest import (
     BuildResult,
     has_core_metrics,
     metrics_dict,
-    status_of,
 )
+from jqcli.domain.curves import CurvePage
 from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
 from jqcli.domain.polling import WaitPolicy, curve_fraction, final_status, round_outcome
 from jqcli.domain.strategy import ambiguous, rows_named, validate_name
@@ -198,12 +196,12 @@ class RunBacktest:
         curve = _CurveProgress(outcome.request.end)
         for round_index in range(1_000_000):
             # only the points not seen yet: the page stays small, and their count says how far the run got
-            data = data_of(self.backtests.result(outcome.run_id, offset=curve.points))
-            state = data.get("state") if isinstance(data, Mapping) else None
-            status = status_of(code=state) or RUNNING
+            page = self.backtests.result(outcome.run_id, offset=curve.points)
+            state = page.state
+            status = page.status or RUNNING
             metrics: object = None
             if status == DONE or status not in (RUNNING, FAILED, CANCELLED):
-                metrics = data_of(self.backtests.stats(outcome.run_id))
+                metrics = self.backtests.stats(outcome.run_id).data
             done_rounds += status == DONE
             ready = has_core_metrics(metrics)
             action = round_outcome(status, ready, done_rounds, outcome.request.mode.name)
@@ -224,7 +222,7 @@ class RunBacktest:
                     hint=f"稍后用 {current.resume_ids()['resume']} 查看,或加大 --wait-timeout",
                 )
             progress(f"回测 {outcome.build.id} 状态 {status},已等待 {elapsed:.0f} 秒")
-            curve.observe(data, elapsed)
+            curve.observe(page, elapsed)
             self.clock.sleep(policy.next_sleep(elapsed, curve.samples))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -238,15 +236,16 @@ class _CurveProgress:
         self.first_ms: Optional[int] = None
         self.samples: List[Tuple[float, float]] = []
 
-    def observe(self, data: object, elapsed: float) -> None:
-        page = data.get("result") if isinstance(data, Mapping) else None
-        series = page.get("overallReturn") if isinstance(page, Mapping) else None
-        times = series.get("time") if isinstance(series, Mapping) else None
-        if not isinstance(times, list) or not times:
+    def observe(self, page: CurvePage, elapsed: float) -> None:
+        times = page.strategy_times()
+        if not times:
+            return
+        value = times[0]
+        if not isinstance(value, (int, float, str)):
             return
         try:
-            first = int(times[0])
-        except (TypeError, ValueError):
+            first = int(value)
+        except ValueError:
             return
         self.points += len(times)
         if self.first_ms is None:
