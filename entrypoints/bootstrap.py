@@ -12,8 +12,11 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Mapping, Optional
 
 if TYPE_CHECKING:
+    from jqcli.application.compare_runs import CompareRuns  # branch fixa
     from jqcli.application.ports import BacktestResultsGateway
     from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
+    from jqcli.application.verdicts import JudgeRun  # branch fixa
+    from jqcli.application.waiting import WaitBacktest  # branch fixa
 
 
 def connect(
@@ -257,6 +260,22 @@ class Services:
         from jqcli.adapters import output_files
 
         return output_files
+
+    # --- branch fixa (issue 13 items 1, 2, 5): verdicts, compare, wait ------------------------------
+    def judge_run(self) -> JudgeRun:
+        from jqcli.application.verdicts import JudgeRun
+
+        return JudgeRun(self.backtest_gateway())
+
+    def compare_runs(self) -> CompareRuns:
+        from jqcli.application.compare_runs import CompareRuns
+
+        return CompareRuns(self.backtest_gateway())
+
+    def wait_backtest(self) -> WaitBacktest:
+        from jqcli.application.waiting import WaitBacktest
+
+        return WaitBacktest(self.backtest_use_case("RunBacktest"))
 
     # --- end of command -----------------------------------------------------------------------
     def __enter__(self) -> Services:

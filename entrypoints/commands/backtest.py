@@ -38,6 +38,9 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     run.add_argument(
         "--poll-interval", type=positive_float, default=5.0, metavar="SECONDS", help="初始轮询间隔(默认 5,逐步放大)"
     )
+    from jqcli.entrypoints.commands import backtest_verdict  # branch fixa: verdict, wait, --exit-status
+
+    backtest_verdict.add_exit_status_option(run)
     run.set_defaults(handler=run_command)
 
     ls = sub.add_parser("ls", help="列出策略的回测记录", description="列出正式回测(默认)或编译运行记录。")
@@ -84,6 +87,11 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
 
     backtest_results.register(sub)
 
+    from jqcli.entrypoints.commands import backtest_compare  # branch fixa: verdict, wait, compare
+
+    backtest_verdict.register(sub)
+    backtest_compare.register(sub)
+
 
 # -- handlers ------------------------------------------------------------------------------------
 
@@ -126,6 +134,8 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
         raise UsageError("缺少策略:请给出策略 id/名称,或用 --file/--code-stdin 配合 --name 推送并运行")
     if code is not None and not target and not args.name:
         raise UsageError("推送并运行需要 --name(或给出要更新的策略 id)")
+    if args.exit_status and not args.wait:
+        raise UsageError("--exit-status 需要配合 --wait(不等待时不知道回测如何结束)")
     end = args.end or default_end(datetime.date.today())
     check_range(args.start, end)
     request = BacktestRequest(
@@ -152,7 +162,9 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
         outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
     finally:
         ctx.end_progress()
-    return _readable(_run_output(outcome))
+    from jqcli.entrypoints.commands.backtest_verdict import finish_run, local_source
+
+    return finish_run(ctx, outcome, _run_output(outcome), local=local_source(ctx, code))
 
 
 def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
@@ -236,25 +248,30 @@ def ls_command(ctx):  # type: ignore[no-untyped-def]
 
 
 def show_command(ctx):  # type: ignore[no-untyped-def]
+    from jqcli.entrypoints.commands.backtest_verdict import judge_failed
+    from jqcli.entrypoints.presenters_verdict import merge_into_table, verdict_fields
+
     view = ctx.services.backtest_use_case("ShowBacktest").execute(ctx.args.backtest_id)
     d = view.detail
-    return _readable(
-        {
-            "id": ctx.args.backtest_id,
-            "list_id": d.run_id or ctx.args.backtest_id,  # the detail page's #backtestId (protocol.md §6.3)
-            "strategy_id": d.strategy_id,
-            "status": view.status,
-            "start_date": d.start_date,
-            "end_date": d.end_date,
-            "name": d.name,
-            "capital": d.capital,
-            "frequency": d.frequency,
-            "run_id": d.run_id,
-            "source_id": d.source_id,
-            "code": view.code,
-            "metrics": view.metrics,
-        }
-    )
+    data = {
+        "id": ctx.args.backtest_id,
+        "list_id": d.run_id or ctx.args.backtest_id,  # the detail page's #backtestId (protocol.md §6.3)
+        "strategy_id": d.strategy_id,
+        "status": view.status,
+        "start_date": d.start_date,
+        "end_date": d.end_date,
+        "name": d.name,
+        "capital": d.capital,
+        "frequency": d.frequency,
+        "run_id": d.run_id,
+        "source_id": d.source_id,
+        "code": view.code,
+        "metrics": view.metrics,
+    }
+    judged = judge_failed(ctx, d.run_id or ctx.args.backtest_id, view.status, run_code=view.code)
+    if judged is not None:
+        data.update(verdict_fields(judged))
+    return merge_into_table(_readable(data), judged)
 
 
 def stats_command(ctx):  # type: ignore[no-untyped-def]
@@ -313,12 +330,21 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
     )
     if out.truncated:
         ctx.warn(f"已读到 --max-pages {args.max_pages} 页的上限,日志可能还有;用 --offset {out.next_offset} 继续读取")
+    judged = None
+    if args.error:  # branch fixa: the verdict of a failed run's error log
+        from jqcli.entrypoints.commands.backtest_verdict import judge_error_log
+
+        judged = judge_error_log(ctx, out.resolved_id, status_of(code=out.state), out.lines)
     if ctx.format != "json":
         text = "".join(line + "\n" for line in out.lines)
+        if judged is not None:
+            from jqcli.entrypoints.presenters_verdict import verdict_text
+
+            text += "\n" + verdict_text(judged) + "\n"
         ctx.stdio.stdout.write(text)
         ctx.stdio.stdout.flush()
         return None
-    return {
+    data = {
         "id": out.id,
         "resolved_id": out.resolved_id,
         "kind": out.kind,
@@ -331,6 +357,11 @@ def logs_command(ctx):  # type: ignore[no-untyped-def]
         "logs": list(out.lines),
         "response": out.responses[0] if len(out.responses) == 1 else list(out.responses),
     }
+    if judged is not None:
+        from jqcli.entrypoints.presenters_verdict import verdict_fields
+
+        data.update(verdict_fields(judged))
+    return data
 
 
 def rm_command(ctx):  # type: ignore[no-untyped-def]
