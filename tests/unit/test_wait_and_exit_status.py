@@ -169,3 +169,28 @@ def test_verdict_command_json_and_table(stub, tmp_path) -> None:
     lines = table.stdout.splitlines()
     assert lines[0] == "判定: runtime_error(运行时错误)  状态 failed"
     assert "  代码: g.x = 1 / 0" in lines and any("第 2 行,函数 initialize" in line for line in lines)
+
+
+def test_a_cancelled_run_exits_9_with_the_cancelled_verdict(stub) -> None:
+    build_routes(stub, js(BUILT))
+    stub.route("GET", "/algorithm/backtest/detail", html(DETAIL_HTML))
+    stub.route("GET", "/algorithm/backtest/result", js({**OK, "data": {"state": "4", "result": None}}))
+    stub.route("GET", "/algorithm/backtest/error", js({**OK, "data": {"state": "4", "logArr": []}}))
+    stub.route("GET", "/algorithm/backtest/log", js({**OK, "data": {"state": "4", "logArr": [], "offset": "0"}}))
+    out = cli(stub, "backtest", "run", EDIT, *RUN_ARGS, "--exit-status")
+    assert out.code == 9 and out.json["status"] == "cancelled", out
+    assert (out.json["verdict"], out.json["errors"], out.json["warnings"]) == ("cancelled", [], 0)
+
+
+def test_compare_needs_two_ids_on_the_command_line(stub) -> None:
+    out = cli(stub, "backtest", "compare", "55544646")
+    assert out.code == 3 and "至少两个" in out.error["message"] and stub.requests == []
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_completion_knows_the_new_commands_and_options(shell) -> None:
+    from tests.support.clirun import run_cli
+
+    script = run_cli(["completion", shell]).stdout
+    for word in ("verdict", "compare", "wait", "--exit-status", "--context", "--max-pages"):
+        assert word in script, word
