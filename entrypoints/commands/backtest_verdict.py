@@ -100,7 +100,17 @@ def finish_run(ctx: Any, outcome: Any, data: dict, *, local: Any = None) -> Any:
 
     judged = None
     if outcome.waited:
-        judged = judge_failed(ctx, outcome.run_id, outcome.status, outcome.error_logs, local)
+        try:
+            judged = judge_failed(ctx, outcome.run_id, outcome.status, outcome.error_logs, local)
+        except KeyboardInterrupt:  # the run has ended: say so, and how to read the verdict again
+            from jqcli.domain.errors import Interrupted
+
+            ids = outcome.resume_ids()
+            raise Interrupted(
+                f"已中断:回测已结束(状态 {outcome.status}),读取判定时被中断",
+                details={**ids, "backtest_id": ids["id"], "status": outcome.status},
+                hint=f"用 jqcli backtest verdict {ids['id']} 读取判定",
+            ) from None
         if judged is not None:
             data.update(verdict_fields(judged))
     result = merge_into_table(_readable(data), judged)

@@ -194,3 +194,28 @@ def test_completion_knows_the_new_commands_and_options(shell) -> None:
     script = run_cli(["completion", shell]).stdout
     for word in ("verdict", "compare", "wait", "--exit-status", "--context", "--max-pages"):
         assert word in script, word
+
+
+def test_an_interrupt_while_reading_the_verdict_says_the_run_ended_and_how_to_judge_it() -> None:
+    from types import SimpleNamespace
+
+    from jqcli.application.running import RunOutcome
+    from jqcli.domain.backtest import BacktestRequest, BuildResult
+    from jqcli.entrypoints.commands.backtest_verdict import finish_run
+
+    class Judge:
+        def of_run(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    ctx = SimpleNamespace(services=SimpleNamespace(judge_run=Judge), args=SimpleNamespace(exit_status=True))
+    outcome = RunOutcome(
+        build=BuildResult("55544646", "f" * 32, "", {}),
+        request=BacktestRequest("s", "2024-01-02", "2024-01-10", MODES["backtest"]),
+        status="failed",
+        waited=True,
+        run_id="r" * 32,
+    )
+    with pytest.raises(Interrupted) as stopped:
+        finish_run(ctx, outcome, {"id": "55544646"})
+    assert stopped.value.details["status"] == "failed" and stopped.value.details["run_id"] == "r" * 32
+    assert "jqcli backtest verdict 55544646" in stopped.value.details["hint"]
