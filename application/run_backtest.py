@@ -79,6 +79,7 @@ def resume_ids(build: BuildResult, request: BacktestRequest, run_id: str = "") -
         "strategy_id": request.strategy_id,
         "mode": request.mode.name,
         "resume": f"jqcli backtest show {build.id}",
+        "resume_wait": f"jqcli backtest wait {build.id}" + (" --compile" if request.mode.name == "compile" else ""),
     }
 
 
@@ -95,7 +96,7 @@ def _stopped_waiting(ids: Dict[str, object], waited: float) -> Interrupted:
     return Interrupted(
         "已中断,停止等待;回测仍在聚宽上继续运行",
         details={**ids, "backtest_id": ids["id"], "waited_seconds": round(waited, 1)},
-        hint=f"稍后用 {ids['resume']} 查看结果",
+        hint=f"稍后用 {ids['resume_wait']} 继续等待,或用 {ids['resume']} 查看结果",
     )
 
 
@@ -177,11 +178,15 @@ class RunBacktest:
         return attrs.evolve(request, strategy_id=pushed.id), pushed
 
     # -- waiting --------------------------------------------------------------------------------
+    def resume(self, outcome: RunOutcome, wait: WaitPolicy, progress: Optional[Progress] = None) -> RunOutcome:
+        """Wait on a run started earlier (``backtest wait``): the polling of ``--wait``, nothing is built."""
+        return self._wait(outcome, wait, progress or (lambda text: None))
+
     def _wait(self, outcome: RunOutcome, policy: WaitPolicy, progress: Progress) -> RunOutcome:
         started = self.clock.monotonic()
         run_id = ""
         try:
-            run_id = self.backtests.detail(outcome.build.id).run_id or outcome.build.list_id
+            run_id = outcome.run_id or self.backtests.detail(outcome.build.id).run_id or outcome.build.list_id
             return self._poll(attrs.evolve(outcome, run_id=run_id, waited=True), policy, progress, started)
         except KeyboardInterrupt:
             ids = resume_ids(outcome.build, outcome.request, run_id)
@@ -219,7 +224,8 @@ class RunBacktest:
                 raise WaitTimeout(
                     f"等待 {policy.timeout:g} 秒后回测仍未结束(状态 {status});回测仍在聚宽上继续运行",
                     details={**current.resume_ids(), "status": status, "waited_seconds": round(elapsed, 1)},
-                    hint=f"稍后用 {current.resume_ids()['resume']} 查看,或加大 --wait-timeout",
+                    hint=f"用 {current.resume_ids()['resume_wait']} 继续等待(或 {current.resume_ids()['resume']} 查看),"
+                    "或加大 --wait-timeout",
                 )
             progress(f"回测 {outcome.build.id} 状态 {status},已等待 {elapsed:.0f} 秒")
             curve.observe(page, elapsed)

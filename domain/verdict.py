@@ -32,7 +32,8 @@ VERDICTS = (
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]*)", line (?P<line>\d+)(?:, in (?P<func>\S+))?')
 _USER_FILE = re.compile(r"(?:^|/)user_code\.py$")
-_LOG_LINE = re.compile(r"^(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) - (?P<level>[A-Z]+) - (?P<text>.*)$")
+# the site pads the level (``INFO  - ``, protocol.md §2.14)
+_LOG_LINE = re.compile(r"^(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) - (?P<level>[A-Z]+)\s+- (?P<text>.*)$")
 # outside a traceback only names that look like exceptions count; inside one, any unindented line is the exception
 _EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout)\w*)(?::\s?(?P<msg>.*))?$")
 _ANY_EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
@@ -52,6 +53,17 @@ ORDER_WARNINGS = (
     "不能买入",
     "不能卖出",
 )
+# How a verdict reads for people (tables); the JSON carries the names above.
+LABELS = {
+    "ok": "正常结束",
+    "compile_error": "编译错误",
+    "import_error": "导入错误",
+    "runtime_error": "运行时错误",
+    "order_warnings": "正常结束,但有下单警告",
+    "no_trades": "正常结束,但没有任何成交",
+    "cancelled": "已取消",
+    "timeout": "运行超时被终止",
+}
 _TIMEOUT_TEXT = re.compile(r"超时|超过.{0,12}(?:时间|秒|分钟)|time ?limit|timed? ?out", re.IGNORECASE)
 
 
@@ -62,6 +74,7 @@ class Frame:
     file: str
     line: int
     func: str
+    source_line: Optional[str] = None  # the text of ``line``, when the code is known
 
 
 @attrs.frozen
@@ -82,10 +95,18 @@ class RunError:
         """The same error named after the local file the code came from, with the text of its line."""
         if self.line is None:
             return self
+        return self.with_source(code, path=path)
+
+    def with_source(self, code: str, *, path: Optional[str] = None) -> RunError:
+        """The error and its frames with the text of their lines in ``code`` (and named ``path`` when given)."""
         lines = code.lstrip("\ufeff").splitlines()
-        text = lines[self.line - 1] if 0 < self.line <= len(lines) else None
-        frames = tuple(attrs.evolve(f, file=path) for f in self.frames)
-        return attrs.evolve(self, file=path, source_line=text, frames=frames)
+
+        def text(line: Optional[int]) -> Optional[str]:
+            return lines[line - 1] if line is not None and 0 < line <= len(lines) else None
+
+        frames = tuple(attrs.evolve(f, file=path or f.file, source_line=text(f.line)) for f in self.frames)
+        file = (path or self.file) if self.line is not None else self.file  # an error with no line names no file
+        return attrs.evolve(self, file=file, source_line=text(self.line), frames=frames)
 
 
 @attrs.frozen
@@ -99,6 +120,14 @@ class Verdict:
 
     def at_local_file(self, path: str, code: str) -> Verdict:
         return attrs.evolve(self, errors=tuple(e.at_local_file(path, code) for e in self.errors))
+
+    def with_source(self, code: str) -> Verdict:
+        """The errors with the text of their lines in the code the run used (file names unchanged)."""
+        return attrs.evolve(self, errors=tuple(e.with_source(code) for e in self.errors))
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.verdict, self.verdict)
 
 
 def split_entries(entries: Iterable[str]) -> List[str]:
@@ -197,8 +226,10 @@ def judge(
     the site stopped for running too long.
     """
     errors = parse_errors(error_entries)
+    logged = parse_errors(log_lines) if status == FAILED or errors else []
     if not errors and status == FAILED:
-        errors = parse_errors(log_lines)
+        errors = logged
+    errors = [_timed(error, logged) for error in errors]
     warnings = order_warning_lines(log_lines)
 
     def verdict(kind: str) -> Verdict:
@@ -217,6 +248,21 @@ def judge(
     if trades == 0:
         return verdict("no_trades")
     return verdict("ok")
+
+
+def _timed(error: RunError, logged: Sequence[RunError]) -> RunError:
+    """An error-log exception without a time takes it from the same exception in the user log (its line's stamp).
+
+    A compile error has none: the strategy never ran (the log line's stamp is the wall clock).
+    """
+    if error.phase == "compile":
+        return attrs.evolve(error, sim_time="") if error.sim_time else error
+    if error.sim_time:
+        return error
+    for other in reversed(logged):
+        if other.sim_time and (other.exception, other.line, other.func) == (error.exception, error.line, error.func):
+            return attrs.evolve(error, sim_time=other.sim_time)
+    return error
 
 
 def _mentions_timeout(entries: Sequence[str]) -> bool:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ShowBacktest,
     )
     from jqcli.application.community import CheckClone, CloneStrategy, ListLatestPosts, ReadPostDetail
+    from jqcli.application.compare_runs import CompareRuns  # branch fixa
     from jqcli.application.ports import (
         AuthGateway,
         BacktestGateway,
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     )
     from jqcli.application.sync_community import SyncCommunity
     from jqcli.application.sync_options import SeedFile
+    from jqcli.application.verdicts import JudgeRun  # branch fixa
+    from jqcli.application.waiting import WaitBacktest  # branch fixa
     from jqcli.domain.credentials import ResolvedCredential
 
 
@@ -422,6 +425,22 @@ class Services:
         from jqcli.adapters import output_files
 
         return output_files
+
+    # --- branch fixa (issue 13 items 1, 2, 5): verdicts, compare, wait ------------------------------
+    def judge_run(self) -> JudgeRun:
+        from jqcli.application.verdicts import JudgeRun
+
+        return JudgeRun(self.backtest_gateway())
+
+    def compare_runs(self) -> CompareRuns:
+        from jqcli.application.compare_runs import CompareRuns
+
+        return CompareRuns(self.backtest_gateway())
+
+    def wait_backtest(self) -> WaitBacktest:
+        from jqcli.application.waiting import WaitBacktest
+
+        return WaitBacktest(self.run_backtest())
 
     # --- end of command -----------------------------------------------------------------------
     def __enter__(self) -> Services:

@@ -1,8 +1,9 @@
-"""Exit statuses: the spec's table, plus 130 for Ctrl-C and 70 for bugs."""
+"""Exit statuses: the spec's table, plus 9 for ``--exit-status``, 130 for Ctrl-C and 70 for bugs."""
 
 from __future__ import annotations
 
 EXIT_OK = 0
+EXIT_RUN_FAILED = 9  # --exit-status: the output is printed, and the run ended failed or cancelled
 
 EXIT_CODES: dict[str, int] = {
     "not_authenticated": 1,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from jqcli.application.backtests import BacktestView, StatsOutcome
     from jqcli.application.community import DetailRequest
     from jqcli.application.ports import SessionInfo
-    from jqcli.application.running import RunOutcome
+    from jqcli.application.run_backtest import RunOutcome
     from jqcli.application.strategies import DeletedStrategy
     from jqcli.domain.backtest import BacktestRow
     from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail

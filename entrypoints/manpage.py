@@ -39,11 +39,13 @@ def _roff(text: str) -> str:
 
 def _extra_sections() -> str:
     """EXIT STATUS (from ``exit_codes``, so it cannot drift) and ENVIRONMENT."""
-    from jqcli.entrypoints.exit_codes import EXIT_CODES
+    from jqcli.entrypoints.exit_codes import EXIT_CODES, EXIT_RUN_FAILED
 
     lines = [".SH EXIT STATUS", '0 成功。失败从不以 0 退出;JSON 模式下错误以 {"error": {...}} 输出到 stderr。']
-    for code, status in sorted(EXIT_CODES.items(), key=lambda item: item[1]):
-        lines += [".TP", f"\\fB{status}\\fR", f"{_roff(code)}: {EXIT_MEANINGS[code]}"]
+    rows = [(status, code, EXIT_MEANINGS[code]) for code, status in EXIT_CODES.items()]
+    rows.append((EXIT_RUN_FAILED, "run_failed", RUN_FAILED_MEANING))  # an outcome, not an error (--exit-status)
+    for status, code, meaning in sorted(rows):
+        lines += [".TP", f"\\fB{status}\\fR", f"{_roff(code)}: {meaning}"]
     lines += [".SH ENVIRONMENT"]
     for name, meaning in ENVIRONMENT:
         lines += [".TP", f"\\fB{_roff(name)}\\fR", _roff(meaning)]
@@ -62,6 +64,8 @@ EXIT_MEANINGS = {
     "internal_error": "内部错误(jqcli 的缺陷;--debug 打印 traceback)",
     "interrupted": "被中断:Ctrl-C(SIGINT)、SIGTERM 或 SIGHUP;回测 id 与归档进度照常输出/保存",
 }
+
+RUN_FAILED_MEANING = "只在加了 --exit-status 时:回测以失败或取消结束(结果照常输出到 stdout)"
 
 ENVIRONMENT = (
     ("JQCLI_TOKEN", "本次使用的 token(低于 --token,高于配置文件);也可写在 .env"),

@@ -47,6 +47,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--poll-interval", type=positive_float, default=5.0, metavar="SECONDS", help="初始轮询间隔(默认 5,逐步放大)"
     )
+    from jqcli.entrypoints.commands import backtest_verdict  # branch fixa: verdict, wait, --exit-status
+
+    backtest_verdict.add_exit_status_option(run)
     run.set_defaults(handler=run_command)
 
     ls = sub.add_parser("ls", help="列出策略的回测记录", description="列出正式回测(默认)或编译运行记录。")
@@ -93,6 +96,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     backtest_results.register(sub)
 
+    from jqcli.entrypoints.commands import backtest_compare  # branch fixa: verdict, wait, compare
+
+    backtest_verdict.register(sub)
+    backtest_compare.register(sub)
+
 
 # -- handlers ------------------------------------------------------------------------------------
 
@@ -135,6 +143,8 @@ def run_command(ctx: Context) -> Reply:
         raise UsageError("缺少策略:请给出策略 id/名称,或用 --file/--code-stdin 配合 --name 推送并运行")
     if code is not None and not target and not args.name:
         raise UsageError("推送并运行需要 --name(或给出要更新的策略 id)")
+    if args.exit_status and not args.wait:
+        raise UsageError("--exit-status 需要配合 --wait(不等待时不知道回测如何结束)")
     end = args.end or default_end(datetime.date.today())
     check_range(args.start, end)
     request = BacktestRequest(
@@ -161,9 +171,10 @@ def run_command(ctx: Context) -> Reply:
         outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
     finally:
         ctx.end_progress()
+    from jqcli.entrypoints.commands.backtest_verdict import finish_run, local_source
     from jqcli.entrypoints.presenters import run_output
 
-    return _readable(run_output(outcome))
+    return finish_run(ctx, outcome, run_output(outcome), local=local_source(ctx, code))
 
 
 def ls_command(ctx: Context) -> Reply:
@@ -198,10 +209,17 @@ def ls_command(ctx: Context) -> Reply:
 
 
 def show_command(ctx: Context) -> Reply:
+    from jqcli.entrypoints.commands.backtest_verdict import judge_failed
     from jqcli.entrypoints.presenters import backtest_show
+    from jqcli.entrypoints.presenters_verdict import merge_into_table, verdict_fields
 
     view = ctx.services.show_backtest().execute(ctx.args.backtest_id)
-    return _readable(backtest_show(view, ctx.args.backtest_id))
+    data = backtest_show(view, ctx.args.backtest_id)
+    d = view.detail
+    judged = judge_failed(ctx, d.run_id or ctx.args.backtest_id, view.status, run_code=view.code)
+    if judged is not None:
+        data.update(verdict_fields(judged))
+    return merge_into_table(_readable(data), judged)
 
 
 def stats_command(ctx: Context) -> Reply:
@@ -240,12 +258,27 @@ def logs_command(ctx: Context) -> Reply:
     )
     if out.truncated:
         ctx.warn(f"已读到 --max-pages {args.max_pages} 页的上限,日志可能还有;用 --offset {out.next_offset} 继续读取")
+    judged = None
+    if args.error:  # branch fixa: the verdict of a failed run's error log
+        from jqcli.domain.backtest import status_of
+        from jqcli.entrypoints.commands.backtest_verdict import judge_error_log
+
+        judged = judge_error_log(ctx, out.resolved_id, status_of(code=out.state), out.lines)
     if ctx.format != "json":
         text = "".join(line + "\n" for line in out.lines)
+        if judged is not None:
+            from jqcli.entrypoints.presenters_verdict import verdict_text
+
+            text += "\n" + verdict_text(judged) + "\n"
         ctx.stdio.stdout.write(text)
         ctx.stdio.stdout.flush()
         return None
-    return backtest_logs(out, read_all=args.all)
+    data = backtest_logs(out, read_all=args.all)
+    if judged is not None:
+        from jqcli.entrypoints.presenters_verdict import verdict_fields
+
+        data.update(verdict_fields(judged))
+    return data
 
 
 def rm_command(ctx: Context) -> Reply:
