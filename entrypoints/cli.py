@@ -78,6 +78,7 @@ def run(argv: list[str], stdio: Stdio, *, environ: dict[str, str], cwd: str) -> 
         if result is not None:
             view = result if isinstance(result, Result) else Result(result)
             _write(stdio.stdout, render_result(view, fmt, width=terminal_width(stdio.stdout, environ)))
+            return view.exit_status
         return EXIT_OK
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else 0

@@ -46,13 +46,18 @@ class Table:
 
 
 class Result:
-    """What a command handler returns: the JSON data and, optionally, its table view."""
+    """What a command handler returns: the JSON data and, optionally, its table view.
 
-    __slots__ = ("data", "table")
+    ``exit_status``: the process exit status after the output is printed (0; ``backtest cancel``
+    gives 10 for a cancel the site accepted but that was not seen to stop the run).
+    """
 
-    def __init__(self, data: object, table: Table | None = None) -> None:
+    __slots__ = ("data", "table", "exit_status")
+
+    def __init__(self, data: object, table: Table | None = None, *, exit_status: int = 0) -> None:
         self.data = data
         self.table = table
+        self.exit_status = exit_status
 
 
 def terminal_width(stream: object, environ: Optional[Mapping[str, str]] = None) -> int:

@@ -38,6 +38,13 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     run.add_argument(
         "--poll-interval", type=positive_float, default=5.0, metavar="SECONDS", help="初始轮询间隔(默认 5,逐步放大)"
     )
+    # fixb: the run ledger and the slot check
+    run.add_argument(
+        "--reuse",
+        action="store_true",
+        help="回测台账里有同一源码(哈希)和同一设置的回测时直接复用:已完成的直接返回结果,运行中的接着等待",
+    )
+    run.add_argument("--no-quota-check", action="store_true", help="发起前不检查并行名额(account quota)")
     run.set_defaults(handler=run_command)
 
     ls = sub.add_parser("ls", help="列出策略的回测记录", description="列出正式回测(默认)或编译运行记录。")
@@ -83,6 +90,11 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     from jqcli.entrypoints.commands import backtest_results  # trades/positions/risk/export/chart/report
 
     backtest_results.register(sub)
+
+    from jqcli.entrypoints.commands import backtest_cancel, backtest_history  # fixb: cancel, history
+
+    backtest_cancel.register(sub)
+    backtest_history.register(sub)
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -140,6 +152,10 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
     push = PushCode(code=code, name=args.name) if code is not None else None
     wait = WaitPolicy(poll_interval=args.poll_interval, timeout=args.wait_timeout) if args.wait else None
     use_case = ctx.services.backtest_use_case("RunBacktest")
+    if args.no_quota_check:
+        import attrs
+
+        use_case = attrs.evolve(use_case, account=None)
     progress = ctx.progress
     if wait is not None and ctx.shows_progress:
         import attrs
@@ -149,10 +165,21 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
         ticker = WaitTicker(ctx.progress, use_case.clock)
         use_case, progress = attrs.evolve(use_case, clock=ticker), ticker.progress
     try:
-        outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
+        outcome = use_case.execute(
+            request, push=push, wait=wait, progress=progress, reuse=args.reuse, file=_file_path(ctx)
+        )
     finally:
         ctx.end_progress()
+    if outcome.reconciled:
+        ctx.warn(f"创建回测的请求没有收到回答;已在历史列表中找到这次提交的回测 {outcome.build.id}(未重发)")
     return _readable(_run_output(outcome))
+
+
+def _file_path(ctx) -> str:  # type: ignore[no-untyped-def]
+    import os
+
+    path = getattr(ctx.args, "file", None)
+    return os.path.abspath(os.path.join(ctx.cwd, path)) if path else ""
 
 
 def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
@@ -180,6 +207,10 @@ def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]
         )
         if outcome.status != "done" or outcome.error_logs:
             data["error_logs"] = list(outcome.error_logs)
+    if outcome.reused:
+        data["reused"] = True
+    if outcome.reconciled:
+        data["reconciled"] = outcome.reconciled
     return data
 
 
