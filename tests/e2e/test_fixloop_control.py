@@ -111,3 +111,32 @@ def test_the_ledger_survives_a_kill_9_mid_wait_and_reuse_attaches(slow) -> None:
     assert len(slow("backtest", "ls", "台账测试").json["items"]) == builds  # nothing was built
     assert slow("backtest", "history", "--status", "done").json["items"] == []
     assert slow("backtest", "cancel", item["id"], "--yes").code == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "found"), [("reset=1", "reconciled"), ("status=1", "not_found")], ids=["answer-lost", "never-built"]
+)
+def test_an_unknown_build_outcome_is_reconciled_against_the_history_never_resent(
+    jq, sandbox_factory, tmp_path, fault, found
+) -> None:
+    # reset: the build happens, the connection dies before the answer; status: a 5xx before the build
+    server = sandbox_factory("--seed", "32", "--posts", "20", "--faults", f"{fault},path=/algorithm/index/build")
+    runner = jq.bound_to(server)
+    runner.login()
+    code = tmp_path / "lost.py"
+    code.write_text(CODE, "utf-8")
+    created = runner("strategy", "new", "丢失回答", "--file", str(code))
+    assert created.code == 0, created
+    result = runner("backtest", "run", "丢失回答", *RANGE)
+    rows = runner("backtest", "ls", "丢失回答").json["items"]
+    (item,) = runner("backtest", "history").json["items"]
+    assert item["outcome"] == found
+    if found == "reconciled":
+        assert result.code == 0, result
+        assert result.json["reconciled"] == "reconciled" and "未重发" in result.stderr
+        assert len(rows) == 1 and result.json["id"] == rows[0]["numeric_id"]  # one run: never re-sent
+        assert item["id"] == result.json["id"] and item["status"] == "running"
+    else:
+        assert result.code == 4 and result.error["details"]["reconciled"] == "not_found"
+        assert "可以重新运行" in result.error["details"]["hint"] and rows == []
+        assert item["id"] == "" and item["status"] == "unknown"
