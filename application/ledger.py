@@ -76,8 +76,11 @@ class RunRecorder:
             self.warn(f"回测台账不可用,本次运行不会记入台账:{exc.message}")
             return None
 
-    def start(self, request: BacktestRequest, code: str, name: str, file: str = "") -> Optional[LedgerEntry]:
-        """Record the build about to be sent (before it is sent: a crash from here on loses nothing)."""
+    def start(self, request: BacktestRequest, code: str, name: str, file: str = "") -> LedgerEntry:
+        """Record the build about to be sent (before it is sent: a crash from here on loses nothing).
+
+        With a broken ledger the entry is returned unstored (``key`` 0): a lost answer can still be
+        reconciled from it."""
         entry = LedgerEntry(
             key=0,
             submitted_at=self.clock.now(),
@@ -89,13 +92,14 @@ class RunRecorder:
             file=file,
         )
         stored = self._guard(lambda: self.ledger.add(entry))
-        return stored if isinstance(stored, LedgerEntry) else None
+        return stored if isinstance(stored, LedgerEntry) else entry
 
     def update(self, entry: Optional[LedgerEntry], **changes: object) -> Optional[LedgerEntry]:
         if entry is None:
             return None
         changed = attrs.evolve(entry, **changes)  # type: ignore[arg-type]
-        self._guard(lambda: self.ledger.save(changed))
+        if changed.key:
+            self._guard(lambda: self.ledger.save(changed))
         return changed
 
     def built(
@@ -105,7 +109,7 @@ class RunRecorder:
 
     def refused(self, entry: Optional[LedgerEntry]) -> None:
         """The site refused the build: no run exists, so no entry is kept."""
-        if entry is not None:
+        if entry is not None and entry.key:
             self._guard(lambda: self.ledger.remove(entry.key))
 
     def ended(

@@ -70,21 +70,20 @@ def recorded_build(
         build = run.backtests.build(request)
     except KeyboardInterrupt:
         recorder.update(entry, outcome=UNKNOWN)
-        raise _BuildInterrupted(request, entry.key if entry is not None else None) from None
+        raise _BuildInterrupted(request, entry.key or None) from None
     except JqcliError as exc:
-        if entry is None or not lost_answer(exc):
-            recorder.refused(entry)  # the site said no (or nothing was recorded): no run exists
+        if not lost_answer(exc):
+            recorder.refused(entry)  # the site said no: no run exists
             raise
-        entry = recorder.update(entry, outcome=UNKNOWN)
-        assert entry is not None
+        entry = recorder.update(entry, outcome=UNKNOWN) or entry
         result = reconcile(run.backtests, run.clock, entry, request)
-        entry = recorder.update(entry, outcome=outcome_after(result))
+        entry = recorder.update(entry, outcome=outcome_after(result)) or entry
         if result.found == "found":
             found = build_of(result.rows[0])
             return found, recorder.built(entry, found, RECONCILED)
         exc.details.update(
             reconciled=result.found,
-            ledger_key=entry.key if entry is not None else None,
+            ledger_key=entry.key or None,
             candidates=[{"id": row.numeric_id or row.id, "list_id": row.list_id} for row in result.rows],
         )
         exc.details["hint"] = RECONCILE_HINTS[result.found] + (f"({result.reason})" if result.reason else "")

@@ -146,7 +146,7 @@ class RunBacktest:
             outcome = RunOutcome(
                 build=build, request=request, status=RUNNING, pushed=pushed,
                 reconciled=entry.outcome if entry is not None and entry.outcome == "reconciled" else "",
-                ledger_key=entry.key if entry is not None else None,
+                ledger_key=entry.key if entry is not None and entry.key else None,
             )  # fmt: skip
             if wait is None:
                 return outcome

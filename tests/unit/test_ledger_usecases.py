@@ -207,3 +207,23 @@ def test_build_result_ids_of_a_reconciled_row_prefer_the_numeric_id() -> None:
 
     assert build_of(_row()) == BuildResult(id="777", list_id="l1", save_id="", response=None)
     assert build_of(_row(numeric_id="")).id == "d1"
+
+
+def test_ctrl_c_while_the_build_is_in_flight_keeps_the_entry_as_unknown(env) -> None:
+    def build(request):
+        raise KeyboardInterrupt
+
+    env.backtests.build = build
+    with pytest.raises(Interrupted) as caught:
+        env.run.execute(env.request())
+    (entry,) = env.ledger.rows.values()
+    assert entry.outcome == "unknown" and caught.value.details["ledger_key"] == entry.key
+    assert env.backtests.calls == []  # nothing else was sent: no reconcile, no retry
+
+
+def test_a_lost_answer_is_reconciled_even_when_the_ledger_cannot_be_written(env) -> None:
+    env.ledger.fail = FileError("无法打开回测台账")
+    env.backtests.refuse = NetworkError("连接被重置")
+    env.backtests.rows = [_row()]
+    outcome = env.run.execute(env.request())
+    assert outcome.build.id == "777" and env.builds() == 1 and outcome.ledger_key is None
