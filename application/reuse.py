@@ -1,9 +1,11 @@
 """``backtest run`` with the run ledger: the recorded build and ``--reuse`` (issue 13 item 6).
 
-``recorded_build``: the entry is written before the build request is sent and gets the run's ids
-as soon as the site answers.  When the answer is lost (a network error, a 5xx after the request
-went out) the build is never re-sent: the history list is read and the run that request started
-is looked for (same settings, submitted after it, the same code by hash).
+``recorded_build``: the entry is written right before the build request is sent (with the name
+and the exact code of the editor page the build posts) and gets the run's ids as soon as the site
+answers.  When the answer is lost (a network error, a 5xx after the request went out) the build
+is never re-sent: the history list is read and the run that request started is looked for (same
+settings, submitted after it, the same code by hash).  A failure before the request went out (the
+editor page could not be read) is raised as it is: nothing was sent.
 
 ``reuse_run``: the newest ledger run with the same code hash and settings.  A finished one is
 returned with its metrics (nothing is built, no minutes are spent); a running one is attached to
@@ -25,6 +27,7 @@ from jqcli.domain.backtest import DONE, RUNNING, BacktestRequest, BuildResult, m
 from jqcli.domain.errors import ApiError, JqcliError, NetworkError, NotFound
 from jqcli.domain.ledger import RECONCILED, UNKNOWN, LedgerEntry, reusable
 from jqcli.domain.polling import WaitPolicy
+from jqcli.domain.strategy import StrategyDetail
 
 if TYPE_CHECKING:
     from jqcli.application.running import Progress, PushCode, Pushed, RunBacktest, RunOutcome
@@ -45,33 +48,30 @@ def lost_answer(exc: JqcliError) -> bool:
     return isinstance(exc, ApiError) and isinstance(status, int) and status >= 500
 
 
-def _code_and_name(
-    run: RunBacktest, request: BacktestRequest, push: Optional[PushCode], pushed: Optional[Pushed]
-) -> Tuple[str, str]:
-    if push is not None:
-        return push.code, pushed.name if pushed is not None else (push.name or "")
-    detail = run.strategies.get_strategy(request.strategy_id)  # the code the build is about to send
-    return detail.code, detail.name
-
-
 def recorded_build(
     run: RunBacktest,
     recorder: RunRecorder,
     request: BacktestRequest,
-    push: Optional[PushCode],
     pushed: Optional[Pushed],
     file: str,
 ) -> Tuple[BuildResult, Optional[LedgerEntry]]:
+    """Build once; the entry is written by ``on_send``, after the editor page is read and before the POST."""
     from jqcli.application.running import _BuildInterrupted
 
-    code, name = _code_and_name(run, request, push, pushed)
-    entry = recorder.start(request, code, name, file)
+    sent: List[LedgerEntry] = []
+
+    def on_send(page: StrategyDetail) -> None:
+        sent.append(recorder.start(request, page.code, pushed.name if pushed is not None else page.name, file))
+
     try:
-        build = run.backtests.build(request)
+        build = run.backtests.build(request, on_send=on_send)
     except KeyboardInterrupt:
-        recorder.update(entry, outcome=UNKNOWN)
-        raise _BuildInterrupted(request, entry.key or None) from None
+        entry = recorder.update(sent[0], outcome=UNKNOWN) if sent else None
+        raise _BuildInterrupted(request, entry.key or None if entry is not None else None) from None
     except JqcliError as exc:
+        if not sent:
+            raise  # the editor page could not be read: the build request never went out
+        entry = sent[0]
         if not lost_answer(exc):
             recorder.refused(entry)  # the site said no: no run exists
             raise
@@ -88,7 +88,7 @@ def recorded_build(
         )
         exc.details["hint"] = RECONCILE_HINTS[result.found] + (f"({result.reason})" if result.reason else "")
         raise
-    return build, recorder.built(entry, build)
+    return build, recorder.built(sent[0] if sent else None, build)
 
 
 def reuse_run(

@@ -193,7 +193,7 @@ class RunBacktest:
                 raise _BuildInterrupted(request) from None
         from jqcli.application.reuse import recorded_build
 
-        return recorded_build(self, self.recorder, request, push, pushed, file)
+        return recorded_build(self, self.recorder, request, pushed, file)
 
     # -- the strategy to run --------------------------------------------------------------------
     def _target(self, request: BacktestRequest, push: Optional[PushCode]) -> Tuple[BacktestRequest, Optional[Pushed]]:

@@ -52,9 +52,12 @@ def test_the_entry_is_written_before_the_build_is_sent_and_gets_every_id(env) ->
     seen = []
     original = env.backtests.build
 
-    def build(request):
-        seen.append([(e.outcome, e.code_hash) for e in env.ledger.rows.values()])
-        return original(request)
+    def build(request, *, on_send=None):
+        def spy(page) -> None:  # right before the POST goes out
+            on_send(page)
+            seen.append([(e.outcome, e.code_hash) for e in env.ledger.rows.values()])
+
+        return original(request, on_send=spy)
 
     env.backtests.build = build
     outcome = env.run.execute(env.request())
@@ -210,7 +213,8 @@ def test_build_result_ids_of_a_reconciled_row_prefer_the_numeric_id() -> None:
 
 
 def test_ctrl_c_while_the_build_is_in_flight_keeps_the_entry_as_unknown(env) -> None:
-    def build(request):
+    def build(request, *, on_send=None):
+        on_send(env.strategies.get_strategy(request.strategy_id))
         raise KeyboardInterrupt
 
     env.backtests.build = build
@@ -219,6 +223,17 @@ def test_ctrl_c_while_the_build_is_in_flight_keeps_the_entry_as_unknown(env) -> 
     (entry,) = env.ledger.rows.values()
     assert entry.outcome == "unknown" and caught.value.details["ledger_key"] == entry.key
     assert env.backtests.calls == []  # nothing else was sent: no reconcile, no retry
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt(), NetworkError("连接被拒绝")], ids=["ctrl-c", "network"])
+def test_a_failure_before_the_build_request_went_out_records_nothing_and_reconciles_nothing(env, failure) -> None:
+    def build(request, *, on_send=None):  # the editor page read fails: on_send is never called
+        raise failure
+
+    env.backtests.build = build
+    with pytest.raises((Interrupted, NetworkError)) as caught:
+        env.run.execute(env.request())
+    assert env.ledger.rows == {} and env.backtests.calls == [] and "reconciled" not in caught.value.details
 
 
 def test_a_lost_answer_is_reconciled_even_when_the_ledger_cannot_be_written(env) -> None:
