@@ -7,7 +7,18 @@ Sections below are grouped by area so that each area's ports stay together.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ContextManager, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    ContextManager,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+)
 
 import attrs
 
@@ -142,8 +153,14 @@ class StrategyGateway(Protocol):
 class BacktestGateway(Protocol):
     """Backtest build, history lists, detail page and data endpoints (protocol.md §2.8–2.16)."""
 
-    def build(self, request: BacktestRequest) -> BuildResult:
-        """Start a formal backtest or a compile run (one POST, never retried)."""
+    def build(
+        self, request: BacktestRequest, *, on_send: Optional[Callable[[StrategyDetail], None]] = None
+    ) -> BuildResult:
+        """Start a formal backtest or a compile run (one POST, never retried).
+
+        ``on_send`` is called with the editor page (name, exact code) right before the POST goes out:
+        the run ledger records the build then, so a crash or a lost answer from there on loses nothing.
+        """
         ...
 
     def list_backtests(self, strategy_id: str, mode: Mode, *, read_ahead: int = 1) -> Iterator[BacktestRow]:

@@ -14,7 +14,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import attrs
 
+from jqcli.application.ledger import RunRecorder  # fixb: the run ledger
 from jqcli.application.ports import BacktestGateway, Clock, NameLock, StrategyGateway
+from jqcli.application.ports_account import AccountGateway
 from jqcli.application.strategies import resolve_edit_id
 from jqcli.domain.backtest import (
     CANCELLED,
@@ -28,6 +30,7 @@ from jqcli.domain.backtest import (
 )
 from jqcli.domain.curves import CurvePage
 from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
+from jqcli.domain.ledger import LedgerEntry
 from jqcli.domain.polling import WaitPolicy, curve_fraction, final_status, round_outcome
 from jqcli.domain.strategy import ambiguous, rows_named, validate_name
 
@@ -65,6 +68,9 @@ class RunOutcome:
     pushed: Optional[Pushed] = None
     polls: int = 0
     elapsed: float = 0.0
+    reused: bool = False  # --reuse: a run of the ledger with the same code and settings, nothing built
+    reconciled: str = ""  # "found": the build's answer was lost and the history list showed the run
+    ledger_key: Optional[int] = None
 
     def resume_ids(self) -> Dict[str, object]:
         return resume_ids(self.build, self.request, self.run_id)
@@ -86,9 +92,10 @@ def resume_ids(build: BuildResult, request: BacktestRequest, run_id: str = "") -
 class _BuildInterrupted(KeyboardInterrupt):
     """Ctrl-C while the build request was in flight: the run may or may not exist."""
 
-    def __init__(self, request: BacktestRequest) -> None:
+    def __init__(self, request: BacktestRequest, ledger_key: Optional[int] = None) -> None:
         super().__init__()
         self.request = request
+        self.ledger_key = ledger_key
 
 
 def _stopped_waiting(ids: Dict[str, object], waited: float) -> Interrupted:
@@ -108,6 +115,8 @@ class RunBacktest:
     backtests: BacktestGateway
     clock: Clock
     name_lock: Optional[NameLock] = None  # serialises push-and-run by name on this machine
+    account: Optional[AccountGateway] = None  # fixb: check the running slots before building
+    recorder: Optional[RunRecorder] = None  # fixb: the run ledger
 
     def execute(
         self,
@@ -116,18 +125,39 @@ class RunBacktest:
         push: Optional[PushCode] = None,
         wait: Optional[WaitPolicy] = None,
         progress: Optional[Progress] = None,
+        reuse: bool = False,
+        file: str = "",
     ) -> RunOutcome:
         build: Optional[BuildResult] = None
+        progress = progress or (lambda text: None)
         try:
-            request, pushed, build = self._push_and_build(request, push)
-            outcome = RunOutcome(build=build, request=request, status=RUNNING, pushed=pushed)
+            if reuse and self.recorder is not None:
+                from jqcli.application.reuse import reuse_run
+
+                reused = reuse_run(self, request, push, wait, progress)
+                if reused is not None:
+                    return reused
+            if self.account is not None:
+                from jqcli.application.quota import check_slots
+
+                check_slots(self.account)
+            request, pushed, build, entry = self._push_and_build(request, push, file)
+            outcome = RunOutcome(
+                build=build, request=request, status=RUNNING, pushed=pushed,
+                reconciled=entry.outcome if entry is not None and entry.outcome == "reconciled" else "",
+                ledger_key=entry.key if entry is not None and entry.key else None,
+            )  # fmt: skip
             if wait is None:
                 return outcome
-            return self._wait(outcome, wait, progress or (lambda text: None))
+            return self.finish(self._wait(outcome, wait, progress), entry)
         except _BuildInterrupted as exc:
             raise Interrupted(
                 "已中断:创建回测的请求可能已经生效",
-                details={"strategy_id": exc.request.strategy_id, "mode": exc.request.mode.name},
+                details={
+                    "strategy_id": exc.request.strategy_id,
+                    "mode": exc.request.mode.name,
+                    **({"ledger_key": exc.ledger_key} if exc.ledger_key is not None else {}),
+                },
                 hint=f"用 jqcli backtest ls {exc.request.strategy_id} 确认是否已创建,不要直接重试",
             ) from None
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP turned into KeyboardInterrupt by the CLI
@@ -135,22 +165,34 @@ class RunBacktest:
                 raise  # before the build request: nothing was started
             raise _stopped_waiting(resume_ids(build, request), 0.0) from None
 
+    def finish(self, outcome: RunOutcome, entry: Optional[LedgerEntry]) -> RunOutcome:
+        """A wait ended: the ledger gets the run's status and metrics."""
+        if self.recorder is not None:
+            self.recorder.ended(entry, outcome.status, outcome.run_id, outcome.metrics)
+        return outcome
+
     def _push_and_build(
-        self, request: BacktestRequest, push: Optional[PushCode]
-    ) -> Tuple[BacktestRequest, Optional[Pushed], BuildResult]:
+        self, request: BacktestRequest, push: Optional[PushCode], file: str = ""
+    ) -> Tuple[BacktestRequest, Optional[Pushed], BuildResult, Optional[LedgerEntry]]:
         """Resolve (push) and build; by name under the name's lock, so that parallel runs do not race."""
         if push is not None and push.name is not None and self.name_lock is not None:
             with self.name_lock.hold(validate_name(push.name)):
                 request, pushed = self._target(request, push)
-                return request, pushed, self._build(request)
+                return (request, pushed, *self._build(request, push, pushed, file))
         request, pushed = self._target(request, push)
-        return request, pushed, self._build(request)
+        return (request, pushed, *self._build(request, push, pushed, file))
 
-    def _build(self, request: BacktestRequest) -> BuildResult:
-        try:
-            return self.backtests.build(request)
-        except KeyboardInterrupt:
-            raise _BuildInterrupted(request) from None
+    def _build(
+        self, request: BacktestRequest, push: Optional[PushCode], pushed: Optional[Pushed], file: str
+    ) -> Tuple[BuildResult, Optional[LedgerEntry]]:
+        if self.recorder is None:
+            try:
+                return self.backtests.build(request), None
+            except KeyboardInterrupt:
+                raise _BuildInterrupted(request) from None
+        from jqcli.application.reuse import recorded_build
+
+        return recorded_build(self, self.recorder, request, pushed, file)
 
     # -- the strategy to run --------------------------------------------------------------------
     def _target(self, request: BacktestRequest, push: Optional[PushCode]) -> Tuple[BacktestRequest, Optional[Pushed]]:

@@ -191,15 +191,19 @@ def build_refusal(msg: str, details: Mapping[str, object]) -> JqcliError:
         return ApiError(
             "免费回测时间不足",
             details={**info, "reason": "free_time_exhausted"},
-            hint="如确认消耗积分继续运行,请加 --use-credit 重新运行",
+            hint="如确认消耗积分继续运行,请加 --use-credit 重新运行;用 jqcli account quota 查看今日已用和免费分钟",
         )
     if text == "50001":
-        return ApiError("积分不足,无法继续运行回测", details={**info, "reason": "credits_insufficient"})
+        return ApiError(
+            "积分不足,无法继续运行回测",
+            details={**info, "reason": "credits_insufficient"},
+            hint="用 jqcli account quota 查看今日已用和免费分钟",
+        )
     if any(word in text for word in _CAP):
         return ApiError(
             f"同时运行的回测/编译已达上限:{text}",
             details={**info, "reason": "concurrency_cap"},
-            hint="等待正在运行的回测结束(jqcli backtest ls <策略> --status running)后再试",
+            hint="用 jqcli account quota 查看正在运行的回测和并行上限;等其中一个结束(或 jqcli backtest cancel)后再试",
         )
     if all(word in text for word in _END_DATE) or "结束时间" in text:
         return UsageError(

@@ -16,6 +16,14 @@ import attrs
 
 from jqcli.domain.backtest import BacktestRow
 
+# A ledger entry's outcome: what is known about its build request.
+SENDING = "sending"  # recorded, the build request is (or was, when the process died) on its way
+SUBMITTED = "submitted"  # the site answered with the run's ids
+UNKNOWN = "unknown"  # no answer (network error, interrupt): the run may or may not exist
+RECONCILED = "reconciled"  # no answer, but the history list showed the run (confirmed by its code)
+NOT_FOUND = "not_found"  # no answer, and the history list showed no such run
+OUTCOMES = (SENDING, SUBMITTED, UNKNOWN, RECONCILED, NOT_FOUND)
+
 # The frequency as the history list shows it (protocol.md §2.9) and as the request names it.
 FREQUENCY_TEXT = {"day": "每天", "minute": "分钟", "tick": "Tick"}
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
@@ -56,7 +64,7 @@ class LedgerEntry:
     strategy_name: str
     settings: RunSettings
     code_hash: str
-    outcome: str  # "submitted" (answer received), "unknown" (no answer), "reconciled", "not_found"
+    outcome: str  # SENDING, SUBMITTED, UNKNOWN, RECONCILED or NOT_FOUND (below)
     backtest_id: str = ""
     list_id: str = ""
     run_id: str = ""
@@ -95,10 +103,14 @@ def reconcile_candidates(entry: LedgerEntry, rows: Iterable[BacktestRow]) -> Lis
 
 
 def reusable(entries: Iterable[LedgerEntry], wanted: LedgerEntry) -> Optional[LedgerEntry]:
-    """The newest finished (or still running) run with the same code and settings, if any."""
+    """The newest finished (or still running) run with the same code and settings, if any.
+
+    The strategy id is not compared: the site re-mints strategy ids on every response (protocol.md
+    §1.6), and the same code with the same settings gives the same result in any strategy.
+    """
     best: Optional[LedgerEntry] = None
     for entry in entries:
-        if entry.reuse_key() != wanted.reuse_key() or entry.strategy_id != wanted.strategy_id:
+        if entry.reuse_key() != wanted.reuse_key():
             continue
         if entry.status not in ("done", "running") or not entry.backtest_id:
             continue

@@ -2,8 +2,9 @@
 
 ``data{running:[{id, name, usedSec:"45分02秒", time}], done:[…], duration:{used, free}}``: ``used`` is the
 minutes used today (number or string), ``free`` the free minutes (whether the allowance or what remains
-is not known, so both are reported as the site gives them and ``remaining`` is only derived when
-``free`` ≥ ``used``).  The concurrency cap is 2 unless a refusal named another (``最多N个``).
+is not known, so both are reported as the site gives them).  Only a ``free`` of 0 says "no free time
+left" under both readings; ``remaining`` is never derived, since ``free - used`` is wrong under one of
+them.  The concurrency cap is 2 unless a refusal named another (``最多N个``).
 """
 
 from __future__ import annotations
@@ -67,16 +68,15 @@ class Quota:
     vip_type: Optional[str] = None
 
     @property
-    def remaining_minutes(self) -> Optional[float]:
-        if self.used_minutes is None or self.free_minutes is None or self.free_minutes < self.used_minutes:
-            return None
-        return self.free_minutes - self.used_minutes
+    def free_time_exhausted(self) -> bool:
+        """The site says 0 free minutes (under either reading of ``free``, nothing free is left)."""
+        return self.free_minutes is not None and self.free_minutes <= 0
 
     def can_start(self) -> Tuple[bool, str]:
         """Whether a new run would be accepted now, and why not (the reason is a Chinese sentence)."""
         if len(self.running) >= self.concurrency:
             return False, f"已有 {len(self.running)} 个回测/编译在运行,达到并行上限 {self.concurrency} 个"
-        if self.remaining_minutes == 0:
+        if self.free_time_exhausted:
             return False, "今日免费回测时间已用完,需加 --use-credit 消耗积分"
         return True, ""
 

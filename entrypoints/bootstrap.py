@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jqcli.adapters.archive.jsonl import JsonlPostArchive
     from jqcli.adapters.http import HttpRequest, HttpResponse, HttpTransport
     from jqcli.adapters.joinquant.session import JoinQuantSession
+    from jqcli.adapters.runledger import SqliteRunLedger  # fixb
     from jqcli.adapters.sandbox.embedded import EmbeddedSandbox
     from jqcli.adapters.sandbox.site.app import SandboxApp
     from jqcli.adapters.sandbox.site.server import SandboxHTTPServer
@@ -35,8 +36,10 @@ if TYPE_CHECKING:
         ReadBacktestStats,
         ShowBacktest,
     )
+    from jqcli.application.cancel import CancelBacktest  # fixb
     from jqcli.application.community import CheckClone, CloneStrategy, ListLatestPosts, ReadPostDetail
     from jqcli.application.compare_runs import CompareRuns  # branch fixa
+    from jqcli.application.ledger import ListRuns, RunRecorder  # fixb
     from jqcli.application.ports import (
         AuthGateway,
         BacktestGateway,
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
         NameLock,
         StrategyGateway,
     )
+    from jqcli.application.ports_account import AccountGateway  # fixb
+    from jqcli.application.quota import ReadQuota  # fixb
     from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
     from jqcli.application.run_backtest import RunBacktest
     from jqcli.application.strategies import (
@@ -299,7 +304,14 @@ class Services:
     def run_backtest(self) -> RunBacktest:
         from jqcli.application.run_backtest import RunBacktest
 
-        return RunBacktest(self.strategy_gateway(), self.backtest_gateway(), self.clock(), name_lock=self.name_lock())
+        return RunBacktest(
+            self.strategy_gateway(),
+            self.backtest_gateway(),
+            self.clock(),
+            name_lock=self.name_lock(),
+            account=self.account_gateway(),  # fixb
+            recorder=self.run_recorder(),  # fixb
+        )
 
     def list_backtests(self) -> ListBacktests:
         from jqcli.application.backtests import ListBacktests
@@ -459,6 +471,54 @@ class Services:
             self._transport.close()
         if self._embedded is not None:
             self._embedded.close()
+        if getattr(self, "_run_ledger", None) is not None:
+            self._run_ledger.close()
+
+    # --- fixb (issue 13 items 3, 4, 6): account quota, backtest cancel, the run ledger ------------
+    def account_gateway(self) -> AccountGateway:
+        from jqcli.adapters.joinquant.account import JoinQuantAccount
+
+        return JoinQuantAccount(self.session())
+
+    def read_quota(self) -> ReadQuota:
+        from jqcli.application.quota import ReadQuota
+
+        return ReadQuota(self.account_gateway())
+
+    def cancel_backtest(self) -> CancelBacktest:
+        from jqcli.application.cancel import CancelBacktest
+
+        return CancelBacktest(self.account_gateway(), self.backtest_gateway(), self.clock())
+
+    def run_ledger(self) -> SqliteRunLedger:
+        """``runs.sqlite3`` in the user data folder, scoped to this site and account (opened on first use)."""
+        if getattr(self, "_run_ledger", None) is None:
+            from jqcli.adapters.runledger import SqliteRunLedger, default_ledger_path
+
+            settings = self.settings
+            site = f"sandbox:{settings.sandbox_dir}" if settings.sandbox else settings.api_base
+            self._run_ledger = SqliteRunLedger(
+                default_ledger_path(settings.data_dir),
+                site=site,
+                account=settings.saved_credentials().username or "",
+                warn=self._warn,
+            )
+        return self._run_ledger
+
+    def run_recorder(self) -> RunRecorder:
+        from jqcli.application.ledger import RunRecorder
+
+        return RunRecorder(self.run_ledger(), self.clock(), self._warn)
+
+    def list_runs(self) -> ListRuns:
+        from jqcli.application.ledger import ListRuns
+
+        return ListRuns(self.run_ledger())
+
+    def _warn(self, text: str) -> None:
+        if self.stderr is not None and not self.settings.quiet:
+            self.stderr.write(f"警告: {text}\n")
+            self.stderr.flush()
 
 
 if TYPE_CHECKING:

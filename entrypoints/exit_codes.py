@@ -19,6 +19,14 @@ EXIT_CODES: dict[str, int] = {
 }
 
 
+# Exit statuses of commands that succeeded but report an outcome the caller must not miss: the
+# output is printed on stdout as usual (no error object), and the process exits with this status.
+OUTCOME_EXIT_CODES: dict[str, int] = {
+    # fixb: `backtest cancel` — the site accepted the cancel, but the run was still seen running
+    "cancel_unconfirmed": 10,
+}
+
+
 def exit_code_for(code: str) -> int:
     """The process exit status for an error code (unknown codes are bugs: 70)."""
     return EXIT_CODES.get(code, EXIT_CODES["internal_error"])

@@ -103,6 +103,10 @@ def run_output(outcome: RunOutcome) -> Json:
         )
         if outcome.status != "done" or outcome.error_logs:
             data["error_logs"] = list(outcome.error_logs)
+    if outcome.reused:
+        data["reused"] = True
+    if outcome.reconciled:
+        data["reconciled"] = outcome.reconciled
     return data
 
 

@@ -49,7 +49,8 @@ class Result:
     """What a command handler returns: the JSON data and, optionally, its table view.
 
     ``exit_status``: the process exit status after the output is printed (0; 9 for ``--exit-status``
-    when the run ended failed or cancelled).
+    when the run ended failed or cancelled; ``backtest cancel`` gives 10 for a cancel the site
+    accepted but that was not seen to stop the run).
     """
 
     __slots__ = ("data", "table", "exit_status")

@@ -11,7 +11,7 @@ import io
 import itertools
 import threading
 import zipfile
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from jqcli.application.ports import (
     AuthGateway,
@@ -140,12 +140,15 @@ class FakeBacktestGateway:
         self.result_pages: List[Dict[str, Any]] = []
         self.stats_calls = 0
 
-    def build(self, request: BacktestRequest) -> BuildResult:
+    def build(
+        self, request: BacktestRequest, *, on_send: Optional[Callable[[StrategyDetail], None]] = None
+    ) -> BuildResult:
+        detail = self.strategies.get_strategy(request.strategy_id) if self.strategies is not None else None
+        if on_send is not None:  # the editor page was read; the POST goes out now
+            on_send(detail or StrategyDetail(id=request.strategy_id, save_id="", name="", code=""))
         self.calls.append(("build", request.strategy_id))
         if self.refuse:
             raise self.refuse
-        if self.strategies is not None:
-            self.strategies.get_strategy(request.strategy_id)  # must be a resolvable id
         self.builds.append(request)
         return BuildResult(id="55544646", list_id="f" * 32, save_id="s" * 32, response={"code": "00000"})
 

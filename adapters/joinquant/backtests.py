@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import attrs
 
@@ -27,6 +27,7 @@ from jqcli.domain.backtest import (
 )
 from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, NotFound
+from jqcli.domain.strategy import StrategyDetail
 
 BUILD_PATH = "/algorithm/index/build"
 LIST_PATHS = {"backtest": "/algorithm/backtest/list", "compile": "/algorithm/backtest/buildList"}
@@ -69,7 +70,9 @@ class JoinQuantBacktestGateway:
     def __init__(self, session: JoinQuantSession) -> None:
         self.session = session
 
-    def build(self, request: BacktestRequest) -> BuildResult:
+    def build(
+        self, request: BacktestRequest, *, on_send: Optional[Callable[[StrategyDetail], None]] = None
+    ) -> BuildResult:
         page = load_editor(self.session, request.strategy_id)
         fields = dict(page.form)
         overrides = [
@@ -91,6 +94,8 @@ class JoinQuantBacktestGateway:
             overrides.append(("token", page.token))
         if request.use_credit:  # only ever sent on --use-credit
             overrides.append(("useCredit", "1"))
+        if on_send is not None:  # the run ledger records the build now, before the POST goes out
+            on_send(page.detail)
         try:
             payload = self.session.post_json(
                 BUILD_PATH, page.form_with(overrides), referer=edit_referer(request.strategy_id)

@@ -16,6 +16,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
         "jqcli.entrypoints.commands.backtest",
     ),
     ("community", "社区:最新文章、详情、克隆策略、增量归档", "jqcli.entrypoints.commands.community"),
+    ("account", "账号:回测配额(正在运行的回测、并行上限、今日免费时长)", "jqcli.entrypoints.commands.account"),
     ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
     ("sandbox", "本地聚宽模拟站点(沙盒)", "jqcli.entrypoints.commands.sandbox"),
 )

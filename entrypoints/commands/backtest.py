@@ -50,6 +50,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     from jqcli.entrypoints.commands import backtest_verdict  # branch fixa: verdict, wait, --exit-status
 
     backtest_verdict.add_exit_status_option(run)
+    # fixb: the run ledger and the slot check
+    run.add_argument(
+        "--reuse",
+        action="store_true",
+        help="回测台账里有同一源码(哈希)和同一设置的回测时直接复用:已完成的直接返回结果,运行中的接着等待",
+    )
+    run.add_argument("--no-quota-check", action="store_true", help="发起前不检查并行名额(account quota)")
     run.set_defaults(handler=run_command)
 
     ls = sub.add_parser("ls", help="列出策略的回测记录", description="列出正式回测(默认)或编译运行记录。")
@@ -100,6 +107,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     backtest_verdict.register(sub)
     backtest_compare.register(sub)
+
+    from jqcli.entrypoints.commands import backtest_cancel, backtest_history  # fixb: cancel, history
+
+    backtest_cancel.register(sub)
+    backtest_history.register(sub)
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -159,6 +171,10 @@ def run_command(ctx: Context) -> Reply:
     push = PushCode(code=code, name=args.name) if code is not None else None
     wait = WaitPolicy(poll_interval=args.poll_interval, timeout=args.wait_timeout) if args.wait else None
     use_case = ctx.services.run_backtest()
+    if args.no_quota_check:
+        import attrs
+
+        use_case = attrs.evolve(use_case, account=None)
     progress = ctx.progress
     if wait is not None and ctx.shows_progress:
         import attrs
@@ -168,13 +184,24 @@ def run_command(ctx: Context) -> Reply:
         ticker = WaitTicker(ctx.progress, use_case.clock)
         use_case, progress = attrs.evolve(use_case, clock=ticker), ticker.progress
     try:
-        outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
+        outcome = use_case.execute(
+            request, push=push, wait=wait, progress=progress, reuse=args.reuse, file=_file_path(ctx)
+        )
     finally:
         ctx.end_progress()
+    if outcome.reconciled:
+        ctx.warn(f"创建回测的请求没有收到回答;已在历史列表中找到这次提交的回测 {outcome.build.id}(未重发)")
     from jqcli.entrypoints.commands.backtest_verdict import finish_run, local_source
     from jqcli.entrypoints.presenters import run_output
 
     return finish_run(ctx, outcome, run_output(outcome), local=local_source(ctx, code))
+
+
+def _file_path(ctx: Context) -> str:
+    import os
+
+    path = getattr(ctx.args, "file", None)
+    return os.path.abspath(os.path.join(ctx.cwd, path)) if path else ""
 
 
 def ls_command(ctx: Context) -> Reply:

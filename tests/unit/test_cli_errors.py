@@ -6,7 +6,7 @@ import pytest
 
 from jqcli.domain import errors
 from jqcli.entrypoints import commands
-from jqcli.entrypoints.exit_codes import EXIT_CODES, exit_code_for
+from jqcli.entrypoints.exit_codes import EXIT_CODES, OUTCOME_EXIT_CODES, exit_code_for
 from tests.support.clirun import run_cli
 
 SPEC_TABLE = {
@@ -30,6 +30,9 @@ def test_every_error_class_has_an_exit_code_and_codes_are_distinct() -> None:
     assert {c.code for c in classes} == set(EXIT_CODES)
     assert set(errors.ERROR_CLASSES) == {c for c in classes if c is not errors.JqcliError}
     assert len(set(EXIT_CODES.values())) == len(EXIT_CODES)
+    # outcome statuses (a reported result the caller must not miss) never reuse an error's status
+    assert not set(OUTCOME_EXIT_CODES.values()) & set(EXIT_CODES.values())
+    assert OUTCOME_EXIT_CODES["cancel_unconfirmed"] == 10
     assert exit_code_for("something_new") == 70
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 
+import attrs
+
 from jqcli.domain.backtest import BacktestRow
 from jqcli.domain.ledger import LedgerEntry, RunSettings, beijing_time, code_hash, reconcile_candidates, reusable
 
@@ -53,6 +55,9 @@ def test_a_finished_run_with_the_same_code_and_settings_is_reused() -> None:
     failed = entry(key=4, status="failed", backtest_id="b4", submitted_at=SUBMITTED + 30)
     assert reusable([older, done, other_code, failed], entry()) == done
     assert reusable([other_code, failed], entry()) is None
+    # strategy ids are re-minted per response: the same code and settings in a fresh id still match
+    assert reusable([done], entry(strategy_id="rotated")) == done
+    assert reusable([done], entry(settings=attrs.evolve(SETTINGS, capital=1.0))) is None
 
 
 def test_code_hash_is_the_sha256_of_the_utf8_bytes() -> None:

@@ -17,8 +17,16 @@ SAMPLE = {
 def test_the_site_sample_reads_as_running_runs_and_minutes() -> None:
     quota = parse_statistics(SAMPLE)
     assert [(r.id, r.name, r.elapsed_seconds) for r in quota.running] == [("a1", "策略A", 2702)]
-    assert (quota.done_today, quota.used_minutes, quota.free_minutes, quota.remaining_minutes) == (2, 1.5, 10.0, 8.5)
+    assert (quota.done_today, quota.used_minutes, quota.free_minutes) == (2, 1.5, 10.0)
     assert quota.can_start() == (True, "")
+
+
+def test_no_free_minutes_left_needs_credits_and_used_above_free_is_not_read_as_exhausted() -> None:
+    exhausted = parse_statistics({**SAMPLE, "duration": {"used": "60", "free": 0}})
+    allowed, why = exhausted.can_start()
+    assert not allowed and "--use-credit" in why
+    # `free` may be what remains (the sandbox's reading): 40 used and 20 free still leaves 20 minutes
+    assert parse_statistics({**SAMPLE, "duration": {"used": "40", "free": 20}}).can_start() == (True, "")
 
 
 def test_two_running_runs_reach_the_cap() -> None:
@@ -29,7 +37,7 @@ def test_two_running_runs_reach_the_cap() -> None:
 
 def test_missing_parts_are_unknown_not_zero() -> None:
     quota = parse_statistics([])
-    assert (quota.running, quota.done_today, quota.used_minutes, quota.remaining_minutes) == ((), None, None, None)
+    assert (quota.running, quota.done_today, quota.used_minutes, quota.free_minutes) == ((), None, None, None)
     assert quota.can_start() == (True, "")
 
 
@@ -45,3 +53,10 @@ def test_durations_and_caps() -> None:
 def test_every_written_duration_reads_back(hours, minutes, seconds) -> None:
     text = (f"{hours}小时" if hours else "") + f"{minutes}分{seconds:02d}秒"
     assert seconds_of(text) == hours * 3600 + minutes * 60 + seconds
+
+
+def test_the_builds_quota_refusals_point_at_account_quota() -> None:
+    from jqcli.domain.backtest import build_refusal
+
+    for msg in ("50000", "50001", "当前可并行回测数已达2个", "当前并行编译或回测数量最多2个。"):
+        assert "jqcli account quota" in str(build_refusal(msg, {}).details["hint"]), msg
