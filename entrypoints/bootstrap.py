@@ -12,7 +12,9 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Mapping, Optional
 
 if TYPE_CHECKING:
+    from jqcli.application.localfiles import DiffStrategy, PullStrategies, PushStrategies, TrackRunPush  # fixc
     from jqcli.application.ports import BacktestResultsGateway
+    from jqcli.application.ports_localfiles import StrategyFiles  # fixc
     from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
 
 
@@ -275,6 +277,32 @@ class Services:
             self._transport.close()
         if self._embedded is not None:
             self._embedded.close()
+
+    # --- local strategy files: strategy pull/push/diff, backtest run --file (issue 13 item 7, branch fixc) ---
+    def strategy_files(self) -> StrategyFiles:
+        from jqcli.adapters.manifest_store import FolderStrategyFiles
+
+        return FolderStrategyFiles(os.path.join(self.settings.data_dir, "locks"))
+
+    def pull_strategies(self) -> PullStrategies:
+        from jqcli.application.localfiles import PullStrategies
+
+        return PullStrategies(self.strategy_gateway(), self.strategy_files(), self.clock())
+
+    def push_strategies(self) -> PushStrategies:
+        from jqcli.application.localfiles import PushStrategies
+
+        return PushStrategies(self.strategy_gateway(), self.strategy_files(), self.clock())
+
+    def diff_strategy(self) -> DiffStrategy:
+        from jqcli.application.localfiles import DiffStrategy
+
+        return DiffStrategy(self.strategy_gateway(), self.strategy_files())
+
+    def track_run_push(self) -> TrackRunPush:
+        from jqcli.application.localfiles import TrackRunPush
+
+        return TrackRunPush(self.strategy_files(), self.clock())
 
 
 class PageCounter:

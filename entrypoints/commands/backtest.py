@@ -152,7 +152,13 @@ def run_command(ctx):  # type: ignore[no-untyped-def]
         outcome = use_case.execute(request, push=push, wait=wait, progress=progress)
     finally:
         ctx.end_progress()
-    return _readable(_run_output(outcome))
+    from jqcli.entrypoints.commands.strategy_files import track_run_file
+
+    data = _run_output(outcome)
+    tracked = track_run_file(ctx, code, outcome.pushed)  # a tracked --file: the manifest follows the save
+    if tracked is not None:
+        data["tracked"] = tracked
+    return _readable(data)
 
 
 def _run_output(outcome) -> dict:  # type: ignore[no-untyped-def]

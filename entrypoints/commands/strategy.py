@@ -46,6 +46,10 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     rm.add_argument("-y", "--yes", action="store_true", help="确认删除")
     rm.set_defaults(handler=rm_command)
 
+    from jqcli.entrypoints.commands import strategy_files  # pull/push/diff (issue 13 item 7)
+
+    strategy_files.register(sub)
+
 
 # -- handlers ------------------------------------------------------------------------------------
 
