@@ -8,7 +8,9 @@ Rules (README, "让输出保持精简"):
 * The main list: when the JSON is a list, or an object with an ``items`` list whose first key is not a
   key of the object itself, the path applies to each item (``strategy ls --fields id,name``); the
   output keeps the ``items`` envelope.
-* A field found nowhere is a usage error that lists the valid fields; the command itself has already
+* A field that stops at an empty value (``metrics.sharpe`` when a failed run has ``"metrics": {}``, or
+  ``null``) keeps that empty value.
+* A field found nowhere else is a usage error that lists the valid fields; the command itself has already
   run, so the error says so and carries the whole output in ``details.output`` (a write is never lost).
 * NDJSON streams: the fields apply to each event's ``item`` (the ``type`` is kept, ``done``/``error``
   events pass unchanged), checked against the first item.
@@ -94,7 +96,9 @@ def _main_list_path(data: object, path: Path) -> Path:
 
 
 def _exists(value: object, path: Path) -> bool:
-    if not path:
+    """``path`` is found in ``value``, or stops at an empty value (``metrics.sharpe`` of a failed run's
+    ``"metrics": {}``): only a key that is absent where keys are present is unknown."""
+    if not path or value is None or (isinstance(value, (dict, list)) and not value):
         return True
     if isinstance(value, dict):
         return path[0] in value and _exists(value[path[0]], path[1:])

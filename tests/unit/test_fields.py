@@ -47,6 +47,16 @@ def test_malformed_field_lists_are_refused(text) -> None:
         parse_fields(text)
 
 
+def test_a_field_under_an_empty_value_keeps_the_empty_value() -> None:
+    failed = {"status": "failed", "metrics": {}, "error": None}
+    assert select(failed, parse_fields("status,metrics.sharpe,error.line")) == {
+        "status": "failed", "metrics": {}, "error": None
+    }  # fmt: skip
+    with pytest.raises(UsageError):
+        select(failed, parse_fields("stauts"))
+    assert select({"items": [], "n": 0}, parse_fields("name")) == {"items": []}  # no item to check against
+
+
 def test_valid_fields_list_dot_paths_through_lists() -> None:
     assert valid_fields([{"a": {"b": 1}}]) == ["a", "a.b"]
 
