@@ -14,7 +14,7 @@ import attrs
 
 from jqcli.application.ports import Clock, StrategyGateway
 from jqcli.application.ports_localfiles import StrategyFiles
-from jqcli.domain.errors import ConfirmationRequired, FileError, UsageError
+from jqcli.domain.errors import ConfirmationRequired, FileError, JqcliError, UsageError
 from jqcli.domain.ledger import code_hash
 from jqcli.domain.localfiles import (
     MANIFEST_NAME,
@@ -142,12 +142,18 @@ class PushStrategies:
             checked.append((folder, tracked, local, decision.action, conflict))
         if conflicts:
             raise _conflict_error(conflicts)
-        done = []
+        done: List[FileOutcome] = []
         stamp = _stamp(self.clock)
         for folder, tracked, local, action, forced in checked:
             save_id = tracked.save_id
             if action == "save":  # one save, never retried
-                save_id = self.strategies.save_strategy(tracked.strategy_id, code=local).save_id or save_id
+                try:
+                    save_id = self.strategies.save_strategy(tracked.strategy_id, code=local).save_id or save_id
+                except JqcliError as exc:  # say which files did get saved before this one failed
+                    exc.details.setdefault("file", tracked.file)
+                    exc.details.setdefault("saved", [o.tracked.file for o in done if o.action != "unchanged"])
+                    exc.details.setdefault("not_saved", [c[1].file for c in checked[len(done) :]])
+                    raise
             entry = attrs.evolve(tracked, code_hash=code_hash(local), save_id=save_id, pulled_at=stamp)
             _update_entry(self.files, folder, entry)
             shown = "unchanged" if action == "unchanged" else ("forced" if forced else "saved")

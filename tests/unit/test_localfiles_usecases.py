@@ -162,3 +162,28 @@ def test_a_run_that_saved_a_tracked_file_moves_its_hash(site, files) -> None:
     site.save_strategy(sid, code="a = 9\n")  # what the run saved
     files.code[DIR]["甲.py"] = "a = 10\n"
     assert push(site, files, "甲.py")[0].action == "saved"  # not a conflict
+
+
+def test_a_save_that_fails_midway_says_which_files_were_saved(site, files) -> None:
+    from jqcli.domain.errors import NetworkError
+
+    site.add("甲", "a\n")
+    site.add("乙", "b\n")
+    pull(site, files, "甲", "乙")
+    files.code[DIR].update({"甲.py": "a2\n", "乙.py": "b2\n"})
+    real_save = site.save_strategy
+    calls = []
+
+    def flaky(strategy_id, **kw):
+        calls.append(strategy_id)
+        if len(calls) == 2:
+            raise NetworkError("连接中断")
+        return real_save(strategy_id, **kw)
+
+    site.save_strategy = flaky
+    with pytest.raises(NetworkError) as failed:
+        push(site, files, "甲.py", "乙.py")
+    assert failed.value.details["saved"] == ["甲.py"] and failed.value.details["not_saved"] == ["乙.py"]
+    assert len(calls) == 2  # never retried
+    assert files.manifests[DIR]["甲.py"].code_hash == code_hash("a2\n")
+    assert files.manifests[DIR]["乙.py"].code_hash == code_hash("b\n")
