@@ -73,12 +73,15 @@ class PullStrategies:
                     raise _refused_pull(folder, file, detail, plan.reason)
                 plans.append((detail, file, plan.action))
             stamp, done = _stamp(self.clock), []
-            for detail, file, action in plans:  # every check passed: now write
-                if action != "unchanged":
-                    self.files.write_code(folder, file, detail.code)
-                entries[file] = Tracked(file, detail.id, detail.name, code_hash(detail.code), detail.save_id, stamp)
-                done.append(FileOutcome(folder, file, action, entries[file]))
-            self.files.save_manifest(folder, entries)
+            try:
+                for detail, file, action in plans:  # every check passed: now write
+                    if action != "unchanged":
+                        self.files.write_code(folder, file, detail.code)
+                    entry = Tracked(file, detail.id, detail.name, code_hash(detail.code), detail.save_id, stamp)
+                    entries[file] = entry
+                    done.append(FileOutcome(folder, file, action, entry))
+            finally:  # a write that failed midway: the files already written stay tracked
+                self.files.save_manifest(folder, entries)
         return done
 
     def _details(self, targets: Sequence[str], every: bool) -> List[StrategyDetail]:

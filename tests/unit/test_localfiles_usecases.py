@@ -187,3 +187,19 @@ def test_a_save_that_fails_midway_says_which_files_were_saved(site, files) -> No
     assert len(calls) == 2  # never retried
     assert files.manifests[DIR]["甲.py"].code_hash == code_hash("a2\n")
     assert files.manifests[DIR]["乙.py"].code_hash == code_hash("b\n")
+
+
+def test_files_written_before_a_failed_write_stay_tracked(site, files) -> None:
+    site.add("甲", "a\n")
+    site.add("乙", "b\n")
+    real_write = files.write_code
+
+    def full_disk(folder, file, code):
+        if file == "乙.py":
+            raise FileError("磁盘已满")
+        real_write(folder, file, code)
+
+    files.write_code = full_disk
+    with pytest.raises(FileError):
+        pull(site, files, "甲", "乙")
+    assert list(files.manifests[DIR]) == ["甲.py"] and files.code[DIR] == {"甲.py": "a\n"}
