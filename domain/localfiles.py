@@ -8,6 +8,7 @@ are compared.  A read→save race window remains (the site has no version or loc
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Dict, Iterable, Mapping, Optional, Tuple
@@ -94,8 +95,8 @@ def manifest_entries(data: object) -> Dict[str, Tracked]:
     if not isinstance(files, Mapping):
         return found
     for file, item in files.items():
-        if not isinstance(item, Mapping) or not isinstance(file, str):
-            continue
+        if not isinstance(item, Mapping) or not isinstance(file, str) or not is_plain_file_name(file):
+            continue  # a hand-edited "../x" key must never become a path outside the folder
         strategy_id, digest = item.get("strategy_id"), item.get("code_hash")
         if not isinstance(strategy_id, str) or not isinstance(digest, str) or not strategy_id or len(digest) != 64:
             continue
@@ -129,3 +130,67 @@ def manifest_data(entries: Mapping[str, Tracked]) -> Dict[str, object]:
 
 def tracked_by_id(entries: Mapping[str, Tracked], strategy_id: str) -> Optional[Tracked]:
     return next((t for t in entries.values() if t.strategy_id == strategy_id), None)
+
+
+# -- states and diffs (strategy diff / push / pull) -----------------------------------------------
+
+SAME, LOCAL_CHANGED, SITE_CHANGED, BOTH_CHANGED = "same", "local_changed", "site_changed", "both_changed"
+
+
+def sync_state(base_hash: str, local_hash: str, site_hash: str) -> str:
+    """Where a tracked file stands: ``same``, ``local_changed``, ``site_changed`` or ``both_changed``."""
+    if local_hash == site_hash:
+        return SAME
+    if site_hash == base_hash:
+        return LOCAL_CHANGED
+    if local_hash == base_hash:
+        return SITE_CHANGED
+    return BOTH_CHANGED
+
+
+def code_diff(site_code: str, local_code: str, *, site_label: str, local_label: str) -> str:
+    """A unified diff from the site's code to the local file (what a push would change); "" when equal."""
+    lines = difflib.unified_diff(
+        site_code.splitlines(keepends=True),
+        local_code.splitlines(keepends=True),
+        fromfile=site_label,
+        tofile=local_label,
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def is_plain_file_name(file: str) -> bool:
+    """A plain file name in its folder: no separator, not ``.``/``..``, no NUL, not the manifest itself."""
+    return bool(file) and file not in (".", "..", MANIFEST_NAME) and not any(c in file for c in "/\\\x00")
+
+
+def check_file_name(file: str) -> str:
+    """``file`` if it is a plain file name (see ``is_plain_file_name``), else a usage error."""
+    if not is_plain_file_name(file):
+        raise UsageError(f"不是同一目录下的普通文件名: {file!r}", details={"file": file})
+    return file
+
+
+@attrs.frozen
+class PullPlan:
+    """What ``strategy pull`` does with one target file."""
+
+    action: str  # "created", "updated", "unchanged", or "refused" (a local file would be lost)
+    reason: str = ""  # for "refused": "untracked" (a file jqcli did not write) or "local_changes"
+
+
+def plan_pull(
+    tracked: Optional[Tracked], local_code: Optional[str], site_code: str, *, force: bool = False
+) -> PullPlan:
+    """Never overwrite work: an untracked file, or a tracked one edited since its pull, needs ``force``."""
+    if local_code is None:
+        return PullPlan("created")
+    if local_code == site_code:
+        return PullPlan("unchanged")
+    if force:
+        return PullPlan("updated")
+    if tracked is None:
+        return PullPlan("refused", "untracked")
+    if code_hash(local_code) != tracked.code_hash:
+        return PullPlan("refused", "local_changes")
+    return PullPlan("updated")

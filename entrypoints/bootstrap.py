@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from jqcli.application.community import CheckClone, CloneStrategy, ListLatestPosts, ReadPostDetail
     from jqcli.application.compare_runs import CompareRuns  # branch fixa
     from jqcli.application.ledger import ListRuns, RunRecorder  # fixb
+    from jqcli.application.localfiles import DiffStrategy, PullStrategies, PushStrategies, TrackRunPush  # fixc
     from jqcli.application.ports import (
         AuthGateway,
         BacktestGateway,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         StrategyGateway,
     )
     from jqcli.application.ports_account import AccountGateway  # fixb
+    from jqcli.application.ports_localfiles import StrategyFiles  # fixc
     from jqcli.application.quota import ReadQuota  # fixb
     from jqcli.application.results import BuildReport, ExportBacktest, ListLedger, ReadCurve, ReadRiskWindows
     from jqcli.application.run_backtest import RunBacktest
@@ -453,6 +455,32 @@ class Services:
         from jqcli.application.waiting import WaitBacktest
 
         return WaitBacktest(self.run_backtest())
+
+    # --- local strategy files: strategy pull/push/diff, backtest run --file (issue 13 item 7, branch fixc) ---
+    def strategy_files(self) -> StrategyFiles:
+        from jqcli.adapters.manifest_store import FolderStrategyFiles
+
+        return FolderStrategyFiles(os.path.join(self.settings.data_dir, "locks"))
+
+    def pull_strategies(self) -> PullStrategies:
+        from jqcli.application.localfiles import PullStrategies
+
+        return PullStrategies(self.strategy_gateway(), self.strategy_files(), self.clock())
+
+    def push_strategies(self) -> PushStrategies:
+        from jqcli.application.localfiles import PushStrategies
+
+        return PushStrategies(self.strategy_gateway(), self.strategy_files(), self.clock())
+
+    def diff_strategy(self) -> DiffStrategy:
+        from jqcli.application.localfiles import DiffStrategy
+
+        return DiffStrategy(self.strategy_gateway(), self.strategy_files())
+
+    def track_run_push(self) -> TrackRunPush:
+        from jqcli.application.localfiles import TrackRunPush
+
+        return TrackRunPush(self.strategy_files(), self.clock())
 
     # --- end of command -----------------------------------------------------------------------
     def __enter__(self) -> Services:

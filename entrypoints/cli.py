@@ -83,9 +83,14 @@ def run(
     debug = "--debug" in argv
     ctx: Context | None = None
     try:
+        from jqcli.entrypoints.fields import env_format, format_given
         from jqcli.entrypoints.parser import build_parser, hoist_global_options
 
+        default_format = env_format(environ)  # JQCLI_FORMAT: the default of --format (a bad value: usage error)
+        fmt = default_format if default_format and not format_given(argv) else fmt
         parser = build_parser(argv)
+        if default_format:
+            parser.set_defaults(format=default_format)
         with redirect_stdout(stdio.stdout):  # --help / --version print to sys.stdout
             args = parser.parse_args(hoist_global_options(parser, argv))
         fmt, debug = args.format, args.debug
@@ -93,6 +98,11 @@ def run(
         result = args.handler(ctx)
         if result is not None:
             view = result if isinstance(result, Result) else Result(result)
+            if getattr(args, "fields", None):  # --fields: only the named keys (entrypoints/fields.py)
+                from jqcli.entrypoints.fields import fields_table, select
+
+                selected = select(view.data, args.fields)
+                view = Result(selected, table=fields_table(selected))
             _write(stdio.stdout, render_result(view, fmt, width=terminal_width(stdio.stdout, environ)))
             return view.exit_status
         return EXIT_OK

@@ -80,6 +80,7 @@ class Context:
         self._services_source = services
         self._services: Optional[Services] = None
         self._stdin_reader = ""  # what already consumed stdin (one input per command)
+        self._fields_checked = False  # --fields checked against the first NDJSON item
 
     @property
     def settings(self) -> Settings:
@@ -151,6 +152,12 @@ class Context:
 
     def emit_ndjson(self, obj: object) -> None:
         """One NDJSON line on stdout, flushed at once."""
+        fields = getattr(self.args, "fields", None)
+        if fields:  # --fields applies to each event's item, checked against the first one
+            from jqcli.entrypoints.fields import select_item_event
+
+            obj = select_item_event(obj, fields, strict=not self._fields_checked)
+            self._fields_checked = self._fields_checked or (isinstance(obj, dict) and "item" in obj)
         self.stdio.stdout.write(dump_json(obj, compact=True) + "\n")
         self.stdio.stdout.flush()
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.argtypes import timeout_seconds
 from jqcli.entrypoints.commands import GROUPS
+from jqcli.entrypoints.fields import fields_argument
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subcommands returns
@@ -24,7 +25,9 @@ PROG = "jqcli"
 DEFAULT_TIMEOUT = 30.0
 
 # Global options that take a value: needed to find the command group in argv cheaply.
-_VALUE_OPTIONS = frozenset({"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout"})
+_VALUE_OPTIONS = frozenset(
+    {"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout", "--fields"}
+)
 
 _TRANSLATIONS = (
     (re.compile(r"^the following arguments are required: (.+)$"), "缺少必需参数: {0}"),
@@ -127,7 +130,15 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         metavar="COOKIE",
         help="本次使用的 cookie(优先于环境变量和配置);传 - 从 stdin 读取,不出现在进程列表中",
     )
-    group.add_argument("--format", choices=("table", "json"), default="table", help="输出格式(默认 table)")
+    group.add_argument(
+        "--format", choices=("table", "json"), default="table", help="输出格式(默认 table;环境变量 JQCLI_FORMAT 改默认)"
+    )
+    group.add_argument(
+        "--fields",
+        type=fields_argument,
+        metavar="FIELDS",
+        help="只输出 JSON 中的这些字段:逗号分隔,嵌套用点号(如 id,status,metrics.sharpe);列表逐项选取",
+    )
     group.add_argument("--non-interactive", action="store_true", help="从不提示输入;需要确认时直接失败")
     group.add_argument("-q", "--quiet", action="store_true", help="不输出进度和提示信息")
     group.add_argument("--debug", action="store_true", help="在 stderr 记录每个请求(已脱敏),出错时打印 traceback")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("auth", "登录、凭据导入与认证状态", "jqcli.entrypoints.commands.auth"),
-    ("strategy", "策略管理:列表、详情、新建、修改、删除", "jqcli.entrypoints.commands.strategy"),
+    ("strategy", "策略管理:列表、详情、新建、修改、删除、拉取/推送本地文件", "jqcli.entrypoints.commands.strategy"),
     (
         "backtest",
         "回测:运行(可推送源码并等待)、列表、详情、指标、曲线、日志、删除",

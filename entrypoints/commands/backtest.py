@@ -192,9 +192,14 @@ def run_command(ctx: Context) -> Reply:
     if outcome.reconciled:
         ctx.warn(f"创建回测的请求没有收到回答;已在历史列表中找到这次提交的回测 {outcome.build.id}(未重发)")
     from jqcli.entrypoints.commands.backtest_verdict import finish_run, local_source
+    from jqcli.entrypoints.commands.strategy_files import track_run_file
     from jqcli.entrypoints.presenters import run_output
 
-    return finish_run(ctx, outcome, run_output(outcome), local=local_source(ctx, code))
+    data = run_output(outcome)
+    tracked = track_run_file(ctx, code, outcome.pushed)  # a tracked --file: the manifest follows the save
+    if tracked is not None:
+        data["tracked"] = tracked
+    return finish_run(ctx, outcome, data, local=local_source(ctx, code))
 
 
 def _file_path(ctx: Context) -> str:

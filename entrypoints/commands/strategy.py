@@ -53,6 +53,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     rm.add_argument("-y", "--yes", action="store_true", help="确认删除")
     rm.set_defaults(handler=rm_command)
 
+    from jqcli.entrypoints.commands import strategy_files  # pull/push/diff (issue 13 item 7)
+
+    strategy_files.register(sub)
+
 
 # -- handlers ------------------------------------------------------------------------------------
 

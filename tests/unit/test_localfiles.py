@@ -54,3 +54,29 @@ def test_the_manifest_round_trips_and_damaged_entries_are_left_out() -> None:
     data["files"]["b.py"] = {"strategy_id": 5, "code_hash": "short"}  # type: ignore[index]
     assert manifest_entries(data) == entries
     assert manifest_entries("not a manifest") == {}
+
+
+def test_a_hand_edited_manifest_key_never_names_a_path_outside_the_folder() -> None:
+    from jqcli.domain.localfiles import is_plain_file_name
+
+    data = manifest_data({"a.py": TRACKED})
+    for bad in ("../evil.py", "sub/a.py", "..", "a\\b.py", ".jqcli-manifest.json", "a\x00.py"):
+        data["files"][bad] = dict(data["files"]["a.py"])  # type: ignore[index]
+        assert not is_plain_file_name(bad)
+    assert list(manifest_entries(data)) == ["a.py"]
+
+
+def test_sync_states_and_pull_plans() -> None:
+    from jqcli.domain.localfiles import plan_pull, sync_state
+
+    assert sync_state("b", "b", "b") == "same"
+    assert sync_state("b", "l", "b") == "local_changed"
+    assert sync_state("b", "b", "s") == "site_changed"
+    assert sync_state("b", "l", "s") == "both_changed"
+    assert sync_state("b", "x", "x") == "same"
+    assert plan_pull(None, None, "x").action == "created"
+    assert plan_pull(None, "x", "x").action == "unchanged"
+    assert plan_pull(None, "mine", "x").reason == "untracked"
+    assert plan_pull(TRACKED, "edited", "x").reason == "local_changes"
+    assert plan_pull(TRACKED, PULLED, "x").action == "updated"
+    assert plan_pull(TRACKED, "edited", "x", force=True).action == "updated"
