@@ -78,6 +78,21 @@ def normalize_post(raw: Mapping[str, Any]) -> Post:
 
     post_id = text("postId")
     key = text("uniqueKey") or post_id
+    tags_raw = get("tagInfo")
+    tags: list[dict[str, str]] = []
+    if type(tags_raw) is list:
+        for tag in tags_raw:
+            if type(tag) is dict or isinstance(tag, Mapping):
+                tag_id = tag.get("tagKey") or tag.get("tagId")
+                name = tag.get("name")
+                tags.append(
+                    {
+                        "id": tag_id if type(tag_id) is str else lenient_str(tag_id),
+                        "name": name if type(name) is str else lenient_str(name),
+                    }
+                )
+    elif tags_raw:
+        tags = _tags(tags_raw)
     user_raw = get("user")
     user_get = user_raw.get if type(user_raw) is dict or isinstance(user_raw, Mapping) else {}.get
     item: dict[str, object] = {
@@ -112,7 +127,7 @@ def normalize_post(raw: Mapping[str, Any]) -> Post:
             "type": text("fileType"),
             "download_count": number("fileDownloadCount"),
         },
-        "tags": _tags(get("tagInfo")),
+        "tags": tags,
         "content_preview": text("content"),
     }
     return Post(id=key, post_id=post_id, published_at=str(item["published_at"]), is_top=bool(item["is_top"]), item=item)

@@ -43,3 +43,14 @@ def test_the_item_keeps_the_spec_key_order() -> None:
         "backtest", "research", "file", "tags", "content_preview",
     ]  # fmt: skip
     assert list(item["backtest"]) == ["id", "clone_count", "pic_url"]  # type: ignore[arg-type]
+
+
+def test_tags_keep_the_lenient_rules() -> None:
+    raw = {"tagInfo": [{"tagKey": 0, "tagId": "7", "name": 5}, "x", {"tagKey": "12", "name": "期货"}, {"tagId": None}]}
+    assert normalize_post(raw).item["tags"] == [
+        {"id": "7", "name": "5"},  # a falsy tagKey gives way to tagId, as before
+        {"id": "12", "name": "期货"},
+        {"id": "", "name": ""},
+    ]
+    assert normalize_post({"tagInfo": {"tagKey": "1"}}).item["tags"] == []
+    assert normalize_post({"tagInfo": None}).item["tags"] == []
