@@ -142,6 +142,18 @@ def strategy_count(site: Site) -> int:
         page += 1
 
 
+def merged(singles: list) -> dict:
+    """One result from single runs (``run_case(..., 1, ...)``), as ``run_case`` would give for all of them."""
+    return {
+        "cpu": statistics.median(r["cpu"] for r in singles),
+        "cpu_min": min(r["cpu"] for r in singles),
+        "wall": statistics.median(r["wall"] for r in singles),
+        "client": statistics.median(r["client"] for r in singles),
+        "requests": statistics.median(r["requests"] for r in singles),
+        "output": singles[-1]["output"],
+    }
+
+
 def run_case(cmd: list, runs: int, env: dict, cwd: str, site: Site) -> dict:
     cpus, walls, servers, requests = [], [], [], []
     done = None
@@ -216,9 +228,13 @@ def main() -> int:
                         old_cli, *cmd[1:]]  # fmt: skip
                     run_case(old_cmd, 1, env, home, site)
                 run_case(cmd, 1, env, home, site)  # warm-up: page cache, the list's lagging status
-                result = run_case(cmd, runs, env, home, site)
-                if old_cmd is not None:  # the before client right after, on the same machine minute
-                    before[name] = run_case(old_cmd, runs, env, home, site)
+                if old_cmd is None:
+                    result = run_case(cmd, runs, env, home, site)
+                else:  # run by run, after and before in turn: a busy moment slows both alike
+                    pairs = [(run_case(cmd, 1, env, home, site), run_case(old_cmd, 1, env, home, site))
+                             for _ in range(runs)]  # fmt: skip
+                    result = merged([p[0] for p in pairs])
+                    before[name] = merged([p[1] for p in pairs])
                 result["one"] = one
                 if want is not None:
                     payload = json.loads(result["output"])
