@@ -184,7 +184,7 @@ class JoinQuantSession:
     def parse_json(self, response: HttpResponse, path: str) -> dict:
         text = decode(response)
         try:
-            payload = json.loads(text) if text.strip() else None
+            payload = json.loads(text) if text and not text.isspace() else None  # strip() would copy the page
         except ValueError:
             payload = None
         if isinstance(payload, dict):
