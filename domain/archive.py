@@ -97,12 +97,21 @@ _WRITTEN_BY: Mapping[str, Tuple[Tuple[str, str, str], ...]] = {
 }
 
 
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)`` with the common answers (a dict, None) found without the abc check."""
+    if value is None:
+        return False
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _get(record: Mapping[str, Any], path: str) -> Any:
     head, tail = _PARTS.get(path) or (path.partition(".")[0], path.partition(".")[2])
     value = record.get(head)
     if not tail:
         return value
-    return value.get(tail) if isinstance(value, Mapping) else None
+    if value is None:
+        return None
+    return value.get(tail) if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:
@@ -125,22 +134,27 @@ def fragment(source: str, fetched_at: str, values: Mapping[str, Any]) -> dict[st
 
 def _copy_paths(source: Mapping[str, Any], out: dict[str, Any], paths: Iterable[Tuple[str, str, str]]) -> None:
     """Copy every non-None value at ``paths`` from ``source`` into ``out`` (nested objects rebuilt, as ``_set``)."""
-    fresh: Set[str] = set()  # nested objects this call made: filled in place, copied only once
+    fresh: Optional[Set[str]] = None  # nested objects this call made: filled in place, copied only once
+    get = source.get
     for _, head, tail in paths:
-        value = source.get(head)
-        if not tail:
-            if value is not None:
-                out[head] = value
+        value = get(head)
+        if value is None:
             continue
-        if value is None or (type(value) is not dict and not isinstance(value, Mapping)):
+        if not tail:
+            out[head] = value
+            continue
+        if type(value) is not dict and not isinstance(value, Mapping):
             continue
         value = value.get(tail)
         if value is None:
             continue
-        if head not in fresh:
+        if fresh is None or head not in fresh:
             inner = out.get(head)
-            out[head] = dict(inner) if isinstance(inner, Mapping) else {}
-            fresh.add(head)
+            out[head] = dict(inner) if inner is not None and (type(inner) is dict or isinstance(inner, Mapping)) else {}
+            if fresh is None:
+                fresh = {head}
+            else:
+                fresh.add(head)
         out[head][tail] = value
 
 
@@ -239,18 +253,20 @@ FIELD_ORDER = (
 def _ordered(record: dict[str, Any]) -> dict[str, Any]:
     """``id`` and the basic fields first, so that a JSONL line reads naturally."""
     head = {key: record[key] for key in FIELD_ORDER if key in record}
-    head.update((key, value) for key, value in record.items() if key not in head)
+    for key, value in record.items():
+        if key not in head:
+            head[key] = value
     return head
 
 
 def _merge_errors(result: dict[str, Any], new: Mapping[str, Any]) -> None:
     if result.get("detail_fetched_at"):
         result.pop("detail_error", None)
-    elif isinstance(new.get("detail_error"), Mapping):
+    elif _is_mapping(new.get("detail_error")):
         result["detail_error"] = dict(new["detail_error"])
     if has_stats(result):
         result.pop("stats_error", None)
-    elif isinstance(new.get("stats_error"), Mapping):
+    elif _is_mapping(new.get("stats_error")):
         result["stats_error"] = dict(new["stats_error"])
 
 
@@ -345,7 +361,8 @@ def backtest_id(record: Mapping[str, Any]) -> str:
 
 
 def has_stats(record: Mapping[str, Any]) -> bool:
-    return isinstance(_get(record, "backtest.stats"), Mapping) and bool(_get(record, "backtest.stats"))
+    stats = _get(record, "backtest.stats")
+    return _is_mapping(stats) and bool(stats)
 
 
 def needs(record: Mapping[str, Any]) -> int:

@@ -42,15 +42,12 @@ PENDING_LIMIT = 4 << 20  # bytes of unwritten lines that are written without wai
 INDEX_VERSION = 2
 
 
-def _nat_hash(record: Mapping[str, Any]) -> int:
-    key = natural_key(record)
-    if not key:
-        return 0
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+# One encoder for every line: ``json.dumps`` with options builds a new ``JSONEncoder`` per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _dumps(record: Mapping[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (_ENCODER.encode(record) + "\n").encode("utf-8")
 
 
 class JsonlPostArchive:
@@ -83,6 +80,7 @@ class JsonlPostArchive:
         self._dirty = False
         self._sidecar_current = False  # the sidecar on disk describes the file exactly
         self._corrupt: List[bytes] = []
+        self._last_natural: Tuple[str, int] = ("", 0)
 
     # -- opening -------------------------------------------------------------------------------
     def open(self) -> JsonlPostArchive:
@@ -199,6 +197,15 @@ class JsonlPostArchive:
         self.corrupt_backup = backup
         self._corrupt = []
 
+    def _natural_hash(self, record: Mapping[str, Any]) -> int:
+        """The natural key's 64-bit hash, reusing the digest ``find_natural`` just computed for the same key."""
+        key = natural_key(record)
+        if not key:
+            return 0
+        if self._last_natural[0] == key:
+            return self._last_natural[1]
+        return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
     def _index_line(self, record: Mapping[str, Any], offset: int, length: int) -> None:
         key = str(record["id"])
         legacy = record.get("legacy_ids")
@@ -208,7 +215,7 @@ class JsonlPostArchive:
         if key in self.index:
             self._dirty = True
         self.index[key] = (offset, length, str(record.get("published_at") or ""), needs(record))
-        nat = _nat_hash(record)
+        nat = self._natural_hash(record)
         if nat:
             self.natural[nat] = key
         self.lines += 1
@@ -244,6 +251,7 @@ class JsonlPostArchive:
         if not natural:
             return None
         digest = int.from_bytes(hashlib.blake2b(natural.encode("utf-8"), digest_size=8).digest(), "big")
+        self._last_natural = (natural, digest)  # the list walk looks a new post up, then puts it
         key = self.natural.get(digest)
         if key is None or key not in self.index:
             return None

@@ -57,40 +57,78 @@ def _research(raw: Mapping[str, Any]) -> dict[str, object]:
 
 
 def normalize_post(raw: Mapping[str, Any]) -> Post:
-    """A ``listV2`` post → the spec's item, with ``id`` = uniqueKey and ``post_id`` = the rotating postId."""
-    post_id = _s(raw, "postId")
-    key = _s(raw, "uniqueKey") or post_id
-    user = _dict(raw.get("user"))
+    """A ``listV2`` post → the spec's item, with ``id`` = uniqueKey and ``post_id`` = the rotating postId.
+
+    Runs once per post of every list page (34k times in a full archive walk): the common wire shapes
+    (a text, a number as decimal digits) are read inline, anything else goes through the lenient helpers.
+    """
+    get = raw.get
+
+    def text(key: str, source: Callable[[str], Any] = get) -> str:
+        value = source(key)
+        return value if type(value) is str else lenient_str(value)
+
+    def number(key: str) -> int:
+        value = get(key)
+        if type(value) is int:
+            return value
+        if type(value) is str and 0 < len(value) < 16 and value.isascii() and value.isdigit():
+            return int(value)
+        return lenient_int(value)
+
+    post_id = text("postId")
+    key = text("uniqueKey") or post_id
+    tags_raw = get("tagInfo")
+    tags: list[dict[str, str]] = []
+    if type(tags_raw) is list:
+        for tag in tags_raw:
+            if type(tag) is dict or isinstance(tag, Mapping):
+                tag_id = tag.get("tagKey") or tag.get("tagId")
+                name = tag.get("name")
+                tags.append(
+                    {
+                        "id": tag_id if type(tag_id) is str else lenient_str(tag_id),
+                        "name": name if type(name) is str else lenient_str(name),
+                    }
+                )
+    elif tags_raw:
+        tags = _tags(tags_raw)
+    user_raw = get("user")
+    user_get = user_raw.get if type(user_raw) is dict or isinstance(user_raw, Mapping) else {}.get
     item: dict[str, object] = {
         "id": key,
         "post_id": post_id,
-        "title": _s(raw, "title"),
+        "title": text("title"),
         "url": post_url(key),
-        "author": {"id": _s(user, "userId"), "name": _s(user, "alias")},
-        "published_at": _s(raw, "addTime"),
-        "updated_at": _s(raw, "modTime"),
-        "last_active_at": _s(raw, "lastActiveTime"),
-        "last_reply_at": _s(raw, "lastReplyTime"),
-        "reply_count": lenient_int(raw.get("replyCount")),
-        "view_count": lenient_int(raw.get("viewCount")),
-        "like_count": lenient_int(raw.get("likeCount")),
-        "collection_count": lenient_int(raw.get("collectionCount")),
-        "is_top": lenient_bool(raw.get("isTop")),
-        "is_best": lenient_bool(raw.get("isBest")),
+        "author": {"id": text("userId", user_get), "name": text("alias", user_get)},
+        "published_at": text("addTime"),
+        "updated_at": text("modTime"),
+        "last_active_at": text("lastActiveTime"),
+        "last_reply_at": text("lastReplyTime"),
+        "reply_count": number("replyCount"),
+        "view_count": number("viewCount"),
+        "like_count": number("likeCount"),
+        "collection_count": number("collectionCount"),
+        "is_top": lenient_bool(get("isTop")),
+        "is_best": lenient_bool(get("isBest")),
         "backtest": {
-            "id": _s(raw, "backtestId"),
-            "clone_count": lenient_int(raw.get("backtestCloneCount")),
-            "pic_url": _s(raw, "backtestPicUrl"),
+            "id": text("backtestId"),
+            "clone_count": number("backtestCloneCount"),
+            "pic_url": text("backtestPicUrl"),
         },
-        "research": _research(raw),
+        "research": {
+            "notebook_path": text("notebookPath"),
+            "notebook_report": text("notebookReport"),
+            "notebook_clone_count": number("notebookCloneCount"),
+        },
         "file": {
-            "key": _s(raw, "fileKey"),
-            "name": _s(raw, "fileName"),
-            "type": _s(raw, "fileType"),
-            "download_count": lenient_int(raw.get("fileDownloadCount")),
+            "key": text("fileKey"),
+            "name": text("fileName"),
+            "type": text("fileType"),
+            "download_count": number("fileDownloadCount"),
         },
-        "tags": _tags(raw.get("tagInfo")),
-        "content_preview": _s(raw, "content"),
+        "tags": tags,
+        "content_preview": text("content"),
     }
     return Post(id=key, post_id=post_id, published_at=str(item["published_at"]), is_top=bool(item["is_top"]), item=item)
 

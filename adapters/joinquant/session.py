@@ -49,6 +49,10 @@ RETRY_BUDGET_FACTOR = 2  # a GET with its retries and waits ends within 2 × tim
 MIN_ATTEMPT_SHARE = 0.25  # a retry is only made when a quarter of a timeout (≥ 0.5 s) of the budget is left
 
 
+# What makes a URL ambiguous to some parser: control characters and space (≤ 0x20), DEL, a backslash.
+_UNSAFE_URL_CHAR = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 @attrs.frozen
 class RetryPolicy:
     """How idempotent GETs are retried."""
@@ -180,7 +184,7 @@ class JoinQuantSession:
     def parse_json(self, response: HttpResponse, path: str) -> dict:
         text = decode(response)
         try:
-            payload = json.loads(text) if text.strip() else None
+            payload = json.loads(text) if text and not text.isspace() else None  # strip() would copy the page
         except ValueError:
             payload = None
         if isinstance(payload, dict):
@@ -325,7 +329,7 @@ class JoinQuantSession:
         origin = self.site.origin
         if not url.startswith(origin) or url[len(origin) : len(origin) + 1] not in ("", "/", "?", "#"):
             return False
-        return not any(ord(ch) <= 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in url)
+        return _UNSAFE_URL_CHAR.search(url) is None
 
     def _check(self, response: HttpResponse, path: str) -> HttpResponse:
         status = response.status

@@ -14,10 +14,11 @@ and never held beyond ``max_body`` bytes (``ApiError`` 「响应过大」).
 
 from __future__ import annotations
 
+import heapq
 import socket
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Tuple
 
 from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError
@@ -130,6 +131,8 @@ class _Watchdog:
     """Shuts the response's socket at the deadline, so a read blocked on a trickling body returns.
 
     Every socket read is also bounded by urllib3's read timeout; the watchdog bounds their sum.
+    Arming one costs a heap push, not a thread: one long-lived ``_Deadlines`` thread per process
+    sleeps until the earliest armed deadline (a disarmed one is skipped when it comes up).
     """
 
     def __init__(self, response, seconds: float) -> None:  # type: ignore[no-untyped-def]
@@ -137,9 +140,7 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._done = False
         self.fired = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        _deadlines().arm(time.monotonic() + seconds, self)
 
     def _fire(self) -> None:
         with self._lock:
@@ -159,12 +160,75 @@ class _Watchdog:
                 except (OSError, AttributeError):
                     return  # already closed: the blocked read has returned anyway
 
+    @property
+    def done(self) -> bool:
+        return self._done
+
     def stop(self) -> bool:
         """Disarm; False when it had already fired."""
         with self._lock:
             self._done = True
-        self._timer.cancel()
-        return not self.fired
+            return not self.fired
+
+
+class _Deadlines:
+    """One daemon thread firing armed watchdogs at their deadlines (``time.monotonic``).
+
+    ``arm`` pushes onto a heap and wakes the thread only when the new deadline is the earliest
+    (requests with one ``--timeout`` arm ever later deadlines: no wake-up per request).  A
+    disarmed watchdog stays in the heap until its deadline comes up and is then dropped; a
+    heap made mostly of disarmed entries is compacted, so it never outgrows the live ones much.
+    """
+
+    def __init__(self) -> None:
+        self._heap: List[Tuple[float, int, _Watchdog]] = []
+        self._cond = threading.Condition(threading.Lock())
+        self._count = 0
+        self._thread: Optional[threading.Thread] = None
+
+    def arm(self, deadline: float, watchdog: _Watchdog) -> None:
+        with self._cond:
+            self._count += 1
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (deadline, self._count, watchdog))
+            if len(self._heap) > COMPACT_AT and len(self._heap) > 4 * self._live():
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="jq-deadlines", daemon=True)
+                self._thread.start()
+            elif earliest is None or deadline < earliest:
+                self._cond.notify()
+
+    def _live(self) -> int:
+        return sum(1 for entry in self._heap if not entry[2].done)
+
+    def _run(self) -> None:
+        while True:
+            due: List[_Watchdog] = []
+            with self._cond:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][0] <= now or self._heap[0][2].done):
+                    watchdog = heapq.heappop(self._heap)[2]
+                    if not watchdog.done:
+                        due.append(watchdog)
+                if not due:
+                    self._cond.wait(self._heap[0][0] - now if self._heap else None)
+                    continue
+            for watchdog in due:  # outside the lock: a shutdown never holds up arming
+                watchdog._fire()
+
+
+COMPACT_AT = 1024
+_DEADLINES: Optional[_Deadlines] = None
+
+
+def _deadlines() -> _Deadlines:
+    global _DEADLINES
+    with _POOL_LOCK:
+        if _DEADLINES is None:
+            _DEADLINES = _Deadlines()
+        return _DEADLINES
 
 
 def _discard(response) -> None:  # type: ignore[no-untyped-def]
