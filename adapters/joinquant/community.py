@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 from urllib.parse import quote
 
 from jqcli.adapters.joinquant.session import JoinQuantSession
@@ -94,7 +94,10 @@ def normalize_post(raw: Mapping[str, Any]) -> Post:
     elif tags_raw:
         tags = _tags(tags_raw)
     user_raw = get("user")
-    user_get = user_raw.get if type(user_raw) is dict or isinstance(user_raw, Mapping) else {}.get
+    user: Mapping[str, object] = (
+        cast("Mapping[str, object]", user_raw) if type(user_raw) is dict or isinstance(user_raw, Mapping) else {}
+    )
+    user_get = user.get
     item: dict[str, object] = {
         "id": key,
         "post_id": post_id,

@@ -9,7 +9,7 @@ or bodies; every field also passes through the process's redactor.
 from __future__ import annotations
 
 import re
-from typing import Optional, TextIO
+from typing import Optional, Protocol, TextIO
 from urllib.parse import parse_qsl, urlencode
 
 from jqcli.domain.redaction import SECRETS
@@ -22,6 +22,12 @@ def redact_query(query: str) -> str:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "REDACTED" if SECRET_PARAMS.search(k) else v) for k, v in pairs], safe="[]")
+
+
+class RequestLog(Protocol):
+    """Where the session tells about each request (``--debug``): keyword fields only, secrets redacted."""
+
+    def request(self, **fields: object) -> None: ...
 
 
 class NullLog:

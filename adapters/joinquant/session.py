@@ -26,7 +26,7 @@ import attrs
 
 from jqcli.adapters.http import HttpRequest, HttpResponse, HttpTransport
 from jqcli.adapters.joinquant.cookies import CookieJar
-from jqcli.adapters.joinquant.debuglog import NullLog, redact_query
+from jqcli.adapters.joinquant.debuglog import NullLog, RequestLog, redact_query
 from jqcli.adapters.joinquant.expiry import (
     THROTTLE_HINT,
     THROTTLE_MESSAGE,
@@ -94,7 +94,7 @@ class JoinQuantSession:
         retry: RetryPolicy = RetryPolicy(),
         allow_custom_api_base: bool = False,
         sleep: Callable[[float], None] = time.sleep,
-        log: object = None,
+        log: Optional[RequestLog] = None,
         rng: Optional[random.Random] = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -108,7 +108,7 @@ class JoinQuantSession:
         self.retry = retry
         self.jar = CookieJar(cookie)
         self._sleep = sleep
-        self._log = log or NullLog()
+        self._log: RequestLog = log or NullLog()
         self._rng = rng or random.Random()
         self._clock = clock
         self._allowed = allow_custom_api_base or credentials_allowed(self.api_base)

@@ -18,19 +18,26 @@ import heapq
 import socket
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 
 from jqcli.adapters.http import HttpRequest, HttpResponse
 from jqcli.domain.errors import ApiError, NetworkError
 
+if TYPE_CHECKING:
+    import urllib3
+
+# A urllib3 response: ``urllib3.response.HTTPResponse`` on 1.26, ``BaseHTTPResponse`` on 2.x; only
+# the calls common to both are made (read, headers, status, close, release_conn).
+Response = Any
+
 DEFAULT_MAX_BODY = 32 * 1024 * 1024  # no page or JSON answer of the site comes near this
 CHUNK = 64 * 1024
 
-_POOL = None
+_POOL: Optional[urllib3.PoolManager] = None
 _POOL_LOCK = threading.Lock()
 
 
-def shared_pool_manager(maxsize: int = 16):  # type: ignore[no-untyped-def]
+def shared_pool_manager(maxsize: int = 16) -> urllib3.PoolManager:
     """The process-wide PoolManager (created on first use, shared by every thread)."""
     global _POOL
     with _POOL_LOCK:
@@ -96,13 +103,14 @@ class Urllib3Transport:
         _check_length(response.headers, body, request)
         return HttpResponse(status=response.status, headers=headers, body=body, url=request.url)
 
-    def _read_body(self, response, request: HttpRequest, watchdog: _Watchdog, timeout: float) -> bytes:  # type: ignore[no-untyped-def]
+    def _read_body(self, response: Response, request: HttpRequest, watchdog: _Watchdog, timeout: float) -> bytes:
         import urllib3
 
         declared = _declared_length(response.headers)
         if declared is not None and declared > self.max_body and not response.headers.get("Content-Encoding"):
             raise _too_large(request, self.max_body, declared)
-        chunks, size = [], 0
+        chunks: List[bytes] = []
+        size = 0
         while True:
             try:
                 chunk = response.read(CHUNK, decode_content=True)
@@ -135,7 +143,7 @@ class _Watchdog:
     sleeps until the earliest armed deadline (a disarmed one is skipped when it comes up).
     """
 
-    def __init__(self, response, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, response: Response, seconds: float) -> None:
         self._response = response
         self._lock = threading.Lock()
         self._done = False
@@ -231,7 +239,7 @@ def _deadlines() -> _Deadlines:
         return _DEADLINES
 
 
-def _discard(response) -> None:  # type: ignore[no-untyped-def]
+def _discard(response: Response) -> None:
     """Drop a half-read connection: it must never go back to the pool."""
     connection = getattr(response, "connection", None) or getattr(response, "_connection", None)
     try:
@@ -242,7 +250,7 @@ def _discard(response) -> None:  # type: ignore[no-untyped-def]
         response.release_conn()
 
 
-def _declared_length(headers) -> Optional[int]:  # type: ignore[no-untyped-def]
+def _declared_length(headers: Mapping[str, str]) -> Optional[int]:
     value = headers.get("Content-Length")
     if value is None:
         return None
@@ -284,7 +292,7 @@ def _network_error(exc: Exception, request: HttpRequest, timeout: float) -> Netw
     return NetworkError(_describe(exc), details=details)
 
 
-def _check_length(headers, body: bytes, request: HttpRequest) -> None:  # type: ignore[no-untyped-def]
+def _check_length(headers: Mapping[str, str], body: bytes, request: HttpRequest) -> None:
     if headers.get("Content-Encoding") or request.method == "HEAD":
         return
     expected = _declared_length(headers)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 import time
 
+from jqcli.adapters.http import HttpRequest
 from jqcli.adapters.joinquant import transport
 from jqcli.adapters.joinquant.transport import Urllib3Transport, _Deadlines, _Watchdog
-from jqcli.application.ports import HttpRequest
 from tests.support.faultserver import FaultServer
 from tests.support.httpstub import Answer
 
