@@ -18,4 +18,6 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("community", "社区:最新文章、详情、克隆策略、增量归档", "jqcli.entrypoints.commands.community"),
     ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
     ("sandbox", "本地聚宽模拟站点(沙盒)", "jqcli.entrypoints.commands.sandbox"),
+    # branch mcp (issue 15)
+    ("mcp", "作为 MCP 服务器为智能体宿主提供工具(需要 jqcli[mcp])", "jqcli.entrypoints.commands.mcp"),
 )
