@@ -102,7 +102,7 @@ def build_argv(spec: ToolSpec, arguments: Mapping[str, Any]) -> Tuple[List[str],
         else:
             argv.append(f"{param.option}={_text(value)}")  # `=` keeps a value like "-x" a value
     argv.extend(spec.fixed)
-    if spec.confirm:
+    if spec.confirm and spec.sends_yes:
         argv.append("--yes")
     return argv + (["--", *positionals] if positionals else []), stdin
 

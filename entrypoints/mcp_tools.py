@@ -11,7 +11,8 @@ description written for a model (what it does, what it costs, which id it
 wants), the argv words, the arguments (``Param``: the CLI option, ``""`` for a
 positional, ``LOCAL`` for a tool-layer argument), and honest hints.  Tools
 that delete, overwrite code, cancel or may spend credits set
-``confirm=True``: they refuse without ``confirm: true`` and then pass ``--yes``.
+``confirm=True``: they refuse without ``confirm: true`` and then pass ``--yes``
+(``sends_yes=False`` for commands that have no ``--yes``: edit, push-and-run).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class ToolSpec:
     command: Tuple[str, ...]  # argv words after the global options: ("backtest", "run")
     params: Tuple[Param, ...]
     hints: Hints
-    confirm: bool = False  # refuses without confirm: true, then passes --yes
+    confirm: bool = False  # refuses without confirm: true
+    sends_yes: bool = True  # a confirmed call passes --yes (commands that ask on the CLI: rm, clone)
     code: bool = False  # takes code (sent on stdin with --code-stdin) or file (--file)
     fixed: Tuple[str, ...] = ()  # argv words always appended (e.g. --verify)
     shape: Optional[Shape] = None  # tool-layer view of the CLI's JSON (documented per tool)
@@ -168,6 +170,7 @@ TOOLS: Tuple[ToolSpec, ...] = (
         (STRATEGY, Param("name", "string", "新的策略名称", option="--name")),
         OVERWRITE,
         confirm=True,
+        sends_yes=False,
         code=True,
     ),
     ToolSpec(
@@ -203,6 +206,7 @@ TOOLS: Tuple[ToolSpec, ...] = (
         ),
         SPEND,
         confirm=True,
+        sends_yes=False,
         code=True,
     ),
     ToolSpec(
