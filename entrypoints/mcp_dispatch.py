@@ -77,7 +77,7 @@ def _check(param: Param, value: Any) -> str:
         return "不能是 NaN"
     if param.regex:
         try:
-            re.compile(value)
+            re.compile(str(value))
         except re.error as exc:
             return f"不是有效的正则表达式: {exc}"
     return ""
@@ -179,7 +179,8 @@ def interpret(spec: ToolSpec, arguments: Mapping[str, Any], code: int, out: str,
     error = _error_json(err)
     if error is None:
         return tool_error("internal_error", f"CLI 以状态 {code} 退出且没有错误 JSON", {"stderr": err[-2000:]})
-    details = error.get("details") if isinstance(error.get("details"), dict) else {}
+    raw_details = error.get("details")
+    details: Dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
     err_code = str(error.get("code", "internal_error"))
     hint = str(details.get("hint", ""))
     if err_code == "not_authenticated":

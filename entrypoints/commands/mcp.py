@@ -9,16 +9,21 @@ every tool call.
 from __future__ import annotations
 
 import sys
-from typing import Any, List
+from typing import TYPE_CHECKING, Any, List
 
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.argtypes import port_number
 from jqcli.entrypoints.parser import add_subcommands
 
+if TYPE_CHECKING:
+    import argparse
+
+    from jqcli.entrypoints.context import Context
+
 MIN_PYTHON = (3, 10)
 
 
-def register(parser) -> None:  # type: ignore[no-untyped-def]
+def register(parser: argparse.ArgumentParser) -> None:
     sub = add_subcommands(parser, dest="command")
     serve = sub.add_parser(
         "serve",
@@ -40,7 +45,7 @@ def register(parser) -> None:  # type: ignore[no-untyped-def]
     serve.set_defaults(handler=serve_command)
 
 
-def serve_command(ctx) -> None:  # type: ignore[no-untyped-def]
+def serve_command(ctx: Context) -> None:
     check_sdk_available(sys.version_info[:2])
     args = ctx.args
     for flag, value in (("--cookie", args.flag_cookie), ("--token", args.flag_token)):
@@ -95,7 +100,7 @@ def check_sdk_available(version: Any) -> None:
         )
 
 
-def global_argv(args) -> List[str]:  # type: ignore[no-untyped-def]
+def global_argv(args: argparse.Namespace) -> List[str]:
     """The global options ``mcp serve`` was given, to prefix every tool call with."""
     argv: List[str] = []
     for option, value in (
