@@ -11,6 +11,8 @@ Prints medians of:
 - one tool call in process (``auth_status`` local, ``strategy_list`` on the embedded sandbox) against the
   same command as a fresh ``jqcli`` process: each call builds its own parser, settings and session
   (the HTTP pool is process-wide), so this is what serving in one process saves.
+
+It times the current (editable) environment, which must have the ``mcp`` extra, from compiled bytecode.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from jqcli.entrypoints.mcp_tools import TOOLS  # noqa: E402
+from tests.support.bytecode import compile_sources  # noqa: E402
 from tests.support.sandbox_proc import jqcli_executable as jqcli  # noqa: E402
 
 IMPORT_PROBE = (
@@ -96,14 +99,17 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     runs = 2 if args.smoke else args.runs
+    compile_sources()  # time jqcli from bytecode, as an install runs it (PYTHONDONTWRITEBYTECODE is common)
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JQCLI_")}
         env.update(HOME=home, XDG_CONFIG_HOME=f"{home}/c", XDG_DATA_HOME=f"{home}/d", XDG_CACHE_HOME=f"{home}/k")
+        floor = wall_ms([sys.executable, "-c", "pass"], runs, env, home)
         help_ms = wall_ms([jqcli(), "--help"], runs, env, home)
         cli_import = import_ms("jqcli.entrypoints.cli", runs, env)
         sdk_import = import_ms("jqcli.entrypoints.mcp_sdk", runs, env)
         ready = stdio_ready_ms(runs, env, home)
         rows = [
+            ("python -c pass (process)", floor),
             ("jqcli --help (process)", help_ms),
             ("import jqcli.entrypoints.cli (wall)", cli_import[0]),
             ("import jqcli.entrypoints.cli (CPU)", cli_import[1]),
