@@ -1,7 +1,7 @@
 """Running an MCP tool call through the CLI's own dispatch (no SDK here).
 
 A call is validated against its ``ToolSpec``, turned into
-``<global options> --non-interactive --format json -q <command> …``, and run
+``<global options> --non-interactive --format json <command> …``, and run
 with ``entrypoints.cli.run`` on in-memory streams: the result is the JSON the
 CLI prints, and a failure is the CLI's error JSON (code, message, details,
 hint), never a traceback.  Calls run one at a time (``cli.run`` briefly swaps
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, TextIO, Tuple
 
 from jqcli.entrypoints.mcp_tools import LOCAL, TOOLS_BY_NAME, Param, ToolSpec
 
-JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,)}
 MCP_LOGIN_HINT = (
     "在终端运行 jqcli auth login(或 auth import-cookie)重新登录;MCP 服务器每次调用都重新读取凭据,登录后无需重启"
 )
@@ -69,6 +69,8 @@ def _check(param: Param, value: Any) -> str:
     types = JSON_TYPES[param.type]
     if not isinstance(value, types) or (param.type != "boolean" and isinstance(value, bool)):
         return f"应为 {param.type},实际为 {type(value).__name__}"
+    if param.type == "array" and (not value or not all(isinstance(item, str) for item in value)):
+        return "应为非空的字符串数组"
     if param.enum and value not in param.enum:
         return f"{value!r} 不在 {list(param.enum)} 中"
     if param.minimum is not None and value < param.minimum:
@@ -92,7 +94,9 @@ def build_argv(spec: ToolSpec, arguments: Mapping[str, Any]) -> Tuple[List[str],
         if value is None or param.option == LOCAL:
             continue
         if param.option == "":
-            positionals.append(str(value))
+            positionals.extend([str(item) for item in value] if param.type == "array" else [str(value)])
+        elif param.type == "array":
+            argv.extend([param.option, *(str(item) for item in value)])
         elif param.name == "code":
             argv.append("--code-stdin")
             stdin = str(value)
@@ -154,7 +158,7 @@ class ToolRunner:
         from jqcli.entrypoints.cli import run
         from jqcli.entrypoints.context import Stdio
 
-        argv = [*self.global_argv, "--non-interactive", "--format", "json", "-q", *command]
+        argv = [*self.global_argv, "--non-interactive", "--format", "json", *command]
         out, err = io.StringIO(), io.StringIO()
         with self._lock:
             code = run(argv, Stdio(_Stdin(stdin), out, err), environ=dict(self.environ), cwd=self.cwd)

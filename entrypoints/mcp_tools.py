@@ -32,7 +32,7 @@ class Param:
     """One tool argument: its JSON type and where it goes on the command line."""
 
     name: str
-    type: str  # "string" | "integer" | "number" | "boolean"
+    type: str  # "string" | "integer" | "number" | "boolean" | "array" (of strings: nargs="+")
     description: str
     option: str = ""  # "--limit"; "" = positional (in table order); LOCAL = tool layer only
     required: bool = False
@@ -358,6 +358,9 @@ def input_schema(spec: ToolSpec) -> Dict[str, Any]:
     properties: Dict[str, Any] = {}
     for param in spec.all_params():
         prop: Dict[str, Any] = {"type": param.type, "description": param.description}
+        if param.type == "array":
+            prop["items"] = {"type": "string"}
+            prop["minItems"] = 1
         if param.enum:
             prop["enum"] = list(param.enum)
         if param.minimum is not None:

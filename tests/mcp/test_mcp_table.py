@@ -238,3 +238,25 @@ def test_global_options_of_serve_prefix_every_call() -> None:
         "--timeout=12.5",
         "--allow-custom-api-base",
     ]
+
+
+def test_array_arguments_become_several_positionals_for_commands_that_take_many_ids() -> None:
+    from jqcli.entrypoints.mcp_tools import READ_SITE, Param, ToolSpec
+
+    spec = ToolSpec(
+        "backtest_compare",
+        "对比回测",
+        "对比两个或更多回测。",
+        ("backtest", "compare"),
+        (Param("backtest_ids", "array", "回测 id", required=True), Param("context", "integer", "", option="--context")),
+        READ_SITE,
+    )
+    assert build_argv(spec, {"backtest_ids": ["a", "-b"], "context": 3}) == (
+        ["backtest", "compare", "--context=3", "--", "a", "-b"],
+        "",
+    )
+    assert input_schema(spec)["properties"]["backtest_ids"]["items"] == {"type": "string"}
+    for bad in ([], [1], "a"):
+        refused = validate(spec, {"backtest_ids": bad})
+        assert refused is not None and refused.payload["error"]["code"] == "usage_error"
+    assert validate(spec, {"backtest_ids": ["a", "b"]}) is None
