@@ -173,3 +173,14 @@ def test_not_found_and_usage_errors_carry_the_cli_error(sandbox_home) -> None:
     assert "Traceback" not in str(error)
     error = failed(sandbox_home, "strategy_list", {"limit": "ten"})
     assert error["code"] == "usage_error" and "应为 integer" in error["message"]
+
+
+def test_env_file_of_serve_applies_to_calls_and_its_warnings_come_back_as_notes(tmp_path) -> None:
+    home = SandboxHome(tmp_path / "home")
+    (tmp_path / "home" / "custom.env").write_text("JQCLI_API_BASE=http://203.0.113.9\n", encoding="utf-8")
+    home.global_argv = ["--sandbox", "--env-file=custom.env"]
+    result = call(home, "auth_status", {})
+    assert not result.is_error
+    assert result.structured_content["api_base"] == "http://sandbox.localhost"  # never taken from a .env file
+    notes = [block.text for block in result.content[1:]]
+    assert any("custom.env" in note and "JQCLI_API_BASE" in note for note in notes), notes
