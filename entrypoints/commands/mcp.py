@@ -30,7 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="作为 MCP 服务器运行(stdio;或 127.0.0.1 上的 streamable HTTP)",
         description="把 jqcli 的命令作为 MCP 工具提供给 Claude Desktop、IDE 智能体等宿主。\n"
         "每个工具返回与 --format json 相同的 JSON;删除、覆盖源码、消耗积分的工具需要 confirm: true。\n"
-        "写在 mcp serve 之前的全局选项(--sandbox、--api-base、--env-file、--timeout 等)作用于每次工具调用。\n"
+        "给 mcp serve 的全局选项(--sandbox、--api-base、--env-file、--timeout 等)作用于每次工具调用。\n"
         "需要可选依赖: pip install 'jqcli[mcp]'(Python 3.10+)。",
     )
     serve.add_argument(
