@@ -36,7 +36,8 @@ def test_stdio_round_trip_with_a_real_mcp_serve_process(tmp_path) -> None:
 
     async def go() -> Any:
         with open(tmp_path / "server.err", "w", encoding="utf-8") as errlog:
-            async with Client(stdio_client(params, errlog=errlog)) as client:
+            # the initialize handshake, as today's hosts (Claude Desktop) speak it; the other tests use "auto"
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
                 tools = await client.list_tools()
                 listed = await client.call_tool("strategy_list", {"limit": 5})
                 refused = await client.call_tool("strategy_delete", {"strategy": "全天候ETF"})
@@ -44,6 +45,7 @@ def test_stdio_round_trip_with_a_real_mcp_serve_process(tmp_path) -> None:
 
     tools, listed, refused = anyio.run(go)
     assert len(tools.tools) == len(TOOLS)
+    assert {t.name: t.annotations.destructive_hint for t in tools.tools}["strategy_delete"] is True
     assert not listed.is_error
     assert mask_ids(listed.structured_content) == mask_ids(home.cli("strategy", "ls", "--limit", "5"))
     assert json.loads(listed.content[0].text) == listed.structured_content
