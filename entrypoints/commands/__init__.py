@@ -19,4 +19,6 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("account", "账号:回测配额(正在运行的回测、并行上限、今日免费时长)", "jqcli.entrypoints.commands.account"),
     ("completion", "生成 shell 补全脚本(bash/zsh)", "jqcli.entrypoints.commands.completion"),
     ("sandbox", "本地聚宽模拟站点(沙盒)", "jqcli.entrypoints.commands.sandbox"),
+    # branch mcp (issue 15)
+    ("mcp", "作为 MCP 服务器为智能体宿主提供工具(需要 jqcli[mcp])", "jqcli.entrypoints.commands.mcp"),
 )

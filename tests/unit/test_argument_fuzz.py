@@ -10,8 +10,8 @@ sandbox.
 
 Left out here, because other options own their validation: file and directory paths
 (``--file``, ``--output``, ``--store``, ``--config``, …: non-regular paths are refused by the
-file layer) and credentials or URLs (``--cookie``, ``--token``, ``--api-base``).  ``sandbox serve``
-would start serving on a valid value; its numbers are covered through their argparse types.
+file layer) and credentials or URLs (``--cookie``, ``--token``, ``--api-base``).  ``sandbox serve`` and ``mcp serve``
+would start serving on a valid value; their numbers are covered through their argparse types.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tests.support.faultserver import FaultServer
 
 PATH_OPTIONS = {"--file", "--output", "--store", "--state", "--list-out", "--enriched-out", "--config", "--env-file"}
 CREDENTIAL_OPTIONS = {"--cookie", "--token", "--api-base"}
-SKIPPED_COMMANDS = {("sandbox", "serve"), ("auth", "import-token"), ("auth", "import-cookie")}
+SKIPPED_COMMANDS = {("sandbox", "serve"), ("mcp", "serve"), ("auth", "import-token"), ("auth", "import-cookie")}
 # values for required arguments, so that the option under test is what varies
 FILLERS = {"--start": "2024-01-02", "strategy": "f" * 32, "backtest_id": "55544646", "list_id": "f" * 32}
 FILLERS.update({"post_id": "a" * 32, "name": "模糊测试"})

@@ -18,6 +18,7 @@ SOURCE_FOLDERS = {
     "entrypoints": "jqcli.entrypoints",
 }
 HEAVY = ("urllib3", "html5lib", "cattrs", "structlog", "attrs", "attr", "shtab", "argparse_manpage", "numpy", "pandas")
+HEAVY += ("mcp", "mcp_types", "anyio", "pydantic", "starlette", "uvicorn")  # the MCP SDK: only `mcp serve` imports it
 
 PROBE = """
 import io, json, sys
@@ -40,6 +41,8 @@ print(json.dumps({"code": code, "heavy": heavy}))
         ["strategy", "--help"],
         ["backtest", "--help"],
         ["community", "--help"],
+        ["mcp", "--help"],
+        ["mcp", "serve", "--help"],
     ],
 )
 def test_fast_commands_import_nothing_heavy(argv, tmp_path) -> None:
