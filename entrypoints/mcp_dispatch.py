@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, TextIO, Tuple
+from typing import Any, Dict, List, Mapping, Optional, TextIO, Tuple, cast
 
 from jqcli.entrypoints.mcp_tools import LOCAL, TOOLS_BY_NAME, Param, ToolSpec
 
@@ -69,6 +69,7 @@ def _check(param: Param, value: Any) -> str:
     types = JSON_TYPES[param.type]
     if not isinstance(value, types) or (param.type != "boolean" and isinstance(value, bool)):
         return f"应为 {param.type},实际为 {type(value).__name__}"
+    value = cast(Any, value)  # a JSON value of the declared type (isinstance narrowed it to object)
     if param.type == "array" and (not value or not all(isinstance(item, str) for item in value)):
         return "应为非空的字符串数组"
     if param.enum and value not in param.enum:

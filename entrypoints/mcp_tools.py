@@ -348,6 +348,128 @@ TOOLS: Tuple[ToolSpec, ...] = (
         SPEND,
         confirm=True,
     ),
+    # -- the fix loop (issue 13): verdict, compare, wait, quota, cancel, history, local files ----------
+    ToolSpec(
+        "backtest_verdict",
+        "回测判定",
+        "判定一次回测的结果:ok、compile_error、import_error、runtime_error、order_warnings、no_trades、cancelled"
+        "、timeout,并给出 errors[](异常、消息、文件、行号、函数、模拟时间)和下单警告数。只读,不花回测分钟。"
+        "传 backtest_run 返回的 id;file 给本地源码文件时错误按该文件的行号给出。",
+        ("backtest", "verdict"),
+        (
+            BACKTEST_ID,
+            Param("file", "string", "本机源码文件路径(错误按它的行号给出;不推送)", option="--file"),
+            Param("max_pages", "integer", "最多读取的运行日志页数(每页 100 行)", option="--max-pages", minimum=1),
+        ),
+        READ_SITE,
+    ),
+    ToolSpec(
+        "backtest_compare",
+        "对比回测",
+        "对比两个或更多回测(第一个为基准):设置并排(不同时给出警告)、每个指标的变化与哪个更好、源码的 unified diff。"
+        "只读。传 backtest_run / backtest_list 返回的 id。",
+        ("backtest", "compare"),
+        (
+            Param("backtest_ids", "array", "两个或更多回测 id,第一个为基准", required=True),
+            Param("context", "integer", "源码 diff 的上下文行数", option="--context", minimum=0, default=3),
+        ),
+        READ_SITE,
+    ),
+    ToolSpec(
+        "backtest_wait",
+        "继续等待回测",
+        "继续等待一个已提交的回测结束(backtest_run 的 wait 超时或被中断后用),返回与 backtest_run wait 相同的结果;"
+        "从不发起新回测。调用会阻塞直到结束或 wait_timeout。",
+        ("backtest", "wait"),
+        (
+            BACKTEST_ID,
+            Param("compile", "boolean", "这是编译运行(没有指标)", option="--compile"),
+            Param("wait_timeout", "number", "最长等待秒数(默认 1800)", option="--wait-timeout", minimum=1),
+            Param("file", "string", "本机源码文件路径(失败时错误按它的行号给出)", option="--file"),
+        ),
+        READ_SITE,
+    ),
+    ToolSpec(
+        "account_quota",
+        "回测配额",
+        "查看正在运行的回测、并行上限、今日已用与免费分钟、VIP 类型,以及现在能否发起回测(can_start 和原因)。"
+        "只读;发起回测前先看这里。",
+        ("account", "quota"),
+        (Param("no_tier", "boolean", "不读取 VIP 类型(少一次请求)", option="--no-tier"),),
+        READ_SITE,
+    ),
+    ToolSpec(
+        "backtest_cancel",
+        "取消回测",
+        "取消一个正在运行的回测(只发送一次取消请求),然后确认它真的停了:confirmed 为 true 或 false。"
+        "无法撤销:需要 confirm: true。传 backtest_run 返回的 id。",
+        ("backtest", "cancel"),
+        (
+            BACKTEST_ID,
+            Param("verify_timeout", "number", "取消后最多检查多少秒(默认 30)", option="--verify-timeout", minimum=1),
+        ),
+        DELETE,
+        confirm=True,
+        ok_exits=frozenset({0, 10}),
+    ),
+    ToolSpec(
+        "backtest_history",
+        "本机回测台账",
+        "列出本机记录的回测提交(每次 backtest_run 在发送前写入):源码哈希、设置、id、状态和指标。"
+        "只读本机文件,不访问聚宽。",
+        ("backtest", "history"),
+        (
+            Param("strategy", "string", "只列出该策略(名称或发起时的 id)", option="--strategy"),
+            Param(
+                "status",
+                "string",
+                "按状态过滤",
+                option="--status",
+                enum=("running", "done", "failed", "cancelled", "unknown"),
+            ),
+            Param("since", "string", "只列出该日(北京时间,YYYY-MM-DD)及以后提交的", option="--since"),
+            Param("until", "string", "只列出该日(北京时间,YYYY-MM-DD)及以前提交的", option="--until"),
+            LIMIT,
+            ALL,
+        ),
+        READ_LOCAL,
+    ),
+    ToolSpec(
+        "strategy_pull",
+        "拉取策略为本地文件",
+        "把策略源码写成本机目录下的 <策略名>.py,并在目录的 .jqcli-manifest.json 记下拉取时的源码哈希"
+        "(之后 strategy_push 用它检测网页上的修改)。不覆盖未跟踪或有本地修改的文件。",
+        ("strategy", "pull"),
+        (
+            Param("strategies", "array", "策略 id 或唯一的策略名称(可给多个;与 all 二选一)"),
+            Param("all", "boolean", "拉取账号下的全部策略", option="--all"),
+            Param("dir", "string", "写入的目录(相对 MCP 服务器的工作目录;默认当前目录)", option="--dir"),
+        ),
+        Hints(read_only=False, destructive=False, idempotent=True, open_world=True),
+    ),
+    ToolSpec(
+        "strategy_push",
+        "推送本地文件",
+        "把 strategy_pull 写出的 .py 文件保存回聚宽:只有站点上的代码仍是拉取时的版本才保存,否则拒绝并给出 diff"
+        "(force: true 时仍覆盖)。会覆盖站点上的代码:需要 confirm: true。",
+        ("strategy", "push"),
+        (
+            Param("files", "array", "strategy_pull 写出的 .py 文件路径(可给多个)", required=True),
+            Param("force", "boolean", "站点代码已被修改时仍用本地文件覆盖", option="--force"),
+        ),
+        OVERWRITE,
+        confirm=True,
+        sends_yes=False,
+    ),
+    ToolSpec(
+        "strategy_diff",
+        "本地文件与站点的差异",
+        "比较 strategy_pull 写出的文件、拉取时的版本和站点上的代码:state 为 same、local_changed、site_changed 或"
+        " both_changed,附 unified diff。只读。",
+        ("strategy", "diff"),
+        (Param("file", "string", "strategy_pull 写出的 .py 文件路径", required=True),),
+        READ_SITE,
+    ),
 )
 
 TOOLS_BY_NAME: Dict[str, ToolSpec] = {spec.name: spec for spec in TOOLS}

@@ -70,7 +70,9 @@ def serve_command(ctx: Context) -> None:
 
     def announce(url: str) -> None:
         if ctx.format == "json":
-            ctx.emit_ndjson({"url": url, "transport": "streamable-http", "tools": len(mcp_sdk.TOOLS)})
+            from jqcli.entrypoints.mcp_tools import TOOLS
+
+            ctx.emit_ndjson({"url": url, "transport": "streamable-http", "tools": len(TOOLS)})
         else:
             ctx.stdio.stdout.write(f"MCP 服务器已启动: {url}(只监听 127.0.0.1;Ctrl-C 停止)\n")
             ctx.stdio.stdout.flush()

@@ -69,6 +69,7 @@ READS = [
     ("strategy_show", {"strategy": "全天候ETF", "include_code": True}, ["strategy", "show", "全天候ETF", "--code"]),
     ("backtest_list", {"strategy": "全天候ETF", "limit": 2}, ["backtest", "ls", "全天候ETF", "--limit", "2"]),
     ("community_latest", {"page_size": 5}, ["community", "latest", "--page-size", "5"]),
+    ("backtest_history", {"limit": 5}, ["backtest", "history", "--limit", "5"]),
 ]
 
 
@@ -86,12 +87,19 @@ def test_read_tool_answers_the_cli_json_for_the_same_call(sandbox_home, tool, ar
         ("backtest_result", {"summary": False, "all": True}, ["backtest", "result", "--all"]),
         ("backtest_logs", {"offset": 2}, ["backtest", "logs", "--offset", "2"]),
         ("backtest_logs", {"error": True}, ["backtest", "logs", "--error"]),
+        ("backtest_verdict", {}, ["backtest", "verdict"]),
     ],
 )
 def test_backtest_read_tools_answer_the_cli_json(sandbox_home, done_backtest, tool, arguments, argv) -> None:
     bid = done_backtest["id"]
     got = ok(sandbox_home, tool, {"backtest_id": bid, **arguments})
     assert mask_ids(got) == mask_ids(sandbox_home.cli(*argv, bid))
+
+
+def test_compare_answers_the_cli_json(sandbox_home, done_backtest) -> None:
+    bid = done_backtest["id"]
+    got = ok(sandbox_home, "backtest_compare", {"backtest_ids": [bid, bid]})
+    assert mask_ids(got) == mask_ids(sandbox_home.cli("backtest", "compare", bid, bid))
 
 
 def test_result_summary_and_log_filters_are_views_of_the_cli_json(sandbox_home, done_backtest) -> None:

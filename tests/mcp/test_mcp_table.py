@@ -39,6 +39,15 @@ EXPECTED = {
     "community_detail": (True, False, True, True, False),
     "community_clone_check": (True, False, True, True, False),
     "community_clone": (False, True, False, True, True),
+    "backtest_verdict": (True, False, True, True, False),
+    "backtest_compare": (True, False, True, True, False),
+    "backtest_wait": (True, False, True, True, False),
+    "account_quota": (True, False, True, True, False),
+    "backtest_cancel": (False, True, True, True, True),
+    "backtest_history": (True, False, True, False, False),
+    "strategy_pull": (False, False, True, True, False),
+    "strategy_push": (False, True, True, True, True),
+    "strategy_diff": (True, False, True, True, False),
 }
 
 
@@ -48,7 +57,7 @@ def test_every_tool_has_the_hints_of_the_one_table() -> None:
         for s in TOOLS
     }
     assert actual == EXPECTED
-    assert len(TOOLS) == len(TOOLS_BY_NAME) == 19
+    assert len(TOOLS) == len(TOOLS_BY_NAME) == 28
 
 
 @pytest.mark.parametrize("spec", TOOLS, ids=lambda s: s.name)
@@ -142,7 +151,8 @@ class _NeverRun(ToolRunner):
 @pytest.mark.parametrize("spec", [s for s in TOOLS if s.confirm], ids=lambda s: s.name)
 @pytest.mark.parametrize("confirm", [None, False, "true", 1])
 def test_confirmed_tools_refuse_anything_but_confirm_true(spec, confirm) -> None:
-    arguments = {p.name: "x" for p in spec.params if p.required and p.type == "string"}
+    arguments: dict = {p.name: "x" for p in spec.params if p.required and p.type == "string"}
+    arguments.update({p.name: ["x"] for p in spec.params if p.required and p.type == "array"})
     if spec.name == "backtest_push_run":
         arguments.update(name="n", code="pass\n")
     if confirm is not None:
