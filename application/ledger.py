@@ -117,6 +117,13 @@ class RunRecorder:
     ) -> Optional[LedgerEntry]:
         return self.update(entry, status=status, run_id=run_id, metrics=tuple(metrics.items()))
 
+    def recorded(self, *ids: str) -> Optional[LedgerEntry]:
+        """The newest entry that knows one of these ids (``backtest wait``: the ids ``--wait`` printed)."""
+        wanted = {i for i in ids if i}
+        found = self._guard(lambda: self.ledger.entries())
+        entries: List[LedgerEntry] = found if isinstance(found, list) else []
+        return next((e for e in entries if wanted & {e.backtest_id, e.list_id, e.run_id}), None)
+
     def same_runs(self, code: str, request: BacktestRequest) -> List[LedgerEntry]:
         found = self._guard(lambda: self.ledger.same_runs(code_hash(code), settings_of(request)))
         return list(found) if isinstance(found, list) else []

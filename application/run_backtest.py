@@ -221,8 +221,16 @@ class RunBacktest:
 
     # -- waiting --------------------------------------------------------------------------------
     def resume(self, outcome: RunOutcome, wait: WaitPolicy, progress: Optional[Progress] = None) -> RunOutcome:
-        """Wait on a run started earlier (``backtest wait``): the polling of ``--wait``, nothing is built."""
-        return self._wait(outcome, wait, progress or (lambda text: None))
+        """Wait on a run started earlier (``backtest wait``): the polling of ``--wait``, nothing is built.
+
+        When the run is in the ledger (built by ``backtest run`` on this machine), its entry gets the
+        final status and metrics, as after ``run --wait``."""
+        ended = self._wait(outcome, wait, progress or (lambda text: None))
+        if self.recorder is not None:
+            entry = self.recorder.recorded(outcome.build.id, outcome.build.list_id, ended.run_id)
+            if entry is not None:
+                self.finish(ended, entry)
+        return ended
 
     def _wait(self, outcome: RunOutcome, policy: WaitPolicy, progress: Progress) -> RunOutcome:
         started = self.clock.monotonic()

@@ -242,3 +242,15 @@ def test_a_lost_answer_is_reconciled_even_when_the_ledger_cannot_be_written(env)
     env.backtests.rows = [_row()]
     outcome = env.run.execute(env.request())
     assert outcome.build.id == "777" and env.builds() == 1 and outcome.ledger_key is None
+
+
+def test_backtest_wait_records_the_end_of_a_run_the_ledger_knows(env) -> None:
+    from jqcli.application.waiting import WaitBacktest
+
+    outcome = env.run.execute(env.request())  # built, not waited on (e.g. the --wait was killed)
+    assert env.ledger.rows[outcome.ledger_key].status == "running"
+    ended = WaitBacktest(env.run).execute(outcome.build.id, MODES["backtest"], WaitPolicy(poll_interval=1, timeout=60))
+    entry = env.ledger.rows[outcome.ledger_key]
+    assert ended.status == "done" and entry.status == "done" and entry.run_id == env.backtests.run_id
+    assert dict(entry.metrics)["sharpe"] == 1.5
+    assert env.builds() == 1  # waiting never builds
