@@ -166,8 +166,9 @@ class _Run:
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "page":
             posts, coverage = payload
+            now = format_timestamp(self.clock.now())  # one stamp per page: the page was read at once
             for post in posts:
-                self._store_list_post(post)
+                self._store_list_post(post, now)
             # Every post of the page is in the store, not yet durable: the coverage is saved by the next
             # checkpoint, after the flush that makes them so (one flush per second at most, not per page).
             self.coverage = coverage
@@ -216,8 +217,7 @@ class _Run:
             reason, error = "error", {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
         self.inbox.put(("list_end", (reason, error)))
 
-    def _store_list_post(self, post: Post) -> None:
-        now = format_timestamp(self.clock.now())
+    def _store_list_post(self, post: Post, now: str) -> None:
         incoming = list_fragment(post.item, now)
         old = self.archive.get(post.id)
         replaces: Sequence[str] = ()
