@@ -13,7 +13,7 @@ hash of the code it ran (protocol.md §9.4).
 from __future__ import annotations
 
 import itertools
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 import attrs
 
@@ -94,10 +94,10 @@ class RunRecorder:
         stored = self._guard(lambda: self.ledger.add(entry))
         return stored if isinstance(stored, LedgerEntry) else entry
 
-    def update(self, entry: Optional[LedgerEntry], **changes: object) -> Optional[LedgerEntry]:
+    def update(self, entry: Optional[LedgerEntry], **changes: Any) -> Optional[LedgerEntry]:
         if entry is None:
             return None
-        changed = attrs.evolve(entry, **changes)  # type: ignore[arg-type]
+        changed = attrs.evolve(entry, **changes)
         if changed.key:
             self._guard(lambda: self.ledger.save(changed))
         return changed
