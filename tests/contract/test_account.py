@@ -17,24 +17,9 @@ from jqcli.domain.backtest import MODES, BacktestRequest
 from jqcli.domain.errors import ApiError
 from tests.contract.test_backtests import wait_finished
 from tests.contract.test_strategies import remove_created
+from tests.fakes import FakeClock
 
 CODE = "def initialize(context):\n    pass\n\n\ndef handle_data(context, data):\n    pass\n"
-
-
-class NoSleep:
-    """Replay answers the recorded checks in order: the cancel's verification need not sleep."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
 
 
 @pytest.fixture
@@ -66,7 +51,8 @@ def test_cancel_of_a_running_run_is_confirmed_by_state_cancel_time_and_the_runni
     assert target.run_id and target.token and target.name == "契约-配额"
     times = account.run_times(target.run_id)
     assert times.added_at and times.cancel_time == NEVER and not times.cancelled
-    outcome = CancelBacktest(account, backtests, NoSleep()).execute(build.id, verify_timeout=10)
+    clock = FakeClock(0.0)  # replay answers the recorded checks in order: the verification need not sleep
+    outcome = CancelBacktest(account, backtests, clock).execute(build.id, verify_timeout=10)
     assert outcome.accepted is True and outcome.confirmed is True
     assert outcome.after.status == "cancelled" and outcome.after.listed_running is False
     assert account.run_times(target.run_id).cancelled

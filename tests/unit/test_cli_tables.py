@@ -10,6 +10,7 @@ from jqcli.entrypoints.cli import run
 from jqcli.entrypoints.commands.backtest_views import WaitTicker, curve_summary
 from jqcli.entrypoints.context import Stdio
 from jqcli.entrypoints.render import Table, display_width, render_error, render_table, terminal_width
+from tests.fakes import FakeClock
 from tests.support.clirun import FakeStdin, run_cli
 
 
@@ -109,25 +110,9 @@ def test_html_bodies_become_text() -> None:
     assert text.splitlines()[0] == "第一段 & 说明" and "- 甲" in text and "x()" not in text and "[图片 a.png]" in text
 
 
-class StepClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-        self.sleeps: list = []
-
-    def now(self) -> float:
-        return self.t
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += seconds
-
-
 def test_wait_progress_ticks_every_second_between_polls() -> None:
     shown: list = []
-    clock = StepClock()
+    clock = FakeClock(100.0)
     ticker = WaitTicker(shown.append, clock)
     ticker.progress("回测 1 状态 running,已等待 0 秒")
     ticker.sleep(3.5)
