@@ -69,7 +69,7 @@ class RunOutcome:
     polls: int = 0
     elapsed: float = 0.0
     reused: bool = False  # --reuse: a run of the ledger with the same code and settings, nothing built
-    reconciled: str = ""  # "found": the build's answer was lost and the history list showed the run
+    reconciled: str = ""  # "reconciled": the build's answer was lost; the history list showed the run
     ledger_key: Optional[int] = None
 
     def resume_ids(self) -> Dict[str, object]:
