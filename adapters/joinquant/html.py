@@ -1,6 +1,7 @@
 """Small html5lib helpers shared by the page parsers.
 
-html5lib parses like a browser: attribute names come back lower-cased
+html5lib parses like a browser (into ``htmltree`` nodes, which read like ``xml.etree``
+elements): attribute names come back lower-cased
 (``_algorithmId`` → ``_algorithmid``), ``<textarea>`` content is decoded from
 entities and loses exactly one leading newline, as the HTML standard says.
 """
@@ -8,17 +9,23 @@ entities and loses exactly one leading newline, as the HTML standard says.
 from __future__ import annotations
 
 import re
-from typing import AbstractSet, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
-from xml.etree.ElementTree import Element
 
 from jqcli.domain.errors import ApiError
 
+if TYPE_CHECKING:
+    from jqcli.adapters.joinquant.htmltree import Node as Element
+
 
 def parse_html(text: str) -> Element:
-    import html5lib
+    """The page's ``<html>`` element, as html5lib's tree construction builds it (``htmltree``)."""
+    from html5lib.html5parser import HTMLParser
 
-    return html5lib.parse(text, treebuilder="etree", namespaceHTMLElements=False)
+    from jqcli.adapters.joinquant.htmltree import TreeBuilder
+
+    root: Element = HTMLParser(tree=TreeBuilder, namespaceHTMLElements=False).parse(text)
+    return root
 
 
 def elements(root: Element) -> Iterator[Element]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Iterator, List, Optional, Tuple
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 import attrs
 
@@ -33,6 +32,9 @@ from jqcli.adapters.joinquant.htmlcut import cut_list_page, drop_scripts
 from jqcli.adapters.joinquant.wire import lenient_float
 from jqcli.domain.backtest import BacktestDetail, BacktestRow, status_of
 from jqcli.domain.strategy import Folder, Strategy, StrategyDetail
+
+if TYPE_CHECKING:
+    from jqcli.adapters.joinquant.htmltree import Node as Element
 
 LIST_PATH = "/algorithm/index/list"
 EDIT_PATH = "/algorithm/index/edit"
