@@ -8,25 +8,24 @@ answer is empty, reads the detail page once and retries with its run id.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
-from typing import Callable, Dict, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, TypeVar, Union
 
 import attrs
 
-from jqcli.application.ports import BacktestGateway, StrategyGateway
-from jqcli.application.strategies import resolve_edit_id
+from jqcli.application.backtest_list import ListBacktests as ListBacktests  # re-exported
 from jqcli.domain.backtest import (
     TERMINAL,
     BacktestDetail,
-    BacktestRow,
     LogPage,
     Mode,
-    filter_rows,
     status_of,
 )
 from jqcli.domain.curves import CurvePage, StatsPage, counted_lines, merge_result
 from jqcli.domain.errors import ApiError, NotFound, UsageError
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway
 
 T = TypeVar("T")
 
@@ -70,26 +69,6 @@ def result_ready(page: CurvePage) -> bool:
 
 def log_ready(page: LogPage) -> bool:
     return bool(page.lines) or status_of(code=page.state) in TERMINAL
-
-
-@attrs.frozen
-class ListBacktests:
-    """``backtest ls``: a strategy's formal or compile-run history."""
-
-    strategies: StrategyGateway
-    backtests: BacktestGateway
-    read_ahead: int = 4  # history pages read at a time when every row is wanted
-
-    def execute(
-        self, target: str, mode: Mode, *, status: str = "all", limit: Optional[int] = 50
-    ) -> Tuple[str, List[BacktestRow]]:
-        """The strategy id used and its rows (newest first, as the site lists them)."""
-        strategy_id = resolve_edit_id(self.strategies, target, action="查看回测")
-        # with a limit, pages are read one by one and only as far as needed; without, read_ahead at a time
-        read_ahead = 1 if limit else self.read_ahead
-        rows = filter_rows(self.backtests.list_backtests(strategy_id, mode, read_ahead=read_ahead), status)
-        # newest first: with a limit, history pages past the first ``limit`` matches are never fetched
-        return strategy_id, list(rows if limit is None else itertools.islice(rows, limit))
 
 
 @attrs.frozen

@@ -9,14 +9,16 @@ submit time, since ids are re-minted per response).  The cancel itself is never 
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 import attrs
 
-from jqcli.application.ports import BacktestGateway, Clock
 from jqcli.application.ports_account import AccountGateway, CancelTarget, RunTimes
 from jqcli.domain.backtest import TERMINAL, status_of
 from jqcli.domain.errors import ApiError, JqcliError, NetworkError, NotAuthenticated
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway, Clock
 
 
 @attrs.frozen

@@ -7,11 +7,10 @@ They return values (pages and scans, a ``PostReading``, a ``CloneCheck``, a ``Cl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 import attrs
 
-from jqcli.application.ports import CloneGateway, CommunityFeed
 from jqcli.domain.clone import CHECK_HINT, CloneCheck, CloneOutcome, CloneResult, check_facts, strategy_id_from_url
 from jqcli.domain.community import (
     LatestProgress,
@@ -24,6 +23,9 @@ from jqcli.domain.community import (
     scan_page,
 )
 from jqcli.domain.errors import ApiError, ConfirmationRequired, UsageError
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import CloneGateway, CommunityFeed
 
 
 @attrs.frozen

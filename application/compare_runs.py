@@ -10,14 +10,16 @@ rather than guessed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.application.ports import BacktestGateway
 from jqcli.domain.backtest import DONE, BacktestDetail, has_core_metrics, metrics_dict, status_of
 from jqcli.domain.compare import MetricChange, SettingsDiff, compare_metrics, settings_differences, source_diff
 from jqcli.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway
 
 
 @attrs.frozen

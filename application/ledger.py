@@ -13,11 +13,10 @@ hash of the code it ran (protocol.md §9.4).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 
 import attrs
 
-from jqcli.application.ports import BacktestGateway, Clock
 from jqcli.application.ports_ledger import RunLedger
 from jqcli.domain.backtest import BacktestRequest, BacktestRow, BuildResult
 from jqcli.domain.errors import FileError, JqcliError, NotAuthenticated
@@ -32,6 +31,9 @@ from jqcli.domain.ledger import (
     code_hash,
     reconcile_candidates,
 )
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway, Clock
 
 RECONCILE_ROWS = 30  # history rows read when reconciling (newest first: a just-sent build is on top)
 RECONCILE_READS = 3  # the list can lag behind the build: read it up to this many times …

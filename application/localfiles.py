@@ -8,11 +8,10 @@ under the folder's lock, so parallel commands on one folder do not lose each oth
 from __future__ import annotations
 
 import datetime
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.application.ports import Clock, StrategyGateway
 from jqcli.application.ports_localfiles import StrategyFiles
 from jqcli.domain.errors import ConfirmationRequired, FileError, JqcliError, UsageError
 from jqcli.domain.ledger import code_hash
@@ -27,6 +26,9 @@ from jqcli.domain.localfiles import (
     sync_state,
 )
 from jqcli.domain.strategy import StrategyDetail, looks_like_id, single_by_name
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import Clock, StrategyGateway
 
 Location = Tuple[str, str]  # (absolute folder, plain file name)
 

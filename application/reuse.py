@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 import attrs
 
 from jqcli.application.ledger import RunRecorder, build_of, outcome_after, reconcile
-from jqcli.application.strategies import resolve_edit_id
+from jqcli.application.targets import resolve_edit_id
 from jqcli.domain.backtest import DONE, RUNNING, BacktestRequest, BuildResult, metrics_dict, status_of
 from jqcli.domain.errors import ApiError, JqcliError, NetworkError, NotFound
 from jqcli.domain.ledger import RECONCILED, UNKNOWN, LedgerEntry, reusable

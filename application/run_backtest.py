@@ -10,14 +10,13 @@ needed to resume.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
 from jqcli.application.ledger import RunRecorder  # fixb: the run ledger
-from jqcli.application.ports import BacktestGateway, Clock, NameLock, StrategyGateway
 from jqcli.application.ports_account import AccountGateway
-from jqcli.application.strategies import resolve_edit_id
+from jqcli.application.targets import resolve_edit_id
 from jqcli.domain.backtest import (
     CANCELLED,
     DONE,
@@ -33,6 +32,9 @@ from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
 from jqcli.domain.ledger import LedgerEntry
 from jqcli.domain.polling import WaitPolicy, curve_fraction, final_status, round_outcome
 from jqcli.domain.strategy import ambiguous, rows_named, validate_name
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway, Clock, NameLock, StrategyGateway
 
 Progress = Callable[[str], None]
 

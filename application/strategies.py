@@ -9,11 +9,12 @@ name through a fresh list.
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional
+from typing import TYPE_CHECKING, List, Mapping, Optional
 
 import attrs
 
-from jqcli.application.ports import StrategyGateway
+from jqcli.application.targets import current_id as current_id  # re-exported: callers import them from here
+from jqcli.application.targets import resolve_edit_id as resolve_edit_id
 from jqcli.domain.errors import UsageError
 from jqcli.domain.strategy import (
     DEFAULT_CODE,
@@ -22,54 +23,41 @@ from jqcli.domain.strategy import (
     StrategyDetail,
     limit_items,
     looks_like_id,
-    rows_named,
     single_by_name,
     sort_strategies,
     validate_name,
 )
 
-
-def resolve_edit_id(strategies: StrategyGateway, target: str, *, action: str) -> str:
-    """An edit id for ``target``: ids pass through (old ids keep working), names must be unique."""
-    target = target.strip()
-    if not target:
-        raise UsageError("缺少策略 id 或名称")
-    if looks_like_id(target):
-        return target
-    return str(single_by_name(strategies.list_strategies(), target, action=action).id)
+if TYPE_CHECKING:
+    from jqcli.application.ports import StrategyGateway
 
 
-def current_id(strategies: StrategyGateway, name: str, fallback: str) -> str:
-    """The list's current edit id for ``name`` when exactly one row has it, else ``fallback``."""
-    found = rows_named(strategies.list_strategies(), name)
-    return found[0].id if len(found) == 1 else fallback
+class _OnStrategies:
+    """A use case over the strategy pages.  Plain classes, not attrs: ``strategy show`` builds one,
+    and each attrs class costs its generated methods' compilation at import."""
+
+    __slots__ = ("strategies",)
+
+    def __init__(self, strategies: StrategyGateway) -> None:
+        self.strategies = strategies
 
 
-@attrs.frozen
-class ListStrategies:
+class ListStrategies(_OnStrategies):
     """``strategy ls``: every strategy of the account, sorted locally, optionally truncated."""
-
-    strategies: StrategyGateway
 
     def execute(self, *, sort: str = "updated", limit: Optional[int] = 50) -> List[Strategy]:
         return list(limit_items(sort_strategies(self.strategies.list_strategies(), sort), limit))
 
 
-@attrs.frozen
-class ShowStrategy:
+class ShowStrategy(_OnStrategies):
     """``strategy show``: the editor page of one strategy (name, save id, exact source)."""
-
-    strategies: StrategyGateway
 
     def execute(self, target: str) -> StrategyDetail:
         return self.strategies.get_strategy(resolve_edit_id(self.strategies, target, action="查看"))
 
 
-@attrs.frozen
-class CreateStrategy:
+class CreateStrategy(_OnStrategies):
     """``strategy new``: create a strategy holding ``code`` (a runnable template when omitted)."""
-
-    strategies: StrategyGateway
 
     def execute(self, name: str, code: Optional[str] = None) -> SavedStrategy:
         name = validate_name(name)
@@ -77,11 +65,8 @@ class CreateStrategy:
         return attrs.evolve(created, id=current_id(self.strategies, name, created.id))
 
 
-@attrs.frozen
-class EditStrategy:
+class EditStrategy(_OnStrategies):
     """``strategy edit``: rename and/or replace the code of one strategy."""
-
-    strategies: StrategyGateway
 
     def execute(self, target: str, *, name: Optional[str] = None, code: Optional[str] = None) -> SavedStrategy:
         if name is None and code is None:
@@ -102,8 +87,7 @@ class DeletedStrategy:
     response: Mapping[str, object]
 
 
-@attrs.frozen
-class DeleteStrategy:
+class DeleteStrategy(_OnStrategies):
     """``strategy rm``: delete one strategy by an operation id resolved right before the write.
 
     A name resolves against a fresh list and must be unique.  An id resolves through its own
@@ -111,8 +95,6 @@ class DeleteStrategy:
     ``algorithm[algorithmId]`` names exactly that strategy, so one of two same-named
     strategies can be deleted by id even though list ids rotate on every response.
     """
-
-    strategies: StrategyGateway
 
     def execute(self, target: str) -> DeletedStrategy:
         target = target.strip()

@@ -13,16 +13,18 @@ reading stops at the first page that has any.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.application.ports import BacktestGateway
 from jqcli.domain.backtest import CANCELLED, DONE, FAILED, TERMINAL, status_of
 from jqcli.domain.curves import as_map, counted_lines, page_count
 from jqcli.domain.errors import ApiError, NetworkError, NotFound
 from jqcli.domain.polling import final_status
 from jqcli.domain.verdict import Verdict, judge, trade_count
+
+if TYPE_CHECKING:
+    from jqcli.application.ports import BacktestGateway
 
 DEFAULT_LOG_PAGES = 20
 MAX_RESULT_PAGES = 50

@@ -9,12 +9,12 @@ by name and refuse when the name is ambiguous; nothing ever falls back to
 
 from __future__ import annotations
 
-import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
 from jqcli.domain.errors import NotFound, UsageError
+from jqcli.domain.ids import looks_like_id as looks_like_id  # re-exported: callers import it from here
 
 SORT_KEYS: Tuple[str, ...] = ("updated", "name", "created")
 STRATEGY_TYPES: Tuple[str, ...] = ("stock", "futures")
@@ -34,13 +34,6 @@ def initialize(context):
 def handle_data(context, data):
     pass
 """
-
-_HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
-
-
-def looks_like_id(text: str) -> bool:
-    """A 32-hex site id (as opposed to a strategy name)."""
-    return bool(_HEX_ID.match(text.strip()))
 
 
 @attrs.frozen

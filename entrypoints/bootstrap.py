@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from jqcli.adapters.sandbox.embedded import EmbeddedSandbox
     from jqcli.adapters.sandbox.site.app import SandboxApp
     from jqcli.adapters.sandbox.site.server import SandboxHTTPServer
+    from jqcli.application.backtest_list import ListBacktests
     from jqcli.application.backtests import (
         DeleteBacktest,
-        ListBacktests,
         ReadBacktestCurves,
         ReadBacktestLogs,
         ReadBacktestStats,
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from jqcli.application.verdicts import JudgeRun  # branch fixa
     from jqcli.application.waiting import WaitBacktest  # branch fixa
     from jqcli.domain.credentials import ResolvedCredential
+    from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -316,9 +317,10 @@ class Services:
         )
 
     def list_backtests(self) -> ListBacktests:
-        from jqcli.application.backtests import ListBacktests
+        from jqcli.application.backtest_list import ListBacktests
 
-        return ListBacktests(self.strategy_gateway(), self.backtest_gateway(), read_ahead=self.settings.page_workers)
+        strategies = LazyStrategyGateway(self.strategy_gateway)  # an id target never reads the strategy pages
+        return ListBacktests(strategies, self.backtest_gateway(), read_ahead=self.settings.page_workers)
 
     def show_backtest(self) -> ShowBacktest:
         from jqcli.application.backtests import ShowBacktest
@@ -593,6 +595,40 @@ class PageCounter:
         with self._lock:
             self.count += 1
             self._observer(self.count)
+
+
+class LazyStrategyGateway:
+    """A ``StrategyGateway`` that builds the real one on its first call.
+
+    For use cases that need the strategy pages only sometimes (``backtest ls`` resolves a *name*
+    through the list, never an id): a command given an id does not import the strategy adapter.
+    """
+
+    def __init__(self, build: Callable[[], StrategyGateway]) -> None:
+        self._build = build
+        self._real: Optional[StrategyGateway] = None
+
+    def _gateway(self) -> StrategyGateway:
+        if self._real is None:
+            self._real = self._build()
+        return self._real
+
+    def list_strategies(self) -> List[Strategy]:
+        return self._gateway().list_strategies()
+
+    def get_strategy(self, strategy_id: str) -> StrategyDetail:
+        return self._gateway().get_strategy(strategy_id)
+
+    def create_strategy(self, name: str, code: str) -> SavedStrategy:
+        return self._gateway().create_strategy(name, code)
+
+    def save_strategy(
+        self, strategy_id: str, *, name: Optional[str] = None, code: Optional[str] = None
+    ) -> SavedStrategy:
+        return self._gateway().save_strategy(strategy_id, name=name, code=code)
+
+    def delete_strategy(self, internal_id: str) -> Mapping[str, object]:
+        return self._gateway().delete_strategy(internal_id)
 
 
 class ObservedTransport:

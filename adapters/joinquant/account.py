@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Dict, Mapping, Optional, Tuple
 
+from jqcli.adapters.joinquant.backtest_pages import parse_backtest_detail
 from jqcli.adapters.joinquant.html import extract_page_token
-from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
+from jqcli.adapters.joinquant.paths import DETAIL_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.wire import is_success, lenient_int, require_success
 from jqcli.application.ports_account import CancelTarget, RunTimes

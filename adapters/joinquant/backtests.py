@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
-import attrs
-
-from jqcli.adapters.joinquant.editor import edit_referer, load_editor
-from jqcli.adapters.joinquant.pages import (
-    DETAIL_PATH,
-    encode_code,
-    parse_backtest_detail,
-    parse_backtest_list,
-)
+from jqcli.adapters.joinquant.backtest_pages import parse_backtest_detail, parse_backtest_list
 from jqcli.adapters.joinquant.paging import follow_pages
+from jqcli.adapters.joinquant.paths import DETAIL_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
 from jqcli.domain.backtest import (
@@ -25,9 +18,11 @@ from jqcli.domain.backtest import (
     Mode,
     build_refusal,
 )
-from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, NotFound
-from jqcli.domain.strategy import StrategyDetail
+
+if TYPE_CHECKING:  # the editor, the curve pages and the wire classes are imported by the calls that use them
+    from jqcli.domain.curves import CurvePage, StatsPage
+    from jqcli.domain.strategy import StrategyDetail
 
 BUILD_PATH = "/algorithm/index/build"
 LIST_PATHS = {"backtest": "/algorithm/backtest/list", "compile": "/algorithm/backtest/buildList"}
@@ -38,25 +33,6 @@ RESULT_PATH = "/algorithm/backtest/result"
 LOG_PATH = "/algorithm/backtest/log"
 ERROR_PATH = "/algorithm/backtest/error"
 MAX_PAGES = 100
-
-
-@attrs.frozen
-class BuildData:
-    """``/algorithm/index/build`` → ``data`` (protocol.md A.5); ``backtestId_`` is a string or a number."""
-
-    algorithmId: str = ""  # field names are the wire's
-    backtestId: str = ""
-    backtestId_: str = ""
-
-
-@attrs.frozen
-class LogData:
-    """``/backtest/log`` and ``/backtest/error`` → ``data`` (protocol.md A.7)."""
-
-    logArr: List[str] = attrs.field(factory=list)
-    state: Any = None
-    offset: Any = None
-    max: bool = False
 
 
 def capital_text(capital: float) -> str:
@@ -73,6 +49,10 @@ class JoinQuantBacktestGateway:
     def build(
         self, request: BacktestRequest, *, on_send: Optional[Callable[[StrategyDetail], None]] = None
     ) -> BuildResult:
+        from jqcli.adapters.joinquant.backtest_wire import BuildData
+        from jqcli.adapters.joinquant.editor import edit_referer, load_editor
+        from jqcli.adapters.joinquant.pages import encode_code
+
         page = load_editor(self.session, request.strategy_id)
         fields = dict(page.form)
         overrides = [
@@ -152,12 +132,16 @@ class JoinQuantBacktestGateway:
     def stats(self, backtest_id: str) -> StatsPage:
         payload = self.session.get_json(STATS_PATH, {"backtestId": backtest_id}, auth="optional")
         _require(payload, action="读取回测指标", details={"id": backtest_id})
+        from jqcli.domain.curves import StatsPage
+
         return StatsPage.of(payload)
 
     def result(self, backtest_id: str, *, offset: int = 0, user_record_offset: int = 0) -> CurvePage:
         params = {"backtestId": backtest_id, "offset": offset, "userRecordOffset": user_record_offset}
         payload = self.session.get_json(RESULT_PATH, params, auth="optional")
         _require(payload, action="读取回测收益曲线", details={"id": backtest_id})
+        from jqcli.domain.curves import CurvePage
+
         return CurvePage.of(payload)
 
     def log(self, backtest_id: str, *, offset: int = 0) -> LogPage:
@@ -202,6 +186,8 @@ def _log_page(payload: Mapping[str, object], action: str, backtest_id: str) -> L
         return LogPage(lines=(), response=payload)
     if not isinstance(data, dict) or not isinstance(data.get("logArr") or [], list):
         raise ApiError(f"{action}:响应缺少 data.logArr", details={"id": backtest_id, "response": payload})
+    from jqcli.adapters.joinquant.backtest_wire import LogData
+
     page = converter().structure({**data, "logArr": data.get("logArr") or []}, LogData)
     return LogPage(
         lines=tuple(page.logArr),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jqcli.adapters.joinquant.pages import EDIT_PATH, LIST_PATH, EditorPage, parse_editor
+from jqcli.adapters.joinquant.pages import EditorPage, parse_editor
+from jqcli.adapters.joinquant.paths import EDIT_PATH, LIST_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.domain.errors import NotFound
 

@@ -56,6 +56,11 @@ def by_class(root: Element, class_name: str, tag: str = "") -> Iterator[Element]
             yield node
 
 
+def first_of(nodes: Iterator[Element]) -> Optional[Element]:
+    """The first node of ``nodes``, or ``None``."""
+    return next(nodes, None)
+
+
 def first_with_attr(root: Element, name: str) -> Optional[Element]:
     """The first element (``root`` included) that carries attribute ``name``."""
     for node in elements(root):

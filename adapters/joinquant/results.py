@@ -12,8 +12,9 @@ import zipfile
 from typing import Dict, Mapping, Optional, Tuple
 
 from jqcli.adapters.http import HttpResponse
+from jqcli.adapters.joinquant.backtest_pages import parse_backtest_detail
 from jqcli.adapters.joinquant.html import attr, elements, parse_html
-from jqcli.adapters.joinquant.pages import DETAIL_PATH, parse_backtest_detail
+from jqcli.adapters.joinquant.paths import DETAIL_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
 from jqcli.application.ports import ExportArchive, ExportIds
 from jqcli.domain.errors import ApiError, NetworkError, NotFound

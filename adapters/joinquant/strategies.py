@@ -7,14 +7,9 @@ from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from jqcli.adapters.joinquant.editor import edit_referer, load_editor
-from jqcli.adapters.joinquant.pages import (
-    EDIT_PATH,
-    LIST_PATH,
-    StrategyListPage,
-    encode_code,
-    parse_strategy_list,
-)
+from jqcli.adapters.joinquant.pages import StrategyListPage, encode_code, parse_strategy_list
 from jqcli.adapters.joinquant.paging import follow_pages
+from jqcli.adapters.joinquant.paths import EDIT_PATH, LIST_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
 from jqcli.domain.errors import ApiError, JqcliError

@@ -45,9 +45,11 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     runs = 5 if args.smoke else args.runs
+    from jqcli.adapters.joinquant.backtest_pages import parse_backtest_list
     from jqcli.adapters.joinquant.html import parse_html
-    from jqcli.adapters.joinquant.pages import HISTORY_PATH as HPATH
-    from jqcli.adapters.joinquant.pages import LIST_PATH, parse_backtest_list, parse_strategy_list
+    from jqcli.adapters.joinquant.pages import parse_strategy_list
+    from jqcli.adapters.joinquant.paths import HISTORY_PATH as HPATH
+    from jqcli.adapters.joinquant.paths import LIST_PATH
 
     with tempfile.TemporaryDirectory() as home:
         # ≥ one full page of each list

@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jqcli.adapters.joinquant.backtest_pages import parse_backtest_detail, parse_backtest_list
 from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
-from jqcli.adapters.joinquant.pages import (
-    encode_code,
-    parse_backtest_detail,
-    parse_backtest_list,
-    parse_editor,
-    parse_strategy_list,
-)
+from jqcli.adapters.joinquant.pages import encode_code, parse_editor, parse_strategy_list
 from jqcli.domain.backtest import MODES
 from jqcli.domain.errors import ApiError
 
