@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional, cast
 
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.argtypes import timeout_seconds
@@ -67,6 +67,8 @@ class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
 class JqArgumentParser(argparse.ArgumentParser):
     """ArgumentParser whose errors are ``UsageError`` and whose headings are Chinese."""
 
+    wanted_subcommand: Optional[str] = None  # set by build_parser: the only sub-command to build (add_subcommands)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", JqHelpFormatter)
         kwargs.setdefault("add_help", False)
@@ -102,9 +104,51 @@ class JqArgumentParser(argparse.ArgumentParser):
         return {}
 
 
+class _Skipped:
+    """Stands in for the parser of a sub-command this command line does not name.
+
+    Every call a ``register`` function makes on it (``add_argument``, ``set_defaults``, groups, nested
+    sub-commands) is accepted and does nothing, so building the parser of ``backtest ls`` does not
+    build the twenty other ``backtest`` parsers.  Its name and help stay listed in the group's help
+    and in "invalid choice" errors.  It can never parse: the command line did not name it.
+    """
+
+    def __init__(self, **_kwargs: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("parse"):
+            raise AttributeError(f"_Skipped parser cannot {name}")  # a selection bug must be loud
+        return self._accept
+
+    def _accept(self, *_args: Any, **_kwargs: Any) -> _Skipped:
+        return self
+
+
+class _DeferringSubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]  # generic in typeshed only
+    """Sub-commands where only ``wanted`` gets a real parser (``None``: every one does)."""
+
+    wanted: Optional[str] = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self.wanted is None or name == self.wanted:
+            return super().add_parser(name, **kwargs)
+        real_class = self._parser_class
+        self._parser_class = _Skipped
+        try:
+            return super().add_parser(name, **kwargs)
+        finally:
+            self._parser_class = real_class
+
+
 def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令") -> SubParsers:
-    """A required sub-command slot (argparse ≥3.9 semantics, Chinese title)."""
-    sub = parser.add_subparsers(title=title, dest=dest, metavar="<命令>")
+    """A required sub-command slot (argparse ≥3.9 semantics, Chinese title).
+
+    When ``build_parser`` knows which sub-command the command line names (``parser.wanted_subcommand``),
+    the others get no parser of their own (``_Skipped``).
+    """
+    sub = parser.add_subparsers(title=title, dest=dest, metavar="<命令>", action=_DeferringSubParsers)
+    cast(_DeferringSubParsers, sub).wanted = getattr(parser, "wanted_subcommand", None)
     sub.required = True
     return sub
 
@@ -170,8 +214,14 @@ def _version() -> str:
 
 def selected_group(argv: list[str]) -> str | None:
     """The command group named in ``argv`` (first token that is not a global option)."""
+    position = command_position(argv)
+    return None if position is None else argv[position]
+
+
+def command_position(argv: list[str]) -> int | None:
+    """The index of the first token that is not a global option or its value (``None``: there is none)."""
     skip = False
-    for token in argv:
+    for index, token in enumerate(argv):
         if skip:
             skip = False
             continue
@@ -180,7 +230,7 @@ def selected_group(argv: list[str]) -> str | None:
         if token.startswith("-"):
             skip = token in _VALUE_OPTIONS
             continue
-        return token
+        return index
     return None
 
 
@@ -259,9 +309,13 @@ def build_parser(argv: list[str] | None = None, *, full: bool = False) -> JqArgu
     )
     _add_global_options(parser)
     groups = add_subcommands(parser, dest="group")
-    wanted = None if full else selected_group(argv or [])
+    words = [] if full or argv is None else argv
+    position = command_position(words)
+    wanted = None if position is None else words[position]
     for name, help_text, module_name in GROUPS:
         group_parser = groups.add_parser(name, help=help_text, description=help_text)
         if full or name == wanted:
+            if position is not None:  # only the named sub-command's parser is built (add_subcommands)
+                cast(JqArgumentParser, group_parser).wanted_subcommand = selected_group(words[position + 1 :])
             importlib.import_module(module_name).register(group_parser)
     return parser

@@ -59,12 +59,12 @@ def test_hoisting_keeps_command_options_and_their_values() -> None:
         "--token",
         "x",
     ]
-    parser = build_parser(["strategy", "new", "n"])
     # a value of the command's own option that looks like a global option stays a value
     argv = ["strategy", "edit", "s", "--name", "--quiet", "--debug"]
-    assert hoist_global_options(parser, argv) == ["--debug", "strategy", "edit", "s", "--name", "--quiet"]
+    assert hoist_global_options(build_parser(argv), argv) == ["--debug", "strategy", "edit", "s", "--name", "--quiet"]
     # after `--` nothing is moved
-    assert hoist_global_options(parser, ["strategy", "show", "--", "--quiet"]) == ["strategy", "show", "--", "--quiet"]
+    argv = ["strategy", "show", "--", "--quiet"]
+    assert hoist_global_options(build_parser(argv), argv) == ["strategy", "show", "--", "--quiet"]
 
 
 def test_unknown_option_hint_says_where_global_options_go() -> None:
@@ -84,3 +84,41 @@ def test_no_command_is_a_usage_error_with_the_usage_and_the_commands(argv) -> No
         assert "用法: jqcli" in outcome.stderr  # the usage, and each command with its help
         expected = "ls" if argv == ["strategy"] else "backtest"
         assert expected in outcome.stderr
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_only_the_named_subcommand_gets_a_parser() -> None:
+    argv = ["--format", "json", "backtest", "--quiet", "ls", "abc", "--limit", "3"]
+    group = _subcommands(build_parser(argv))["backtest"]
+    built = {name for name, sub in _subcommands(group).items() if isinstance(sub, argparse.ArgumentParser)}
+    assert built == {"ls"}
+    assert {"run", "show", "stats", "logs", "cancel", "compare"} <= set(_subcommands(group))  # still listed
+    # the full parser (man page, completion) builds every one
+    full = _subcommands(_subcommands(build_parser(full=True))["backtest"])
+    assert all(isinstance(sub, argparse.ArgumentParser) for sub in full.values())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["backtest", "--help"],  # no sub-command named: every one is built, the help lists them
+        ["backtest", "bogus"],  # an unknown one: the error lists the choices
+        ["--config", "backtest", "strategy", "show", "--help"],  # the group's name as an option's value
+    ],
+)
+def test_deferred_subcommands_keep_help_and_errors(argv: list, capsys: pytest.CaptureFixture) -> None:
+    from jqcli.domain.errors import UsageError
+
+    parser = build_parser(argv)
+    try:
+        parser.parse_args(hoist_global_options(parser, argv))
+    except SystemExit as done:  # --help
+        assert done.code == 0
+        out = capsys.readouterr().out
+        assert "show" in out and ("ls" in out or "--help" in argv)
+    except UsageError as error:
+        assert "bogus" in error.message and "stats" in str(error.details)
