@@ -141,6 +141,13 @@ class _DeferringSubParsers(argparse._SubParsersAction):  # type: ignore[type-arg
             self._parser_class = real_class
 
 
+def builds_any(sub: SubParsers, names: Iterable[str]) -> bool:
+    """Whether one of ``names`` gets a real parser in ``sub`` (a module that registers only those
+    sub-commands need not even be imported otherwise)."""
+    wanted = cast(_DeferringSubParsers, sub).wanted
+    return wanted is None or wanted in names
+
+
 def add_subcommands(parser: argparse.ArgumentParser, *, dest: str, title: str = "命令") -> SubParsers:
     """A required sub-command slot (argparse ≥3.9 semantics, Chinese title).
 
@@ -308,10 +315,11 @@ def build_parser(argv: list[str] | None = None, *, full: bool = False) -> JqArgu
         epilog="示例:\n  jqcli --format json auth status\n  jqcli <命令> --help",
     )
     _add_global_options(parser)
-    groups = add_subcommands(parser, dest="group")
     words = [] if full or argv is None else argv
     position = command_position(words)
     wanted = None if position is None else words[position]
+    parser.wanted_subcommand = wanted  # the other groups are listed, not built
+    groups = add_subcommands(parser, dest="group")
     for name, help_text, module_name in GROUPS:
         group_parser = groups.add_parser(name, help=help_text, description=help_text)
         if full or name == wanted:

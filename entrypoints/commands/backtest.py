@@ -5,11 +5,12 @@ Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, Dict, Tuple
 
 from jqcli.entrypoints.argtypes import amount, iso_date, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.codeio import add_code_options, read_code
-from jqcli.entrypoints.parser import add_subcommands
+from jqcli.entrypoints.parser import add_subcommands, builds_any
 
 if TYPE_CHECKING:
     import argparse
@@ -20,6 +21,16 @@ if TYPE_CHECKING:
 
 STRATEGY_HELP = "策略 id(或唯一的策略名称)"
 ID_HELP = "回测 id(run 返回的 id,或 ls 返回的 id)"
+
+
+OWN_SUBCOMMANDS = ("run", "ls", "show", "stats", "result", "logs", "rm")
+EXTENSIONS = (
+    ("jqcli.entrypoints.commands.backtest_results", ("trades", "positions", "risk", "export", "chart", "report")),
+    ("jqcli.entrypoints.commands.backtest_verdict", ("verdict", "wait")),  # branch fixa
+    ("jqcli.entrypoints.commands.backtest_compare", ("compare",)),  # branch fixa
+    ("jqcli.entrypoints.commands.backtest_cancel", ("cancel",)),  # fixb
+    ("jqcli.entrypoints.commands.backtest_history", ("history",)),  # fixb
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -47,9 +58,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--poll-interval", type=positive_float, default=5.0, metavar="SECONDS", help="初始轮询间隔(默认 5,逐步放大)"
     )
-    from jqcli.entrypoints.commands import backtest_verdict  # branch fixa: verdict, wait, --exit-status
+    if builds_any(sub, ("run",)):
+        from jqcli.entrypoints.commands import backtest_verdict  # branch fixa: verdict, wait, --exit-status
 
-    backtest_verdict.add_exit_status_option(run)
+        backtest_verdict.add_exit_status_option(run)
     # fixb: the run ledger and the slot check
     run.add_argument(
         "--reuse",
@@ -99,19 +111,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     rm.add_argument("--compile", action="store_true", help="删除编译运行记录")
     rm.set_defaults(handler=rm_command)
 
-    from jqcli.entrypoints.commands import backtest_results  # trades/positions/risk/export/chart/report
-
-    backtest_results.register(sub)
-
-    from jqcli.entrypoints.commands import backtest_compare  # branch fixa: verdict, wait, compare
-
-    backtest_verdict.register(sub)
-    backtest_compare.register(sub)
-
-    from jqcli.entrypoints.commands import backtest_cancel, backtest_history  # fixb: cancel, history
-
-    backtest_cancel.register(sub)
-    backtest_history.register(sub)
+    # The sub-commands other modules register: a module is imported only when the command line names
+    # one of its sub-commands, names none (group help), or names an unknown one (the error lists all).
+    unknown = not builds_any(sub, OWN_SUBCOMMANDS + tuple(name for _, names in EXTENSIONS for name in names))
+    for module_name, names in EXTENSIONS:
+        if unknown or builds_any(sub, names):
+            importlib.import_module(module_name).register(sub)
 
 
 # -- handlers ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from jqcli.entrypoints.argtypes import positive_int
 from jqcli.entrypoints.codeio import add_code_options, check_output_target, read_code, write_output
-from jqcli.entrypoints.parser import add_subcommands, complete_path
+from jqcli.entrypoints.parser import add_subcommands, builds_any, complete_path
 
 if TYPE_CHECKING:
     import argparse
@@ -53,9 +53,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     rm.add_argument("-y", "--yes", action="store_true", help="确认删除")
     rm.set_defaults(handler=rm_command)
 
-    from jqcli.entrypoints.commands import strategy_files  # pull/push/diff (issue 13 item 7)
+    # pull/push/diff (issue 13 item 7): imported only when named, or when no known sub-command is
+    if builds_any(sub, ("pull", "push", "diff")) or not builds_any(sub, ("ls", "show", "new", "edit", "rm")):
+        from jqcli.entrypoints.commands import strategy_files
 
-    strategy_files.register(sub)
+        strategy_files.register(sub)
 
 
 # -- handlers ------------------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def test_only_the_named_subcommand_gets_a_parser() -> None:
     group = _subcommands(build_parser(argv))["backtest"]
     built = {name for name, sub in _subcommands(group).items() if isinstance(sub, argparse.ArgumentParser)}
     assert built == {"ls"}
-    assert {"run", "show", "stats", "logs", "cancel", "compare"} <= set(_subcommands(group))  # still listed
+    assert {"run", "show", "stats", "logs", "rm"} <= set(_subcommands(group))  # still listed, never built
+    assert "cancel" not in _subcommands(group)  # its module is not even imported
     # the full parser (man page, completion) builds every one
     full = _subcommands(_subcommands(build_parser(full=True))["backtest"])
     assert all(isinstance(sub, argparse.ArgumentParser) for sub in full.values())
@@ -122,3 +123,26 @@ def test_deferred_subcommands_keep_help_and_errors(argv: list, capsys: pytest.Ca
         assert "show" in out and ("ls" in out or "--help" in argv)
     except UsageError as error:
         assert "bogus" in error.message and "stats" in str(error.details)
+
+
+def test_every_subcommand_of_the_full_parser_is_built_when_named() -> None:
+    """The tables that decide which command modules to import (backtest EXTENSIONS, strategy's pull/push/diff)
+    name every sub-command the full parser has: each one, named alone, gets its real parser."""
+    full = _subcommands(build_parser(full=True))
+    for group_name, group in full.items():
+        for name in _subcommands(group):
+            argv = [group_name, name]
+            built = _subcommands(_subcommands(build_parser(argv))[group_name])[name]
+            assert isinstance(built, argparse.ArgumentParser), argv
+
+
+def test_an_unknown_subcommand_lists_every_choice() -> None:
+    from jqcli.domain.errors import UsageError
+
+    argv = ["backtest", "nope"]
+    parser = build_parser(argv)
+    with pytest.raises(UsageError) as raised:
+        parser.parse_args(argv)
+    listed = raised.value.message
+    for name in ("run", "ls", "trades", "verdict", "wait", "compare", "cancel", "history", "report"):
+        assert name in listed
