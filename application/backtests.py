@@ -14,13 +14,8 @@ from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, TypeVar, Unio
 import attrs
 
 from jqcli.application.backtest_list import ListBacktests as ListBacktests  # re-exported
-from jqcli.domain.backtest import (
-    TERMINAL,
-    BacktestDetail,
-    LogPage,
-    Mode,
-    status_of,
-)
+from jqcli.domain.backtest import TERMINAL, Mode, status_of
+from jqcli.domain.backtest_detail import BacktestDetail, LogPage
 from jqcli.domain.curves import CurvePage, StatsPage, counted_lines, merge_result
 from jqcli.domain.errors import ApiError, NotFound, UsageError
 

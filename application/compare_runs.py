@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
-from jqcli.domain.backtest import DONE, BacktestDetail, has_core_metrics, metrics_dict, status_of
+from jqcli.domain.backtest import DONE, has_core_metrics, metrics_dict, status_of
+from jqcli.domain.backtest_detail import BacktestDetail
 from jqcli.domain.compare import MetricChange, SettingsDiff, compare_metrics, settings_differences, source_diff
 from jqcli.domain.errors import UsageError
 

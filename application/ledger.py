@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 import attrs
 
 from jqcli.application.ports_ledger import RunLedger
-from jqcli.domain.backtest import BacktestRequest, BacktestRow, BuildResult
+from jqcli.domain.backtest import BacktestRow
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
 from jqcli.domain.errors import FileError, JqcliError, NotAuthenticated
 from jqcli.domain.ledger import (
     NOT_FOUND,

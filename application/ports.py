@@ -23,7 +23,9 @@ from typing import (
 import attrs
 
 if TYPE_CHECKING:  # only signatures name them: a strategy command need not import the community models
-    from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
+    from jqcli.domain.backtest import BacktestRow, Mode
+    from jqcli.domain.backtest_build import BacktestRequest, BuildResult
+    from jqcli.domain.backtest_detail import BacktestDetail, LogPage
     from jqcli.domain.clone import CloneCheck, CloneOutcome
     from jqcli.domain.community import LatestQuery, PostDetail, PostPage, ReplyPage
     from jqcli.domain.credentials import ConfigCleared, Credentials

@@ -12,7 +12,7 @@ import attrs
 
 from jqcli.application.backtests import ReadBacktestCurves, ReadBacktestStats
 from jqcli.application.ports import BacktestGateway, BacktestResultsGateway, Clock, ExportIds
-from jqcli.domain.backtest import BacktestDetail
+from jqcli.domain.backtest_detail import BacktestDetail
 from jqcli.domain.errors import ApiError, UsageError, WaitTimeout
 from jqcli.domain.results import (
     EXPORT_KINDS,

@@ -22,7 +22,8 @@ import attrs
 
 from jqcli.application.ledger import RunRecorder, build_of, outcome_after, reconcile
 from jqcli.application.targets import resolve_edit_id
-from jqcli.domain.backtest import DONE, RUNNING, BacktestRequest, BuildResult, metrics_dict, status_of
+from jqcli.domain.backtest import DONE, RUNNING, metrics_dict, status_of
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
 from jqcli.domain.errors import ApiError, JqcliError, NetworkError, NotFound
 from jqcli.domain.ledger import RECONCILED, UNKNOWN, LedgerEntry, reusable
 from jqcli.domain.polling import WaitPolicy

@@ -17,16 +17,8 @@ import attrs
 from jqcli.application.ledger import RunRecorder  # fixb: the run ledger
 from jqcli.application.ports_account import AccountGateway
 from jqcli.application.targets import resolve_edit_id
-from jqcli.domain.backtest import (
-    CANCELLED,
-    DONE,
-    FAILED,
-    RUNNING,
-    BacktestRequest,
-    BuildResult,
-    has_core_metrics,
-    metrics_dict,
-)
+from jqcli.domain.backtest import CANCELLED, DONE, FAILED, RUNNING, has_core_metrics, metrics_dict
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
 from jqcli.domain.curves import CurvePage
 from jqcli.domain.errors import Interrupted, JqcliError, UsageError, WaitTimeout
 from jqcli.domain.ledger import LedgerEntry

@@ -12,7 +12,8 @@ from typing import Optional
 import attrs
 
 from jqcli.application.run_backtest import Progress, RunBacktest, RunOutcome
-from jqcli.domain.backtest import RUNNING, BacktestRequest, BuildResult, Mode
+from jqcli.domain.backtest import RUNNING, Mode
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
 from jqcli.domain.errors import Interrupted, UsageError
 from jqcli.domain.polling import WaitPolicy
 

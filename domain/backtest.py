@@ -14,8 +14,6 @@ from typing import Dict, Iterable, Iterator, Optional, Tuple
 
 import attrs
 
-from jqcli.domain.errors import ApiError, JqcliError, UsageError
-
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 TERMINAL = frozenset({DONE, FAILED, CANCELLED})
 
@@ -84,29 +82,6 @@ FREQUENCIES: Tuple[str, ...] = ("day", "minute")
 
 
 @attrs.frozen
-class BacktestRequest:
-    """What ``backtest run`` asks the site to start."""
-
-    strategy_id: str
-    start: str  # YYYY-MM-DD
-    end: str  # YYYY-MM-DD
-    mode: Mode = MODES["backtest"]
-    capital: Optional[float] = None
-    frequency: str = "day"
-    use_credit: bool = False
-
-
-@attrs.frozen
-class BuildResult:
-    """The site's answer to ``/algorithm/index/build``."""
-
-    id: str  # numeric ``backtestId_`` (or the hex id when absent): opens the detail page
-    list_id: str  # hex ``backtestId``
-    save_id: str
-    response: object = None
-
-
-@attrs.frozen
 class BacktestRow:
     """One row of the history list (``/algorithm/backtest/list`` or ``buildList``)."""
 
@@ -125,32 +100,6 @@ class BacktestRow:
     run_time: str = ""
     metrics: Mapping[str, str] = attrs.field(factory=dict)
     submitted_at: str = ""
-
-
-@attrs.frozen
-class BacktestDetail:
-    """The detail page (``/algorithm/backtest/detail``)."""
-
-    id: str  # the id the page was opened with
-    run_id: str  # ``#backtestId``: what stats/result/log/error/source take
-    strategy_id: str = ""
-    name: str = ""
-    start_date: str = ""
-    end_date: str = ""
-    capital: Optional[float] = None  # a number, like the history list's (the page shows "￥100000")
-    frequency: str = ""
-    source_id: str = ""
-
-
-@attrs.frozen
-class LogPage:
-    """One answer of ``/backtest/log`` or ``/backtest/error``."""
-
-    lines: Tuple[str, ...]
-    state: object = None
-    offset: Optional[int] = None
-    max: bool = False
-    response: Mapping[str, object] = attrs.field(factory=dict)  # the site's whole envelope
 
 
 CORE_METRICS = ("annual_algo_return", "sharpe")
@@ -174,47 +123,3 @@ def metrics_dict(metrics: object) -> Dict[str, object]:
 def filter_rows(rows: Iterable[BacktestRow], status: str) -> Iterator[BacktestRow]:
     """The rows with ``status`` (every row for ``all``), lazily and in order."""
     return iter(rows) if status == "all" else (row for row in rows if row.status == status)
-
-
-# --- the site's refusals of /algorithm/index/build ---------------------------------------------
-
-_BUSY = ("系统繁忙",)
-_CAP = ("并行", "并发")
-_END_DATE = ("结束时间", "前一个交易日")
-
-
-def build_refusal(msg: str, details: Mapping[str, object]) -> JqcliError:
-    """The clear Chinese error for a refused build (protocol.md §1.3, §2.8)."""
-    text = str(msg or "").strip()
-    info = dict(details)
-    if text == "50000":
-        return ApiError(
-            "免费回测时间不足",
-            details={**info, "reason": "free_time_exhausted"},
-            hint="如确认消耗积分继续运行,请加 --use-credit 重新运行;用 jqcli account quota 查看今日已用和免费分钟",
-        )
-    if text == "50001":
-        return ApiError(
-            "积分不足,无法继续运行回测",
-            details={**info, "reason": "credits_insufficient"},
-            hint="用 jqcli account quota 查看今日已用和免费分钟",
-        )
-    if any(word in text for word in _CAP):
-        return ApiError(
-            f"同时运行的回测/编译已达上限:{text}",
-            details={**info, "reason": "concurrency_cap"},
-            hint="用 jqcli account quota 查看正在运行的回测和并行上限;等其中一个结束(或 jqcli backtest cancel)后再试",
-        )
-    if all(word in text for word in _END_DATE) or "结束时间" in text:
-        return UsageError(
-            f"结束日期不被接受:{text}",
-            details={**info, "reason": "end_date"},
-            hint="--end 不能晚于前一个交易日;不传 --end 时默认取前一个工作日",
-        )
-    if any(word in text for word in _BUSY):
-        return ApiError(
-            f"聚宽系统繁忙:{text}",
-            details={**info, "reason": "busy"},
-            hint="创建回测不会自动重试(以免重复创建);请先用 backtest ls 确认没有新记录,再重新运行",
-        )
-    return ApiError(f"创建回测失败:{text or '未知原因'}", details=info)

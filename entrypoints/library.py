@@ -153,7 +153,8 @@ class Jqcli:
         ``start``/``end`` are ``YYYY-MM-DD`` (``end`` defaults to the previous weekday).  Never
         retried: a failure after the request was sent says so, check before starting again.
         """
-        from jqcli.domain.backtest import FREQUENCIES, BacktestRequest, mode_for
+        from jqcli.domain.backtest import FREQUENCIES, mode_for
+        from jqcli.domain.backtest_build import BacktestRequest
         from jqcli.domain.dates import check_range, default_end
         from jqcli.domain.polling import WaitPolicy
 

@@ -37,7 +37,9 @@ from jqcli.application.ports_account import NEVER, AccountGateway, CancelTarget,
 from jqcli.application.ports_ledger import RunLedger
 from jqcli.application.ports_localfiles import StrategyFiles
 from jqcli.domain.archive import natural_key, needs
-from jqcli.domain.backtest import BacktestDetail, BacktestRequest, BacktestRow, BuildResult, LogPage, Mode
+from jqcli.domain.backtest import BacktestRow, Mode
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
+from jqcli.domain.backtest_detail import BacktestDetail, LogPage
 from jqcli.domain.clone import CloneCheck, CloneOutcome
 from jqcli.domain.community import LatestQuery, Post, PostDetail, PostPage, ReplyPage, post_url
 from jqcli.domain.credentials import ConfigCleared, Credentials

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 from jqcli.adapters.joinquant.html import (
     attr,
@@ -24,7 +24,10 @@ from jqcli.adapters.joinquant.html import (
 from jqcli.adapters.joinquant.htmlcut import cut_list_page, drop_scripts
 from jqcli.adapters.joinquant.paths import DETAIL_PATH
 from jqcli.adapters.joinquant.wire import lenient_float
-from jqcli.domain.backtest import BacktestDetail, BacktestRow, status_of
+from jqcli.domain.backtest import BacktestRow, status_of
+
+if TYPE_CHECKING:
+    from jqcli.domain.backtest_detail import BacktestDetail
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -85,6 +88,8 @@ def parse_backtest_list(html: str, *, path: str) -> Tuple[List[BacktestRow], int
 
 
 def parse_backtest_detail(text: str, *, backtest_id: str) -> BacktestDetail:
+    from jqcli.domain.backtest_detail import BacktestDetail
+
     stripped = text.lstrip()
     if stripped.startswith("{"):  # the XHR variant seen by PJX: {"data":{"backtest":{"backtestId":…}}}
         try:

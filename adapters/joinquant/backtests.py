@@ -9,18 +9,12 @@ from jqcli.adapters.joinquant.paging import follow_pages
 from jqcli.adapters.joinquant.paths import DETAIL_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.wire import converter, is_success, lenient_int, require_success
-from jqcli.domain.backtest import (
-    BacktestDetail,
-    BacktestRequest,
-    BacktestRow,
-    BuildResult,
-    LogPage,
-    Mode,
-    build_refusal,
-)
+from jqcli.domain.backtest import BacktestRow, Mode
 from jqcli.domain.errors import ApiError, NotFound
 
 if TYPE_CHECKING:  # the editor, the curve pages and the wire classes are imported by the calls that use them
+    from jqcli.domain.backtest_build import BacktestRequest, BuildResult
+    from jqcli.domain.backtest_detail import BacktestDetail, LogPage
     from jqcli.domain.curves import CurvePage, StatsPage
     from jqcli.domain.strategy import StrategyDetail
 
@@ -52,6 +46,7 @@ class JoinQuantBacktestGateway:
         from jqcli.adapters.joinquant.backtest_wire import BuildData
         from jqcli.adapters.joinquant.editor import edit_referer, load_editor
         from jqcli.adapters.joinquant.pages import encode_code
+        from jqcli.domain.backtest_build import BuildResult, build_refusal
 
         page = load_editor(self.session, request.strategy_id)
         fields = dict(page.form)
@@ -181,6 +176,8 @@ def _require(payload: Mapping[str, object], *, action: str, details: Dict[str, o
 
 
 def _log_page(payload: Mapping[str, object], action: str, backtest_id: str) -> LogPage:
+    from jqcli.domain.backtest_detail import LogPage
+
     data = _require(payload, action=action, details={"id": backtest_id})
     if data in (None, [], ""):
         return LogPage(lines=(), response=payload)

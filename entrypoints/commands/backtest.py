@@ -144,7 +144,7 @@ def run_command(ctx: Context) -> Reply:
     import datetime
 
     from jqcli.application.run_backtest import PushCode
-    from jqcli.domain.backtest import BacktestRequest
+    from jqcli.domain.backtest_build import BacktestRequest
     from jqcli.domain.dates import check_range, default_end
     from jqcli.domain.errors import UsageError
     from jqcli.domain.polling import WaitPolicy

@@ -13,7 +13,8 @@ from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
 from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
 from jqcli.application.cancel import CancelBacktest
 from jqcli.application.ports_account import NEVER
-from jqcli.domain.backtest import MODES, BacktestRequest
+from jqcli.domain.backtest import MODES
+from jqcli.domain.backtest_build import BacktestRequest
 from jqcli.domain.errors import ApiError
 from tests.contract.test_backtests import wait_finished
 from tests.contract.test_strategies import remove_created

@@ -12,7 +12,8 @@ import pytest
 
 from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
 from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
-from jqcli.domain.backtest import MODES, TERMINAL, BacktestRequest, status_of
+from jqcli.domain.backtest import MODES, TERMINAL, status_of
+from jqcli.domain.backtest_build import BacktestRequest
 from jqcli.domain.errors import NotAuthenticated
 from tests.contract.conftest import RECORD
 from tests.contract.test_strategies import remove_created

@@ -14,7 +14,8 @@ from jqcli.adapters.joinquant.backtests import JoinQuantBacktestGateway
 from jqcli.adapters.joinquant.results import JoinQuantBacktestResults
 from jqcli.adapters.joinquant.strategies import JoinQuantStrategyGateway
 from jqcli.application.results import ListLedger
-from jqcli.domain.backtest import MODES, BacktestRequest
+from jqcli.domain.backtest import MODES
+from jqcli.domain.backtest_build import BacktestRequest
 from jqcli.domain.errors import ApiError
 from jqcli.domain.results import to_utf8
 from tests.contract.conftest import RECORD

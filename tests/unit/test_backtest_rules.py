@@ -8,17 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jqcli.domain.backtest import (
-    CANCELLED,
-    DONE,
-    FAILED,
-    RUNNING,
-    STATUS_TABLE,
-    TERMINAL,
-    build_refusal,
-    has_core_metrics,
-    status_of,
-)
+from jqcli.domain.backtest import CANCELLED, DONE, FAILED, RUNNING, STATUS_TABLE, TERMINAL, has_core_metrics, status_of
+from jqcli.domain.backtest_build import build_refusal
 from jqcli.domain.dates import default_end, previous_weekday
 from jqcli.domain.errors import ApiError, UsageError
 from jqcli.domain.polling import WaitPolicy, final_status, round_outcome

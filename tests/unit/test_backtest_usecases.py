@@ -13,7 +13,8 @@ from jqcli.application.backtests import (
     ShowBacktest,
 )
 from jqcli.application.run_backtest import PushCode, RunBacktest
-from jqcli.domain.backtest import MODES, BacktestRequest, BacktestRow
+from jqcli.domain.backtest import MODES, BacktestRow
+from jqcli.domain.backtest_build import BacktestRequest
 from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import ApiError, Interrupted, NetworkError, UsageError, WaitTimeout
 from jqcli.domain.polling import WaitPolicy

@@ -7,7 +7,7 @@ import threading
 
 from jqcli.adapters.locks import FileNameLock
 from jqcli.application.run_backtest import PushCode, RunBacktest
-from jqcli.domain.backtest import BacktestRequest
+from jqcli.domain.backtest_build import BacktestRequest
 from tests.fakes import FakeBacktestGateway, FakeClock, FakeStrategyGateway
 
 

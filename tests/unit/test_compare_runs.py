@@ -7,7 +7,7 @@ from typing import Dict
 import pytest
 
 from jqcli.application.compare_runs import CompareRuns, best_index
-from jqcli.domain.backtest import BacktestDetail
+from jqcli.domain.backtest_detail import BacktestDetail
 from jqcli.domain.compare import MetricChange
 from jqcli.domain.curves import CurvePage, StatsPage
 from jqcli.domain.errors import UsageError

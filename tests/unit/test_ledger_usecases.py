@@ -7,7 +7,8 @@ import pytest
 from jqcli.application.ledger import ListRuns, RunRecorder
 from jqcli.application.quota import ReadQuota
 from jqcli.application.run_backtest import PushCode, RunBacktest
-from jqcli.domain.backtest import MODES, BacktestRequest, BacktestRow, BuildResult
+from jqcli.domain.backtest import MODES, BacktestRow
+from jqcli.domain.backtest_build import BacktestRequest, BuildResult
 from jqcli.domain.errors import ApiError, FileError, Interrupted, NetworkError
 from jqcli.domain.ledger import code_hash
 from jqcli.domain.polling import WaitPolicy

@@ -9,7 +9,7 @@ import pytest
 
 from jqcli.adapters.joinquant.community import normalize_reply
 from jqcli.application.backtests import ReadBacktestLogs
-from jqcli.domain.backtest import LogPage
+from jqcli.domain.backtest_detail import LogPage
 from tests.support.clirun import run_cli
 from tests.support.httpstub import Answer
 from tests.unit.test_login import login, site  # noqa: F401 - the scripted login site fixture

@@ -56,7 +56,7 @@ def test_every_written_duration_reads_back(hours, minutes, seconds) -> None:
 
 
 def test_the_builds_quota_refusals_point_at_account_quota() -> None:
-    from jqcli.domain.backtest import build_refusal
+    from jqcli.domain.backtest_build import build_refusal
 
     for msg in ("50000", "50001", "当前可并行回测数已达2个", "当前并行编译或回测数量最多2个。"):
         assert "jqcli account quota" in str(build_refusal(msg, {}).details["hint"]), msg

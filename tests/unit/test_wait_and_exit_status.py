@@ -200,7 +200,7 @@ def test_an_interrupt_while_reading_the_verdict_says_the_run_ended_and_how_to_ju
     from types import SimpleNamespace
 
     from jqcli.application.run_backtest import RunOutcome
-    from jqcli.domain.backtest import BacktestRequest, BuildResult
+    from jqcli.domain.backtest_build import BacktestRequest, BuildResult
     from jqcli.entrypoints.commands.backtest_verdict import finish_run
 
     class Judge:
