@@ -25,7 +25,12 @@ _converter = None
 
 
 def lenient_int(value: Any) -> int:
-    """``"12"``, ``12``, ``12.0``, ``"1,234"`` → int; junk, ``""`` and ``None`` → 0."""
+    """``"12"``, ``12``, ``12.0``, ``"1,234"`` → int; junk, ``""``, ``None`` and non-finite numbers → 0.
+
+    Non-finite means ``inf``/``nan`` as numbers or as text (``"inf"``, ``"-Infinity"``, ``"nan"``,
+    ``"1e400"``): no int has their value, so they read as junk.  Digit strings are read exactly
+    (``"12345678901234567890"`` is that int, not the nearest float's).
+    """
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -34,25 +39,38 @@ def lenient_int(value: Any) -> int:
         return int(value) if math.isfinite(value) else 0
     if isinstance(value, str):
         text = value.strip().replace(",", "")
-        try:
-            return int(float(text)) if text else 0
-        except ValueError:
+        if not text:
             return 0
+        try:
+            return int(text)
+        except ValueError:
+            number = _float_of(text)
+        return int(number) if number is not None else 0
     return 0
 
 
+def _float_of(text: str) -> Optional[float]:
+    """A finite float from numeric text, else None (``"inf"``, ``"nan"``, ``"1e400"`` and junk)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def lenient_float(value: Any) -> Optional[float]:
-    """Numbers and numeric strings → float; ``""``, ``"--"``, junk → None."""
+    """Finite numbers and numeric strings → float; ``""``, ``"--"``, junk and ``inf``/``nan`` (either way) → None."""
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(float(value)) else None
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            return None
+        return number if math.isfinite(number) else None
     if isinstance(value, str):
         text = value.strip().replace(",", "")
-        try:
-            return float(text) if text else None
-        except ValueError:
-            return None
+        return _float_of(text) if text else None
     return None
 
 

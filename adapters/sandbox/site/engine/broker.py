@@ -23,6 +23,8 @@ import math
 from datetime import datetime
 from typing import Callable, Dict, List, Optional, Union
 
+from jqcli.adapters.sandbox.site.engine.stats import seq_sum
+
 
 class OrderCost:
     def __init__(
@@ -143,7 +145,7 @@ class Portfolio:
 
     @property
     def positions_value(self) -> float:
-        return sum(p.value for p in self.positions.values())
+        return seq_sum(p.value for p in self.positions.values())  # not sum(): compensated on 3.12+
 
     @property
     def total_value(self) -> float:
