@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+import sys
 from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional, cast
 
 from jqcli.domain.errors import UsageError
@@ -53,6 +54,9 @@ def translate_argparse_message(message: str) -> str:
     return f"参数错误: {message}"
 
 
+_USAGE_PART = re.compile(r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+")  # argparse's own split, before 3.13
+
+
 class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(
         self,
@@ -62,6 +66,13 @@ class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
         prefix: Optional[str] = None,
     ) -> None:
         super().add_usage(usage, actions, groups, prefix if prefix is not None else "用法: ")
+
+    if sys.version_info >= (3, 13) and hasattr(argparse.HelpFormatter, "_get_actions_usage_parts"):
+        # 3.13 wraps a mutually exclusive group's options separately ("[--resume |" / "--no-resume]"):
+        # keep each bracketed group one part, as 3.9-3.12 do, so that the usage text is the same everywhere
+        def _get_actions_usage_parts(self, actions: Iterable[argparse.Action], groups: Iterable[Any]) -> List[str]:
+            parts = super()._get_actions_usage_parts(actions, groups)  # type: ignore[misc]
+            return list(_USAGE_PART.findall(" ".join(parts)))
 
 
 class JqArgumentParser(argparse.ArgumentParser):

@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/command_overhead.py            # 20 timed runs per command, before client too
     .venv/bin/python tests/bench/command_overhead.py --no-baseline   # this copy only
     .venv/bin/python tests/bench/command_overhead.py --smoke    # 2 runs each; asserts nothing about time
+    .venv/bin/python tests/bench/command_overhead.py --instructions   # + instruction counts (valgrind)
 
 Starts the sandbox as a subprocess (its own interpreter) with instant backtests
 and unlimited free minutes, then builds the data through the site itself, as a
@@ -28,7 +29,10 @@ before (``strategy show`` and ``backtest ls --limit 20``; ``community latest`` i
 for reference).  "Before" is commit fed32a0, the code the issue measured ("36–65 ms of their own
 beyond importing urllib3, html5lib and attrs"); by default it is installed non-editable
 (``_baseline.py``) and run alternately with this copy against the same server, so both see the
-same machine.  Also printed: each further page of a multi-page command costs ≤ 20 ms of CPU
+same machine.  CPU time on a shared 2-core machine moves by ±30 % with other load (the floor alone
+read 105–160 ms in one afternoon), so ``--instructions`` also counts the instructions each compared
+command executes once under valgrind's callgrind (user space, ``PYTHONHASHSEED=0``): a count that does
+not depend on what else runs, for the same before/after share.  Also printed: each further page of a multi-page command costs ≤ 20 ms of CPU
 more than the area's one-request command.  About 2 minutes on an idle 2-core machine.
 """
 
@@ -37,7 +41,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -182,12 +188,60 @@ def run_case(cmd: list, runs: int, env: dict, cwd: str, site: Site) -> dict:
     }
 
 
+def callgrind_count(cmd: list, env: dict, cwd: str) -> float:
+    """Millions of instructions one run of ``cmd`` executes (valgrind's callgrind, user space only)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=cwd, check=False,
+    )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"valgrind {' '.join(cmd[1:])} failed ({done.returncode}): {done.stderr[-1500:]}")
+    return int(found.group(1)) / 1e6
+
+
+def count_instructions(after: list, before: list, env: dict, cwd: str) -> dict:
+    """``{("after"|"before", name): millions of instructions}``, two runs at a time (each is single-threaded)."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [("after", name, cmd) for name, cmd in after] + [("before", name, cmd) for name, cmd in before]
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(lambda job: callgrind_count(job[2], env, cwd), jobs))
+    return {(side, name): count for (side, name, _), count in zip(jobs, counts)}
+
+
+def print_instructions(counted: dict, compared: tuple, baseline: str) -> None:
+    """The issue's target on instruction counts: the same before/after share, without the machine's noise."""
+    floor_name = compared[0]
+    print(f"\ninstructions (valgrind callgrind, millions, one run each; own = command − {floor_name}):")
+    for name in compared[1:]:
+        new = counted[("after", name)] - counted[("after", floor_name)]
+        line = f"  {name:<32} own {new:7.1f} M"
+        if ("before", name) in counted:
+            old = counted[("before", name)] - counted[("before", floor_name)]
+            share = new / old if old > 0 else float("inf")
+            html = name != "community latest"
+            verdict = ("met" if share <= TARGET_OWN_SHARE else "NOT MET") if html else "(JSON, for reference)"
+            line = (
+                f"  {name:<32} own {old:7.1f} M ({baseline}) → {new:7.1f} M"
+                f" ({share:.0%}; target ≤ {TARGET_OWN_SHARE:.0%}): {verdict}"
+            )
+        print(line)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--baseline", default=BEFORE_REV, metavar="REV", help="the before commit (default fed32a0)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each compared command's instructions under valgrind (callgrind): independent of load",
+    )
     args = parser.parse_args()
     use_installed_copy(smoke=args.smoke)
     runs = 2 if args.smoke else args.runs
@@ -243,6 +297,14 @@ def main() -> int:
                         raise RuntimeError(f"{name}: {got} rows, expected ≥ {want}")
                     result["rows"] = got
                 results[name] = result
+            counted = None
+            if args.instructions:
+                mine = [(name, cmd) for name, cmd, _, _ in cases if name in compared]
+                theirs = []
+                if old_cli is not None:
+                    old_floor_cmd = [baseline_python(args.baseline), "-c", libraries]
+                    theirs = [(name, old_floor_cmd if "floor" in name else [old_cli, *cmd[1:]]) for name, cmd in mine]
+                counted = count_instructions(mine, theirs, env, home)
         finally:
             server.stop()
     floor = results["import urllib3+html5lib+attrs (floor)"]["cpu"]
@@ -277,6 +339,8 @@ def main() -> int:
         print(f"  import floor: {old_floor:.1f} → {floor:.1f} ms")
     elif not args.smoke:
         print("\n(no before client: run without --no-baseline for the issue's verdict)")
+    if counted is not None:
+        print_instructions(counted, compared, args.baseline)
     print("(cpu: the jqcli process's user+system ms from getrusage; wall-srv: wall − server handler ms;")
     print(" per page: extra CPU ms per further request against the area's one-request command)")
     print(f"(medians of {runs} runs; sandbox start and setup through the site {setup_s:.1f} s;", end=" ")

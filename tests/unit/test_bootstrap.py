@@ -87,3 +87,21 @@ def test_the_archive_session_opens_under_the_lock_and_closes(tmp_path) -> None:
             pass
     with services.archive_session(str(store), str(state)):  # released at the end of the first
         pass
+
+
+def test_lazy_strategy_gateway_builds_the_real_one_on_first_call_only() -> None:
+    from jqcli.entrypoints.bootstrap import LazyStrategyGateway
+    from tests.fakes import FakeStrategyGateway
+
+    built = []
+
+    def build() -> FakeStrategyGateway:
+        built.append(FakeStrategyGateway())
+        return built[-1]
+
+    lazy = LazyStrategyGateway(build)
+    assert built == []  # nothing built until a call needs the strategy pages
+    saved = lazy.create_strategy("甲", "pass\n")
+    assert lazy.get_strategy(saved.id).code == "pass\n"
+    assert [row.name for row in lazy.list_strategies()] == ["甲"]
+    assert len(built) == 1
