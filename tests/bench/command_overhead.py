@@ -32,8 +32,9 @@ beyond importing urllib3, html5lib and attrs"); by default it is installed non-e
 same machine.  CPU time on a shared 2-core machine moves by ±30 % with other load (the floor alone
 read 105–160 ms in one afternoon), so ``--instructions`` also counts the instructions each compared
 command executes once under valgrind's callgrind (user space, ``PYTHONHASHSEED=0``): a count that does
-not depend on what else runs, for the same before/after share.  Also printed: each further page of a multi-page command costs ≤ 20 ms of CPU
-more than the area's one-request command.  About 2 minutes on an idle 2-core machine.
+not depend on what else runs, for the same before/after share (about 3 minutes more).  Also printed:
+each further page of a multi-page command costs ≤ 20 ms of CPU more than the area's one-request
+command.  About 2 minutes on an idle 2-core machine.
 """
 
 from __future__ import annotations
