@@ -7,47 +7,21 @@ They return values (pages and scans, a ``PostReading``, a ``CloneCheck``, a ``Cl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import attrs
 
+from jqcli.application.latest_posts import ListLatestPosts as ListLatestPosts  # re-exported
 from jqcli.domain.clone import CHECK_HINT, CloneCheck, CloneOutcome, CloneResult, check_facts, strategy_id_from_url
 from jqcli.domain.community import (
-    LatestProgress,
-    LatestQuery,
-    PageScan,
-    PostPage,
     ReplyPage,
     more_reply_pages,
     reply_last_page,
-    scan_page,
 )
 from jqcli.domain.errors import ApiError, ConfirmationRequired, UsageError
 
 if TYPE_CHECKING:
     from jqcli.application.ports import CloneGateway, CommunityFeed
-
-
-@attrs.frozen
-class ListLatestPosts:
-    """``community latest``: page through the newest posts, applying the stop and de-duplication rules."""
-
-    feed: CommunityFeed
-
-    def execute(self, query: LatestQuery, progress: LatestProgress) -> Iterator[Tuple[PostPage, PageScan]]:
-        """Yield each page with what it contributes; ``progress`` is updated before each yield.
-
-        If a page fails, the error propagates and ``progress`` tells how far the walk got.
-        """
-        seen: set[str] = set()
-        page_number = 1
-        while progress.more_pages(query):
-            page = self.feed.list_page(query, page_number)
-            scan = scan_page(page, query=query, seen=seen)
-            seen.update(post.id for post in scan.emit)
-            progress.record(page, scan)
-            yield page, scan
-            page_number += 1
 
 
 @attrs.frozen

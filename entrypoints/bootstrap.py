@@ -37,8 +37,9 @@ if TYPE_CHECKING:
         ShowBacktest,
     )
     from jqcli.application.cancel import CancelBacktest  # fixb
-    from jqcli.application.community import CheckClone, CloneStrategy, ListLatestPosts, ReadPostDetail
+    from jqcli.application.community import CheckClone, CloneStrategy, ReadPostDetail
     from jqcli.application.compare_runs import CompareRuns  # branch fixa
+    from jqcli.application.latest_posts import ListLatestPosts
     from jqcli.application.ledger import ListRuns, RunRecorder  # fixb
     from jqcli.application.localfiles import DiffStrategy, PullStrategies, PushStrategies, TrackRunPush  # fixc
     from jqcli.application.ports import (
@@ -350,7 +351,7 @@ class Services:
 
     # --- community ------------------------------------------------------------------------------
     def list_latest_posts(self) -> ListLatestPosts:
-        from jqcli.application.community import ListLatestPosts
+        from jqcli.application.latest_posts import ListLatestPosts
 
         return ListLatestPosts(self.community_feed())
 

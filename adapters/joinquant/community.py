@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 from urllib.parse import quote
 
 from jqcli.adapters.joinquant.session import JoinQuantSession
 from jqcli.adapters.joinquant.wire import is_success, lenient_bool, lenient_float, lenient_int, lenient_str
-from jqcli.domain.clone import RULE_KEY, CloneCheck, CloneOutcome
 from jqcli.domain.community import LatestQuery, Post, PostDetail, PostPage, ReplyPage, post_url
 from jqcli.domain.errors import ApiError, NotAuthenticated, NotFound
+
+if TYPE_CHECKING:  # the clone models: only `community clone` builds them
+    from jqcli.domain.clone import CloneCheck, CloneOutcome
 
 LIST_PATH = "/community/post/listV2"
 DETAIL_PATH = "/community/post/detailV2"
@@ -355,6 +357,8 @@ class JoinQuantClone:
         self.session = session
 
     def check(self, post_id: str, backtest_id: str, reply_id: str = "") -> CloneCheck:
+        from jqcli.domain.clone import RULE_KEY, CloneCheck
+
         form = {"postId": post_id, "backId": backtest_id, "ruleKey": RULE_KEY, "ajax": 1}
         if reply_id:
             form["replyId"] = reply_id
@@ -377,6 +381,8 @@ class JoinQuantClone:
         )
 
     def execute(self, check: CloneCheck) -> CloneOutcome:
+        from jqcli.domain.clone import RULE_KEY, CloneOutcome
+
         form: dict[str, object] = dict(check.echo)
         form.update({"postId": check.post_id, "backId": check.backtest_id, "ruleKey": RULE_KEY, "ajax": 1})
         if check.reply_id:
