@@ -83,7 +83,7 @@ def run(
     debug = "--debug" in argv
     ctx: Context | None = None
     try:
-        from jqcli.entrypoints.fields import env_format, format_given
+        from jqcli.entrypoints.fields_option import env_format, format_given
         from jqcli.entrypoints.parser import build_parser, hoist_global_options
 
         default_format = env_format(environ)  # JQCLI_FORMAT: the default of --format (a bad value: usage error)

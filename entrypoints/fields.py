@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 from jqcli.domain.errors import UsageError
 
+# the option and the environment live in ``fields_option`` (every command line reads them): re-exported
+from jqcli.entrypoints.fields_option import FORMATS as FORMATS
+from jqcli.entrypoints.fields_option import env_format as env_format
+from jqcli.entrypoints.fields_option import fields_argument as fields_argument
+from jqcli.entrypoints.fields_option import format_given as format_given
+
 Path = Tuple[str, ...]
 Trie = Dict[str, Optional["Trie"]]
 MAX_LISTED = 300
@@ -150,46 +156,6 @@ def _collect(value: object, prefix: Path, found: Dict[str, None], *, depth: int)
         path = (*prefix, key)
         found.setdefault(".".join(path), None)
         _collect(item, path, found, depth=depth + 1)
-
-
-# -- the option and the environment (entrypoints.parser / entrypoints.cli) ------------------------
-
-FORMATS = ("table", "json")
-
-
-def fields_argument(text: str) -> List[Path]:
-    """The ``--fields`` argparse type: syntax checked before the command runs."""
-    import argparse
-
-    try:
-        return parse_fields(text)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def env_format(environ: Dict[str, str]) -> Optional[str]:
-    """``JQCLI_FORMAT`` (the default of ``--format``; only from the real environment): ``None`` when unset."""
-    raw = environ.get("JQCLI_FORMAT", "")
-    value = raw.strip().lower()
-    if not value:
-        return None
-    if value not in FORMATS:
-        raise UsageError(
-            f"环境变量 JQCLI_FORMAT 的取值无效: {raw!r}(可选: {', '.join(FORMATS)})",
-            details={"variable": "JQCLI_FORMAT", "value": raw, "choices": list(FORMATS)},
-            hint="改为 json 或 table,或取消该变量",
-        )
-    return value
-
-
-def format_given(argv: List[str]) -> bool:
-    """``--format`` appears on the command line (before a ``--``)."""
-    for token in argv:
-        if token == "--":
-            return False
-        if token == "--format" or token.startswith("--format="):
-            return True
-    return False
 
 
 def fields_table(data: object) -> Optional[Table]:

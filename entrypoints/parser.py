@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, List, NoReturn, Optional, cast
 from jqcli.domain.errors import UsageError
 from jqcli.entrypoints.argtypes import timeout_seconds
 from jqcli.entrypoints.commands import GROUPS
-from jqcli.entrypoints.fields import fields_argument
+from jqcli.entrypoints.fields_option import fields_argument
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subcommands returns
