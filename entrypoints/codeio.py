@@ -71,6 +71,8 @@ def _decode(raw: bytes, origin: str) -> str:
 
 def check_output_target(ctx: Context, path: str, *, force: bool) -> str:
     """The absolute output path; refuses an existing file without ``--force`` (before any request)."""
+    if not path.strip():
+        raise UsageError("--output 的路径不能为空", details={"argument": "--output"})
     full = os.path.join(ctx.cwd, os.path.expanduser(path))
     refuse_special_file(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
     if os.path.isdir(full):

@@ -88,7 +88,7 @@ def show_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.presenters import strategy_detail
 
     args = ctx.args
-    target = check_output_target(ctx, args.output, force=args.force) if args.output else None
+    target = check_output_target(ctx, args.output, force=args.force) if args.output is not None else None
     detail = ctx.services.show_strategy().execute(args.strategy)
     data = strategy_detail(detail, _output_id(args.strategy, detail.id))
     if target:
