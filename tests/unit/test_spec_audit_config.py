@@ -1,0 +1,52 @@
+"""Spec conformance audit (session 5): a config value of the wrong JSON type is a file_error, never ignored.
+
+A string that is not a valid ``api_base`` or cookie was already a file_error naming the file; a
+number, list or object in the same place was silently dropped, so ``{"api_base": 5, "cookie": …}``
+sent the saved cookie to the default site instead of failing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from jqcli.entrypoints.cli import run
+from jqcli.entrypoints.context import Stdio
+from tests.support.clirun import FakeStdin
+
+
+def auth_status(tmp_path, config: dict) -> tuple:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--config", str(path), "--format", "json", "auth", "status"]
+    code = run(argv, Stdio(FakeStdin(""), out, err), environ=env, cwd=str(tmp_path))
+    return code, out.getvalue(), err.getvalue(), str(path)
+
+
+@pytest.mark.parametrize(
+    "config, key",
+    [
+        ({"api_base": 5, "cookie": "PHPSESSID=abc"}, "api_base"),
+        ({"api_base": ["https://www.joinquant.com"]}, "api_base"),
+        ({"token": 123}, "token"),
+        ({"cookie": ["PHPSESSID=abc"]}, "cookie"),
+        ({"cookie": "PHPSESSID=abc", "username": {"name": "x"}}, "username"),
+    ],
+)
+def test_a_config_value_of_the_wrong_type_is_a_file_error_naming_the_file(tmp_path, config, key) -> None:
+    code, out, err, path = auth_status(tmp_path, config)
+    assert code == 6 and out == ""
+    error = json.loads(err)["error"]
+    assert error["code"] == "file_error" and set(error) == {"code", "message", "details"}
+    assert error["details"]["path"] == path and error["details"]["key"] == key
+
+
+def test_null_values_still_read_as_absent(tmp_path) -> None:
+    code, out, err, _ = auth_status(tmp_path, {"api_base": None, "cookie": None, "token": None, "username": None})
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["authenticated"] is False and status["api_base"] == "https://www.joinquant.com"
