@@ -12,7 +12,7 @@ import argparse
 from typing import IO, TYPE_CHECKING, Any, Dict, Mapping, Optional, TextIO, Union
 
 from jqcli.domain.errors import ConfirmationRequired
-from jqcli.entrypoints.render import Result, dump_json
+from jqcli.entrypoints.render import Result, dump_json, terminal_safe
 
 # What a command handler returns: JSON data, data with its table view, or None (it wrote its own output).
 Reply = Union[Result, Mapping[str, Any], None]
@@ -131,7 +131,7 @@ class Context:
     # -- talking to the user -------------------------------------------------------------------
     def warn(self, text: str) -> None:
         if not getattr(self.args, "quiet", False):
-            self.stdio.stderr.write(f"警告: {text}\n")
+            self.stdio.stderr.write(f"警告: {terminal_safe(text)}\n")
             self.stdio.stderr.flush()
 
     @property
@@ -142,7 +142,7 @@ class Context:
     def progress(self, text: str) -> None:
         """Progress goes to stderr, only on a TTY, and never with ``--quiet``."""
         if not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty:
-            self.stdio.stderr.write(f"\r\033[K{text}")
+            self.stdio.stderr.write(f"\r\033[K{terminal_safe(text)}")
             self.stdio.stderr.flush()
 
     def end_progress(self) -> None:
@@ -171,7 +171,7 @@ class Context:
                 details=dict(details or {}),
                 hint="加上 --yes(或 -y)",
             )
-        self.stdio.stderr.write(f"{question} [y/N] ")
+        self.stdio.stderr.write(f"{terminal_safe(question)} [y/N] ")
         self.stdio.stderr.flush()
         stdin = self.stdio.stdin  # interactive: a terminal, so never None here
         answer = stdin.readline().strip().lower() if stdin is not None else ""

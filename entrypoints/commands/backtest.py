@@ -302,7 +302,9 @@ def logs_command(ctx: Context) -> Reply:
             from jqcli.entrypoints.presenters_verdict import verdict_text
 
             text += "\n" + verdict_text(judged) + "\n"
-        ctx.stdio.stdout.write(text)
+        from jqcli.entrypoints.render import terminal_safe
+
+        ctx.stdio.stdout.write(terminal_safe(text))  # the log holds the strategy's own output
         ctx.stdio.stdout.flush()
         return None
     data = backtest_logs(out, read_all=args.all)

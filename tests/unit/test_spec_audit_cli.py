@@ -111,3 +111,61 @@ def test_strategy_show_with_an_empty_output_path_is_a_usage_error(blank, service
     assert code == 3 and out == ""
     assert "--output" in usage_error(err)["message"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == []
+
+
+# -- table mode is for a terminal: text from the site never carries control sequences ------------
+
+EVIL = "\x1b]0;pwned\x07evil\x1b[2J\x9b1m"
+
+
+def assert_terminal_safe(text: str) -> None:
+    assert not any(ch in text for ch in "\x1b\x07\x9b\r\x00"), repr(text)
+
+
+def test_table_mode_shows_control_characters_in_site_text_as_replacement_characters(services, tmp_path) -> None:
+    # before: a strategy name (or a post title, a log line …) printed its ESC/OSC sequences raw to the terminal
+    services.strategies.add(EVIL)
+    services.strategies.add("正常策略")
+    code, out, err = cli(["--format", "table", "strategy", "ls"], tmp_path, services)
+    assert code == 0, err
+    assert_terminal_safe(out)
+    header, _rule, *rows = out.splitlines()
+    evil_row = next(row for row in rows if "evil" in row)
+    assert "\ufffd]0;pwned\ufffdevil\ufffd[2J\ufffd1m" in evil_row
+    other_row = next(row for row in rows if "正常策略" in row)
+    from jqcli.entrypoints.render import display_width
+
+    def column(row: str, text: str) -> int:
+        return display_width(row[: row.index(text)])
+
+    assert column(evil_row, "2026-") == column(other_row, "2026-") == column(header, "更新时间")  # still aligned
+
+
+def test_table_mode_errors_never_echo_control_characters(services, tmp_path) -> None:
+    code, out, err = cli(["--format", "table", "strategy", "show", EVIL], tmp_path, services)
+    assert code == 2 and out == ""
+    assert err.startswith("错误[not_found]") and "evil" in err
+    assert_terminal_safe(err)
+
+
+def test_json_mode_keeps_the_exact_text_escaped(services, tmp_path) -> None:
+    code, out, err = cli(["--format", "json", "strategy", "show", EVIL], tmp_path, services)
+    assert code == 2
+    assert json.loads(err)["error"]["details"]["name"] == EVIL
+
+
+def test_backtest_logs_in_table_mode_do_not_pass_the_strategy_output_to_the_terminal(services, tmp_path) -> None:
+    services.backtests.log_lines = [f"2024-01-02 09:30:00 - INFO  - {EVIL}", "2024-01-02 09:31:00 - INFO  - 第二行"]
+    code, out, err = cli(["--format", "table", "backtest", "logs", "55544646"], tmp_path, services)
+    assert code == 0, err
+    assert_terminal_safe(out)
+    assert out.splitlines()[1].endswith("第二行") and "evil" in out.splitlines()[0]
+
+
+def test_terminal_safe_keeps_newlines_tabs_and_wide_characters() -> None:
+    from jqcli.entrypoints.render import display_width, terminal_safe
+
+    assert terminal_safe("策略\t名称\n第二行") == "策略\t名称\n第二行"
+    shown = terminal_safe("a\x00b\rc\x7fd\x85e")
+    assert shown == "a\ufffdb\ufffdc\ufffdd\ufffde"
+    assert display_width(shown) == display_width("a\x00b\rc\x7fd\x85e")  # same columns: tables stay aligned
