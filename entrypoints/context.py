@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import IO, TYPE_CHECKING, Any, Dict, Mapping, Optional, TextIO, Union
 
-from jqcli.domain.errors import ConfirmationRequired
+from jqcli.domain.errors import ConfirmationRequired, FileError
 from jqcli.entrypoints.render import Result, dump_json, terminal_safe
 
 # What a command handler returns: JSON data, data with its table view, or None (it wrote its own output).
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
         def __call__(self, settings: Settings, *, stderr: Optional[TextIO] = ...) -> Services: ...
 
     ServicesSource = Union[Services, ServicesFactory]
+
+
+def write_stream(stream: TextIO, text: str) -> None:
+    """Write and flush; a full disk or an I/O error on the output is a file_error (exit 6), not a crash.
+
+    A reader that went away (``| head``) stays a ``BrokenPipeError`` for the caller to handle.
+    """
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise FileError(f"无法写出输出: {exc.strerror or exc}", details={"errno": exc.errno}) from None
 
 
 class Stdio:
@@ -158,8 +172,7 @@ class Context:
 
             obj = select_item_event(obj, fields, strict=not self._fields_checked)
             self._fields_checked = self._fields_checked or (isinstance(obj, dict) and "item" in obj)
-        self.stdio.stdout.write(dump_json(obj, compact=True) + "\n")
-        self.stdio.stdout.flush()
+        write_stream(self.stdio.stdout, dump_json(obj, compact=True) + "\n")
 
     def confirm(self, question: str, *, yes: bool, details: Optional[Dict[str, Any]] = None) -> None:
         """Go on if ``--yes`` was given or the user agrees; otherwise raise ConfirmationRequired."""

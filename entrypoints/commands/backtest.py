@@ -302,10 +302,10 @@ def logs_command(ctx: Context) -> Reply:
             from jqcli.entrypoints.presenters_verdict import verdict_text
 
             text += "\n" + verdict_text(judged) + "\n"
+        from jqcli.entrypoints.context import write_stream
         from jqcli.entrypoints.render import terminal_safe
 
-        ctx.stdio.stdout.write(terminal_safe(text))  # the log holds the strategy's own output
-        ctx.stdio.stdout.flush()
+        write_stream(ctx.stdio.stdout, terminal_safe(text))  # the log holds the strategy's own output
         return None
     data = backtest_logs(out, read_all=args.all)
     if judged is not None:

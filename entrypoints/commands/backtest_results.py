@@ -218,8 +218,9 @@ def chart_command(ctx: Context) -> Reply:
         text = draw.one_line(outcome.curve, period, width)
     else:
         text = draw.render_chart(outcome.curve, period, width=width, height=args.height)
-    ctx.stdio.stdout.write(text + "\n")
-    ctx.stdio.stdout.flush()
+    from jqcli.entrypoints.context import write_stream
+
+    write_stream(ctx.stdio.stdout, text + "\n")
     return None
 
 

@@ -96,8 +96,9 @@ def show_command(ctx: Context) -> Reply:
         data["bytes"] = write_output(target, detail.code)
     if args.code or target:
         if ctx.format != "json" and not target:
-            ctx.stdio.stdout.write(detail.code)
-            ctx.stdio.stdout.flush()
+            from jqcli.entrypoints.context import write_stream
+
+            write_stream(ctx.stdio.stdout, detail.code)
             return None
         data["code"] = detail.code
     return data
