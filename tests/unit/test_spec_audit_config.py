@@ -50,3 +50,36 @@ def test_null_values_still_read_as_absent(tmp_path) -> None:
     assert code == 0, err
     status = json.loads(out)
     assert status["authenticated"] is False and status["api_base"] == "https://www.joinquant.com"
+
+
+def cli_in(tmp_path, argv: list, stdin: str = "") -> tuple:
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    out, err = io.StringIO(), io.StringIO()
+    code = run(argv, Stdio(FakeStdin(stdin), out, err), environ=env, cwd=str(tmp_path))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["token", "cookie"])
+def test_an_oversized_credential_is_refused_before_it_is_saved(tmp_path, kind) -> None:
+    # before: a 2 MB value piped to import-token was saved, and the 2 MB config then made every
+    # later command fail with 「配置文件过大」 until auth logout
+    value = "a=" + "x" * 2_000_000
+    code, out, err = cli_in(tmp_path, ["--format", "json", "auth", f"import-{kind}", f"--{kind}", "-"], value)
+    assert code == 3 and out == ""
+    assert json.loads(err)["error"]["code"] == "usage_error" and "过长" in err
+    assert not (tmp_path / "cfg" / "jqcli" / "config.json").exists()
+    code, out, err = cli_in(tmp_path, ["--format", "json", "auth", "status"])
+    assert code == 0 and json.loads(out)["authenticated"] is False
+
+
+def test_a_long_but_plausible_cookie_is_still_accepted(tmp_path) -> None:
+    cookie = "PHPSESSID=abc; token=" + "t" * 8000 + "; Hm_lvt=" + "1" * 4000
+    code, out, err = cli_in(tmp_path, ["--format", "json", "auth", "import-cookie", "--cookie", cookie])
+    assert code == 0, err
+    code, out, err = cli_in(tmp_path, ["--format", "json", "auth", "status"])
+    assert code == 0 and json.loads(out)["credential_source"] == "cookie"
+
+
+def test_an_oversized_cookie_flag_is_a_usage_error(tmp_path) -> None:
+    code, out, err = cli_in(tmp_path, ["--cookie", "a=" + "x" * 20_000, "--format", "json", "auth", "status"])
+    assert code == 3 and "--cookie" in json.loads(err)["error"]["message"]
