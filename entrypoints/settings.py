@@ -114,6 +114,16 @@ class Settings:
         files: SettingsFiles,
         read_stdin: Optional[Callable[[str], str]] = None,
     ) -> None:
+        for option, given in (
+            ("--api-base", flags.api_base),
+            ("--config", flags.config),
+            ("--env-file", flags.env_file),
+            ("--cookie", flags.flag_cookie),
+            ("--token", flags.flag_token),
+        ):
+            # `--api-base "$URL"` with URL unset must not fall back to the real site and saved credentials
+            if given is not None and not given.strip():
+                raise UsageError(f"{option} 的值不能为空", details={"option": option}, hint="不需要时不要传这个选项")
         self.flags = flags
         self.real_environ = dict(environ)
         self.cwd = cwd

@@ -169,3 +169,18 @@ def test_terminal_safe_keeps_newlines_tabs_and_wide_characters() -> None:
     shown = terminal_safe("a\x00b\rc\x7fd\x85e")
     assert shown == "a\ufffdb\ufffdc\ufffdd\ufffde"
     assert display_width(shown) == display_width("a\x00b\rc\x7fd\x85e")  # same columns: tables stay aligned
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["strategy", "new", "名称"], ["strategy", "edit", "alpha"], ["backtest", "run", "alpha", "--start", "2024-01-02"]],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_an_empty_file_path_is_a_usage_error_not_the_default_template(command, services, tmp_path) -> None:
+    # before: `strategy new 名称 --file ""` created the template strategy, `backtest run --file ""` ran the old code
+    services.strategies.add("alpha")
+    code, out, err = cli(["--format", "json", *command, "--file", ""], tmp_path, services)
+    assert code == 3 and out == ""
+    assert "--file" in usage_error(err)["message"]
+    assert services.strategies.saves == [] and len(services.strategies.records) == 1
+    assert services.backtests.builds == []

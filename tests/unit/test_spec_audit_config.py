@@ -83,3 +83,14 @@ def test_a_long_but_plausible_cookie_is_still_accepted(tmp_path) -> None:
 def test_an_oversized_cookie_flag_is_a_usage_error(tmp_path) -> None:
     code, out, err = cli_in(tmp_path, ["--cookie", "a=" + "x" * 20_000, "--format", "json", "auth", "status"])
     assert code == 3 and "--cookie" in json.loads(err)["error"]["message"]
+
+
+@pytest.mark.parametrize("option", ["--api-base", "--config", "--env-file", "--cookie", "--token"])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_global_option_is_a_usage_error_not_the_default(tmp_path, option, blank) -> None:
+    # before: `--api-base "$URL"` with URL unset silently meant the real site and the saved credentials,
+    # `--config ""` the default config file, `--cookie ""` the saved cookie
+    code, out, err = cli_in(tmp_path, [option, blank, "--format", "json", "auth", "status"])
+    assert code == 3 and out == ""
+    error = json.loads(err)["error"]
+    assert error["code"] == "usage_error" and error["details"]["option"] == option
