@@ -184,3 +184,12 @@ def test_an_empty_file_path_is_a_usage_error_not_the_default_template(command, s
     assert "--file" in usage_error(err)["message"]
     assert services.strategies.saves == [] and len(services.strategies.records) == 1
     assert services.backtests.builds == []
+
+
+@pytest.mark.parametrize("yes", [[], ["--yes"]], ids=["check", "yes"])
+def test_clone_with_an_empty_backtest_id_is_a_usage_error_not_the_posts_own_backtest(yes, services, tmp_path) -> None:
+    # before: "" meant "not given", so the post's own backtest was checked (and with --yes cloned, spending credits)
+    argv = ["--format", "json", "community", "clone-strategy", "post1", "--backtest-id", " ", *yes]
+    code, out, err = cli(argv, tmp_path, services)
+    assert code == 3 and out == ""
+    assert usage_error(err)["details"]["option"] == "--backtest-id"
