@@ -97,8 +97,12 @@ def show_command(ctx: Context) -> Reply:
     if args.code or target:
         if ctx.format != "json" and not target:
             from jqcli.entrypoints.context import write_stream
+            from jqcli.entrypoints.render import terminal_safe
 
-            write_stream(ctx.stdio.stdout, detail.code)
+            # byte for byte into a file or pipe; on a terminal, control characters (a cloned strategy's
+            # ESC sequences) are shown, not obeyed
+            on_terminal = ctx.stdio._isatty(ctx.stdio.stdout)
+            write_stream(ctx.stdio.stdout, terminal_safe(detail.code) if on_terminal else detail.code)
             return None
         data["code"] = detail.code
     return data

@@ -193,3 +193,23 @@ def test_clone_with_an_empty_backtest_id_is_a_usage_error_not_the_posts_own_back
     code, out, err = cli(argv, tmp_path, services)
     assert code == 3 and out == ""
     assert usage_error(err)["details"]["option"] == "--backtest-id"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_strategy_code_is_exact_into_a_pipe_and_harmless_on_a_terminal(services, tmp_path) -> None:
+    code_text = 'def initialize(context):\n    log.info("\\x1b]0;x\\x07")  # literal: ' + EVIL + "\n"
+    strategy_id = services.strategies.add("alpha", code_text)
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    argv = ["--format", "table", "strategy", "show", strategy_id, "--code"]
+    for stdout in (io.StringIO(), Terminal()):
+        err = io.StringIO()
+        assert run(argv, Stdio(FakeStdin(""), stdout, err), environ=env, cwd=str(tmp_path), services=services) == 0
+        if isinstance(stdout, Terminal):
+            assert_terminal_safe(stdout.getvalue())
+            assert stdout.getvalue() == code_text.translate({0x1B: "\ufffd", 0x07: "\ufffd", 0x9B: "\ufffd"})
+        else:
+            assert stdout.getvalue() == code_text  # byte for byte when redirected
