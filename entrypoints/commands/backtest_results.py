@@ -192,6 +192,10 @@ def _output_path(ctx: Context) -> str:
     """``--output`` against the command's working directory (the CLI's ``cwd``, injectable in tests)."""
     import os
 
+    if not ctx.args.output.strip():  # "" would name the working directory itself
+        from jqcli.domain.errors import UsageError
+
+        raise UsageError("--output 的路径不能为空", details={"argument": "--output"})
     return os.path.join(ctx.cwd, os.path.expanduser(ctx.args.output))
 
 

@@ -213,3 +213,13 @@ def test_strategy_code_is_exact_into_a_pipe_and_harmless_on_a_terminal(services,
             assert stdout.getvalue() == code_text.translate({0x1B: "\ufffd", 0x07: "\ufffd", 0x9B: "\ufffd"})
         else:
             assert stdout.getvalue() == code_text  # byte for byte when redirected
+
+
+@pytest.mark.parametrize(
+    "command", [["backtest", "export", "55544646", "--kind", "result"], ["backtest", "report", "55544646"]]
+)
+def test_export_and_report_with_an_empty_output_path_are_usage_errors(command, services, tmp_path) -> None:
+    # before: "" named the working directory: file_error 「输出路径是目录」
+    code, out, err = cli(["--format", "json", *command, "--output", ""], tmp_path, services)
+    assert code == 3 and out == ""
+    assert "--output" in usage_error(err)["message"]
