@@ -136,13 +136,20 @@ def format_cookie_header(pairs: list[tuple[str, str]] | dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in items)
 
 
+MAX_CREDENTIAL_CHARS = 16384  # web servers cap a header line at 8-16 KiB; real JoinQuant cookies are ~1-2 KiB
+
+
 def credential_problem(kind: str, value: str) -> str:
     """Why ``value`` cannot be sent as a ``Cookie`` header ("" when it can).
 
     A header is ASCII on the wire: a non-ASCII character cannot be sent at all
     and CR/LF or other control characters would split or corrupt the request.
     A token is one cookie value, so it may not hold the pair separator ``;``.
+    A value longer than any site accepts in a header is refused too: saved, it would also
+    outgrow the config file jqcli reads back (1 MiB) and break every later command.
     """
+    if len(value) > MAX_CREDENTIAL_CHARS:
+        return f"过长(超过 {MAX_CREDENTIAL_CHARS} 个字符;站点不接受这么长的 Cookie 头,请检查复制的内容)"
     for ch in value:
         code = ord(ch)
         if ch in "\r\n":

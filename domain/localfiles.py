@@ -25,6 +25,9 @@ _RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 )
 MAX_STEM = 120
+# file systems cap a name at 255 bytes (UTF-8 on Linux; a CJK character is 3): the stem leaves room for
+# the collision suffix ".<32 id chars>" and ".py"
+MAX_STEM_BYTES = 255 - 33 - 3
 
 
 @attrs.frozen
@@ -45,7 +48,10 @@ def file_stem(name: str) -> str:
     text = _UNSAFE.sub("_", text).strip(" .")
     if not text or text.lower() in _RESERVED or set(text) <= {"_"}:
         text = f"strategy_{text}" if text else "strategy"
-    return text[:MAX_STEM]
+    text = text[:MAX_STEM]
+    while len(text.encode("utf-8")) > MAX_STEM_BYTES:
+        text = text[:-1]
+    return text
 
 
 def assign_files(names: Iterable[Tuple[str, str]]) -> Dict[str, str]:

@@ -92,3 +92,11 @@ def iso_date(text: str) -> str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"不是有效日期: {_shown(text)}") from None
     return text
+
+
+def backtest_id(text: str) -> str:
+    """A backtest id argument: surrounding spaces removed; empty is a usage error, never a request."""
+    stripped = text.strip()
+    if not stripped:
+        raise argparse.ArgumentTypeError("回测 id 不能为空(用 backtest run 或 backtest ls 返回的 id)")
+    return stripped

@@ -55,6 +55,9 @@ def _raise_terminated(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with fd 1 or 2 closed (`>&-`): output is lost, the exit status is not
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
     _prefer_utf8_streams()
     install_stop_signal_handlers()
     return run(
@@ -151,11 +154,13 @@ def _fail(stdio: Stdio, exc: JqcliError, fmt: str, debug: bool, environ: dict[st
 
         cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
         traceback.print_exception(type(cause), cause, cause.__traceback__, file=stdio.stderr)
+    from jqcli.domain.errors import FileError
+
     try:
         width = terminal_width(stdio.stderr, environ)
         _write(stdio.stderr, render_error(exc.code, exc.message, _jsonable(exc.details), fmt, width=width))
-    except BrokenPipeError:
-        return exit_code_for(exc.code)  # stderr closed by the reader: the status still tells the story
+    except (BrokenPipeError, FileError):
+        return exit_code_for(exc.code)  # stderr closed by the reader (or full): the status still tells the story
     return exit_code_for(exc.code)
 
 
@@ -174,8 +179,9 @@ def _jsonable(details: Dict[str, Any]) -> Dict[str, Any]:
 
 def _write(stream: TextIO, text: str) -> None:
     if text:
-        stream.write(text if text.endswith("\n") else text + "\n")
-        stream.flush()
+        from jqcli.entrypoints.context import write_stream  # a full disk: file_error, not internal_error
+
+        write_stream(stream, text if text.endswith("\n") else text + "\n")
 
 
 def _early_format(argv: list[str]) -> str:

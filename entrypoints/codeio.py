@@ -31,6 +31,8 @@ def add_code_options(parser: argparse.ArgumentParser, *, what: str = "源码") -
 def read_code(ctx: Context) -> Optional[str]:
     """The code given by ``--file`` or ``--code-stdin``; ``None`` when neither was given."""
     args = ctx.args
+    if getattr(args, "file", None) is not None and not args.file.strip():
+        raise UsageError("--file 的路径不能为空", details={"argument": "--file"})
     if getattr(args, "file", None):
         path = os.path.join(ctx.cwd, os.path.expanduser(args.file))
         raw = read_local_file(path, what="源码文件", limit=MAX_CODE_BYTES)  # no device, FIFO or folder
@@ -71,6 +73,8 @@ def _decode(raw: bytes, origin: str) -> str:
 
 def check_output_target(ctx: Context, path: str, *, force: bool) -> str:
     """The absolute output path; refuses an existing file without ``--force`` (before any request)."""
+    if not path.strip():
+        raise UsageError("--output 的路径不能为空", details={"argument": "--output"})
     full = os.path.join(ctx.cwd, os.path.expanduser(path))
     refuse_special_file(full, what="输出文件")  # never replace /dev/null or a FIFO with a regular file
     if os.path.isdir(full):

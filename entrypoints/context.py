@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import IO, TYPE_CHECKING, Any, Dict, Mapping, Optional, TextIO, Union
 
-from jqcli.domain.errors import ConfirmationRequired
-from jqcli.entrypoints.render import Result, dump_json
+from jqcli.domain.errors import ConfirmationRequired, FileError
+from jqcli.entrypoints.render import Result, dump_json, terminal_safe
 
 # What a command handler returns: JSON data, data with its table view, or None (it wrote its own output).
 Reply = Union[Result, Mapping[str, Any], None]
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
         def __call__(self, settings: Settings, *, stderr: Optional[TextIO] = ...) -> Services: ...
 
     ServicesSource = Union[Services, ServicesFactory]
+
+
+def write_stream(stream: TextIO, text: str) -> None:
+    """Write and flush; a full disk or an I/O error on the output is a file_error (exit 6), not a crash.
+
+    A reader that went away (``| head``) stays a ``BrokenPipeError`` for the caller to handle.
+    """
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise FileError(f"无法写出输出: {exc.strerror or exc}", details={"errno": exc.errno}) from None
 
 
 class Stdio:
@@ -131,7 +145,7 @@ class Context:
     # -- talking to the user -------------------------------------------------------------------
     def warn(self, text: str) -> None:
         if not getattr(self.args, "quiet", False):
-            self.stdio.stderr.write(f"警告: {text}\n")
+            self.stdio.stderr.write(f"警告: {terminal_safe(text)}\n")
             self.stdio.stderr.flush()
 
     @property
@@ -142,7 +156,7 @@ class Context:
     def progress(self, text: str) -> None:
         """Progress goes to stderr, only on a TTY, and never with ``--quiet``."""
         if not getattr(self.args, "quiet", False) and self.stdio.stderr_is_tty:
-            self.stdio.stderr.write(f"\r\033[K{text}")
+            self.stdio.stderr.write(f"\r\033[K{terminal_safe(text)}")
             self.stdio.stderr.flush()
 
     def end_progress(self) -> None:
@@ -158,8 +172,7 @@ class Context:
 
             obj = select_item_event(obj, fields, strict=not self._fields_checked)
             self._fields_checked = self._fields_checked or (isinstance(obj, dict) and "item" in obj)
-        self.stdio.stdout.write(dump_json(obj, compact=True) + "\n")
-        self.stdio.stdout.flush()
+        write_stream(self.stdio.stdout, dump_json(obj, compact=True) + "\n")
 
     def confirm(self, question: str, *, yes: bool, details: Optional[Dict[str, Any]] = None) -> None:
         """Go on if ``--yes`` was given or the user agrees; otherwise raise ConfirmationRequired."""
@@ -171,7 +184,7 @@ class Context:
                 details=dict(details or {}),
                 hint="加上 --yes(或 -y)",
             )
-        self.stdio.stderr.write(f"{question} [y/N] ")
+        self.stdio.stderr.write(f"{terminal_safe(question)} [y/N] ")
         self.stdio.stderr.flush()
         stdin = self.stdio.stdin  # interactive: a terminal, so never None here
         answer = stdin.readline().strip().lower() if stdin is not None else ""

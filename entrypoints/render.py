@@ -17,6 +17,14 @@ from typing import Any, Mapping, Optional
 
 DEFAULT_WIDTH = 120  # output that is not a terminal (files, pipes) and no COLUMNS
 MIN_WIDTH = 40
+# C0 controls but tab and newline, DEL and C1 controls: ESC/CSI/OSC sequences in a post title, a
+# strategy name, a log line or a site message would otherwise drive the user's terminal
+_CONTROLS = {code: "\ufffd" for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` for people: each control character shown as one U+FFFD (same width, so tables stay aligned)."""
+    return text if text.isprintable() else text.translate(_CONTROLS)
 
 
 class Table:
@@ -237,10 +245,10 @@ def render_result(result: Result, fmt: str, *, width: int = DEFAULT_WIDTH) -> st
     if fmt == "json":
         return dump_json(result.data)
     if result.table is not None:
-        return render_table(result.table, width=width)
+        return terminal_safe(render_table(result.table, width=width))
     if isinstance(result.data, dict):
-        return render_mapping(result.data, width=width)
-    return cell_text(result.data)
+        return terminal_safe(render_mapping(result.data, width=width))
+    return terminal_safe(cell_text(result.data))
 
 
 def error_payload(code: str, message: str, details: dict[str, Any]) -> dict[str, Any]:
@@ -258,7 +266,7 @@ def render_error(code: str, message: str, details: dict[str, Any], fmt: str, *, 
     line = f"错误[{code}]: {message}"
     if hint:
         line += f"(提示: {hint})"
-    return "\n".join([line, *_error_details(details, width)])
+    return terminal_safe("\n".join([line, *_error_details(details, width)]))
 
 
 def _error_details(details: dict[str, Any], width: int) -> list[str]:

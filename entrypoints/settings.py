@@ -114,6 +114,16 @@ class Settings:
         files: SettingsFiles,
         read_stdin: Optional[Callable[[str], str]] = None,
     ) -> None:
+        for option, given in (
+            ("--api-base", flags.api_base),
+            ("--config", flags.config),
+            ("--env-file", flags.env_file),
+            ("--cookie", flags.flag_cookie),
+            ("--token", flags.flag_token),
+        ):
+            # `--api-base "$URL"` with URL unset must not fall back to the real site and saved credentials
+            if given is not None and not given.strip():
+                raise UsageError(f"{option} 的值不能为空", details={"option": option}, hint="不需要时不要传这个选项")
         self.flags = flags
         self.real_environ = dict(environ)
         self.cwd = cwd
@@ -219,9 +229,15 @@ class Settings:
         if env:
             return normalize_api_base(env, source="环境变量 JQCLI_API_BASE")
         try:
-            saved = self.saved_api_base
+            saved, stored = self.saved_api_base, self.config_snapshot().get("api_base")
         except FileError:
-            saved = ""  # a damaged config is reported by whatever reads its credentials
+            saved, stored = "", None  # a damaged config is reported by whatever reads its credentials
+        if stored is not None and not isinstance(stored, str):  # a hand-edited 5 or [...]: never ignored
+            raise FileError(
+                f"配置文件中的 api_base 类型无效(应为字符串): {self.config_path}",
+                details={"path": self.config_path, "key": "api_base"},
+                hint="修正该文件中的 api_base,或运行 jqcli auth logout 清除它",
+            )
         if saved:
             try:
                 return str(parse_site(saved))

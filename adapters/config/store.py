@@ -69,6 +69,13 @@ class JsonConfigStore:
 
     def credentials_of(self, raw: dict[str, object]) -> Credentials:
         """The saved credentials in ``raw``, checked and registered with the redactor."""
+        for key in ("token", "cookie", "username"):
+            if raw.get(key) is not None and not isinstance(raw.get(key), str):  # e.g. a hand-edited 123 or [..]
+                raise FileError(
+                    f"配置文件中保存的 {key} 类型无效(应为字符串): {self.path}",
+                    details={"path": self.path, "key": key},
+                    hint="重新运行 jqcli auth import-cookie / auth login,或运行 jqcli auth logout 清除它",
+                )
         credentials = Credentials(
             token=_text(raw.get("token")), cookie=_text(raw.get("cookie")), username=_text(raw.get("username"))
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Dict, Tuple
 
-from jqcli.entrypoints.argtypes import amount, iso_date, non_negative_int, positive_float, positive_int
+from jqcli.entrypoints.argtypes import amount, backtest_id, iso_date, non_negative_int, positive_float, positive_int
 from jqcli.entrypoints.codeio import add_code_options, read_code
 from jqcli.entrypoints.parser import add_subcommands, builds_any
 
@@ -82,15 +82,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     ls.set_defaults(handler=ls_command)
 
     show = sub.add_parser("show", help="查看回测详情、源码和指标", description="查看回测详情、源码和指标。")
-    show.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    show.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     show.set_defaults(handler=show_command)
 
     stats = sub.add_parser("stats", help="读取回测收益与风险指标", description="读取回测收益与风险指标。")
-    stats.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    stats.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     stats.set_defaults(handler=stats_command)
 
     result = sub.add_parser("result", help="读取收益曲线数据", description="读取策略/基准收益曲线和 record() 曲线。")
-    result.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    result.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     result.add_argument("--offset", type=non_negative_int, default=0, help="曲线起始 offset(默认 0)")
     result.add_argument("--user-record-offset", type=non_negative_int, default=0, help="record() 曲线 offset")
     result.add_argument("--all", action="store_true", help="读取并合并所有分页")
@@ -98,7 +98,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     result.set_defaults(handler=result_command)
 
     logs = sub.add_parser("logs", help="读取运行日志或错误日志", description="读取回测运行日志(--error 为错误日志)。")
-    logs.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    logs.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     logs.add_argument("--offset", type=non_negative_int, default=0, help="起始行 offset(默认 0)")
     logs.add_argument("--all", action="store_true", help="一直翻页直到空页或 max")
     logs.add_argument("--max-pages", type=positive_int, default=50, help="--all 最多读取的页数(默认 50)")
@@ -307,8 +307,10 @@ def logs_command(ctx: Context) -> Reply:
             from jqcli.entrypoints.presenters_verdict import verdict_text
 
             text += "\n" + verdict_text(judged) + "\n"
-        ctx.stdio.stdout.write(text)
-        ctx.stdio.stdout.flush()
+        from jqcli.entrypoints.context import write_stream
+        from jqcli.entrypoints.render import terminal_safe
+
+        write_stream(ctx.stdio.stdout, terminal_safe(text))  # the log holds the strategy's own output
         return None
     data = backtest_logs(out, read_all=args.all)
     if judged is not None:

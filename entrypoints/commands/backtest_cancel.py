@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict
 
-from jqcli.entrypoints.argtypes import positive_float
+from jqcli.entrypoints.argtypes import backtest_id, positive_float
 
 if TYPE_CHECKING:
     from jqcli.application.cancel import CancelOutcome
@@ -28,7 +28,7 @@ def register(sub: SubParsers) -> None:
         "输出 confirmed: true|false。站点接受了取消但回测仍在运行时退出码为 10(cancel_unconfirmed)。\n"
         "非交互模式下需要 --yes。",
     )
-    cancel.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    cancel.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     cancel.add_argument("-y", "--yes", action="store_true", help="确认取消")
     cancel.add_argument(
         "--verify-timeout",

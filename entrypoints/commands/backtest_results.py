@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jqcli.entrypoints.argtypes import positive_float, positive_int
+from jqcli.entrypoints.argtypes import backtest_id, positive_float, positive_int
 
 if TYPE_CHECKING:
     import argparse
@@ -29,7 +29,7 @@ def register(sub: SubParsers) -> None:
             description=f"按站点的游标读取回测的全部{what}(offset 计所有原始行,dateOffset 为最后一行日期)。\n"
             "站点最多显示 1000 行:超出时输出 truncated: true,完整记录请用 backtest export。",
         )
-        p.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+        p.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
         p.add_argument("--date", metavar="YYYY[-MM[-DD]]", default="", help="只保留该日(或该月、该年)的行")
         p.add_argument("--security", metavar="CODE", default="", help="只保留代码或名称包含该文字的行")
         p.add_argument("--limit", type=positive_int, metavar="N", help="最多输出 N 行(够了即停止翻页)")
@@ -41,7 +41,7 @@ def register(sub: SubParsers) -> None:
         help="读取按月的 1/3/6/12 个月风险指标窗口",
         description="读取风险指标窗口;未就绪时重试(5 次,间隔 2.2 秒)。",
     )
-    risk.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    risk.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     risk.set_defaults(handler=risk_command)
 
     export = sub.add_parser(
@@ -51,7 +51,7 @@ def register(sub: SubParsers) -> None:
         "(创建任务一次、从不重试,轮询约 2 秒一次,下载并校验 zip)。CSV 默认从 GB18030 转为 UTF-8(--raw 保留原样)。\n"
         "任务 id 写入输出文件旁的 .<文件名>.jqcli-export.json 并在输出里给出;再次下载用 --task,不新建任务。",
     )
-    export.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    export.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     export.add_argument("--kind", choices=("result", "transaction", "position", "log"), required=True, help="导出内容")
     export.add_argument("--output", "-o", required=True, metavar="PATH", help="输出文件")
     export.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
@@ -72,7 +72,7 @@ def register(sub: SubParsers) -> None:
         description="策略与基准的累计收益、超额收益((a+100)/(b+100)*100-100)和最大回撤区间,按终端宽度绘制;\n"
         "终端太窄或输出到管道时输出一行 sparkline(--full 强制完整图)。--format json 输出曲线数据。",
     )
-    chart.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    chart.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     chart.add_argument("--width", type=positive_int, metavar="COLUMNS", help="宽度(默认终端宽度)")
     chart.add_argument("--height", type=positive_int, default=14, metavar="ROWS", help="曲线区高度(默认 14)")
     mode = chart.add_mutually_exclusive_group()
@@ -86,7 +86,7 @@ def register(sub: SubParsers) -> None:
         description="一个 HTML 文件(无脚本、不联网):设置、全部指标、曲线与回撤(内联 SVG)、月度收益、\n"
         "最初和最后的交易、期末持仓和代码。--compare 加入其他回测的曲线和指标。",
     )
-    report.add_argument("backtest_id", metavar="BACKTEST_ID", help=ID_HELP)
+    report.add_argument("backtest_id", type=backtest_id, metavar="BACKTEST_ID", help=ID_HELP)
     report.add_argument("--compare", nargs="+", default=[], metavar="ID", help="对比的其他回测 id")
     report.add_argument("--output", "-o", required=True, metavar="PATH", help="输出 HTML 文件")
     report.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
@@ -192,6 +192,10 @@ def _output_path(ctx: Context) -> str:
     """``--output`` against the command's working directory (the CLI's ``cwd``, injectable in tests)."""
     import os
 
+    if not ctx.args.output.strip():  # "" would name the working directory itself
+        from jqcli.domain.errors import UsageError
+
+        raise UsageError("--output 的路径不能为空", details={"argument": "--output"})
     return os.path.join(ctx.cwd, os.path.expanduser(ctx.args.output))
 
 
@@ -218,8 +222,9 @@ def chart_command(ctx: Context) -> Reply:
         text = draw.one_line(outcome.curve, period, width)
     else:
         text = draw.render_chart(outcome.curve, period, width=width, height=args.height)
-    ctx.stdio.stdout.write(text + "\n")
-    ctx.stdio.stdout.flush()
+    from jqcli.entrypoints.context import write_stream
+
+    write_stream(ctx.stdio.stdout, text + "\n")
     return None
 
 

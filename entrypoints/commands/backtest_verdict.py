@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence
 
-from jqcli.entrypoints.argtypes import positive_float, positive_int
+from jqcli.entrypoints.argtypes import backtest_id, positive_float, positive_int
 from jqcli.entrypoints.parser import complete_path
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ def register(sub: SubParsers) -> None:
         "errors[] 给出异常、消息(原文)、阶段、函数、模拟时间和用户代码中最深的一帧;\n"
         "给出 --file 时错误按本地文件的路径和行号给出并附上该行代码。",
     )
-    verdict.add_argument("backtest_id", metavar="BACKTEST_ID", help="回测 id(run 返回的 id,或 ls 返回的 id)")
+    verdict.add_argument(
+        "backtest_id", type=backtest_id, metavar="BACKTEST_ID", help="回测 id(run 返回的 id,或 ls 返回的 id)"
+    )
     complete_path(verdict.add_argument("--file", metavar="PATH", help=LOCAL_FILE_HELP))
     verdict.add_argument(
         "--max-pages", type=positive_int, default=20, metavar="N", help="最多读取的运行日志页数(每页 100 行,默认 20)"

@@ -74,7 +74,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "secret 永不输出,只返回 secret_present。",
     )
     clone.add_argument("post_id", help="文章 ID")
-    clone.add_argument("--backtest-id", default="", help="文章内回测 ID(默认取文章详情中的回测)")
+    clone.add_argument("--backtest-id", default=None, help="文章内回测 ID(默认取文章详情中的回测)")
     clone.add_argument("--reply-id", default="", help="克隆讨论区回复中附带的回测时,传该回复 ID")
     clone.add_argument("-y", "--yes", action="store_true", help="确认执行克隆(可能扣除积分)")
     clone.set_defaults(handler=clone_command)
@@ -261,8 +261,13 @@ def clone_command(ctx: Context) -> Reply:
     args = ctx.args
     if not args.post_id.strip():
         raise UsageError("post_id 不能为空")
+    if args.backtest_id is not None and not args.backtest_id.strip():
+        # `--backtest-id "$ID"` with ID unset must not fall back to the post's own backtest (credits with --yes)
+        raise UsageError(
+            "--backtest-id 不能为空", details={"option": "--backtest-id"}, hint="要克隆文章自带的回测时不传它"
+        )
     check = ctx.services.check_clone().execute(
-        args.post_id.strip(), backtest_id=args.backtest_id.strip(), reply_id=args.reply_id.strip()
+        args.post_id.strip(), backtest_id=(args.backtest_id or "").strip(), reply_id=args.reply_id.strip()
     )
     if not args.yes:
         return clone_check(check)  # check only: nothing spent, never executes without --yes

@@ -90,7 +90,7 @@ def show_command(ctx: Context) -> Reply:
     from jqcli.entrypoints.presenters import strategy_detail
 
     args = ctx.args
-    target = check_output_target(ctx, args.output, force=args.force) if args.output else None
+    target = check_output_target(ctx, args.output, force=args.force) if args.output is not None else None
     detail = ctx.services.show_strategy().execute(args.strategy)
     data = strategy_detail(detail, _output_id(args.strategy, detail.id))
     if target:
@@ -98,8 +98,13 @@ def show_command(ctx: Context) -> Reply:
         data["bytes"] = write_output(target, detail.code)
     if args.code or target:
         if ctx.format != "json" and not target:
-            ctx.stdio.stdout.write(detail.code)
-            ctx.stdio.stdout.flush()
+            from jqcli.entrypoints.context import write_stream
+            from jqcli.entrypoints.render import terminal_safe
+
+            # byte for byte into a file or pipe; on a terminal, control characters (a cloned strategy's
+            # ESC sequences) are shown, not obeyed
+            on_terminal = ctx.stdio._isatty(ctx.stdio.stdout)
+            write_stream(ctx.stdio.stdout, terminal_safe(detail.code) if on_terminal else detail.code)
             return None
         data["code"] = detail.code
     return data
