@@ -30,31 +30,32 @@ _VALUE_OPTIONS = frozenset(
     {"--config", "--env-file", "--api-base", "--token", "--cookie", "--format", "--timeout", "--fields"}
 )
 
+# argparse's English messages (patterns compiled on first use: only a usage error needs them)
 _TRANSLATIONS = (
-    (re.compile(r"^the following arguments are required: (.+)$"), "缺少必需参数: {0}"),
+    (r"^the following arguments are required: (.+)$", "缺少必需参数: {0}"),
     (
-        re.compile(r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$"),
+        r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$",
         "参数 {0} 的取值无效: {1}(可选: {2})",
     ),
-    (re.compile(r"^argument (.+?): invalid .+? value: (.+)$"), "参数 {0} 的值无效: {1}"),
-    (re.compile(r"^argument (.+?): not allowed with argument (.+)$"), "参数 {0} 不能与 {1} 同时使用"),
-    (re.compile(r"^argument (.+?): expected one argument$"), "参数 {0} 需要一个值"),
-    (re.compile(r"^argument (.+?): ignored explicit argument (.+)$"), "参数 {0} 不接受取值: {1}"),
-    (re.compile(r"^unrecognized arguments: (.+)$"), "无法识别的参数: {0}"),
-    (re.compile(r"^argument (.+?): (.+)$"), "参数 {0}: {1}"),
+    (r"^argument (.+?): invalid .+? value: (.+)$", "参数 {0} 的值无效: {1}"),
+    (r"^argument (.+?): not allowed with argument (.+)$", "参数 {0} 不能与 {1} 同时使用"),
+    (r"^argument (.+?): expected one argument$", "参数 {0} 需要一个值"),
+    (r"^argument (.+?): ignored explicit argument (.+)$", "参数 {0} 不接受取值: {1}"),
+    (r"^unrecognized arguments: (.+)$", "无法识别的参数: {0}"),
+    (r"^argument (.+?): (.+)$", "参数 {0}: {1}"),
 )
 
 
 def translate_argparse_message(message: str) -> str:
     """Turn argparse's English message into the Chinese one users see."""
     for pattern, template in _TRANSLATIONS:
-        match = pattern.match(message)
+        match = re.match(pattern, message)
         if match:
             return template.format(*match.groups())
     return f"参数错误: {message}"
 
 
-_USAGE_PART = re.compile(r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+")  # argparse's own split, before 3.13
+_USAGE_PART = r"\(.*?\)+(?=\s|$)|\[.*?\]+(?=\s|$)|\S+"  # argparse's own split, before 3.13
 
 
 class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -72,7 +73,7 @@ class JqHelpFormatter(argparse.RawDescriptionHelpFormatter):
         # keep each bracketed group one part, as 3.9-3.12 do, so that the usage text is the same everywhere
         def _get_actions_usage_parts(self, actions: Iterable[argparse.Action], groups: Iterable[Any]) -> List[str]:
             parts = super()._get_actions_usage_parts(actions, groups)  # type: ignore[misc]
-            return list(_USAGE_PART.findall(" ".join(parts)))
+            return list(re.findall(_USAGE_PART, " ".join(parts)))
 
 
 class JqArgumentParser(argparse.ArgumentParser):

@@ -16,10 +16,12 @@ import re
 from typing import List, Optional, Sequence, Tuple
 
 _TAG_NAME = r"[a-zA-Z][a-zA-Z0-9]*"
+# Patterns are strings: ``re`` compiles (and caches) each on first use, so a command that cuts no
+# list page never compiles the list cut's.
 # A pager item that carries nothing but one plain link to a page number: it may be left out
 # when it is not the highest number, because max_page only reads the highest visible number.
-_PLAIN_ITEM = re.compile(r"""<li>\s*<a href="([^"<>]*)">\s*(\d+)\s*</a>\s*</li>\s*""")
-_PAGE_PARAM = re.compile(r"[?&;]page=(\d+)")
+_PLAIN_ITEM = r"""<li>\s*<a href="([^"<>]*)">\s*(\d+)\s*</a>\s*</li>\s*"""
+_PAGE_PARAM = r"[?&;]page=(\d+)"
 
 
 def element_span(text: str, tag: str, marker: str, start: int = 0) -> Optional[Tuple[int, int]]:
@@ -49,11 +51,11 @@ def _matching_close(text: str, tag: str, begin: int, after_open: int) -> Optiona
     return None
 
 
-_UNSAFE = re.compile(r"<!--|<!\[CDATA\[|<script\b|<style\b|<textarea\b|<template\b|<plaintext\b|<xmp\b", re.IGNORECASE)
+_UNSAFE = r"(?i)<!--|<!\[CDATA\[|<script\b|<style\b|<textarea\b|<template\b|<plaintext\b|<xmp\b"
 
 
 def _unsafe(fragment: str) -> bool:
-    return _UNSAFE.search(fragment) is not None
+    return re.search(_UNSAFE, fragment) is not None
 
 
 def shrink_pager(pager: str) -> str:
@@ -62,7 +64,7 @@ def shrink_pager(pager: str) -> str:
     Kept: every item with a class (prev, next, active, disabled, nodisplay), every item that is not
     a plain ``<li><a href="…page=N">N</a></li>``, and the plain item with the highest page number.
     """
-    plain = [(m, _page_of(m.group(1))) for m in _PLAIN_ITEM.finditer(pager)]
+    plain = [(m, _page_of(m.group(1))) for m in re.finditer(_PLAIN_ITEM, pager)]
     numbered = [page for _, page in plain if page is not None]
     if not numbered:
         return pager
@@ -83,7 +85,7 @@ def shrink_pager(pager: str) -> str:
 
 
 def _page_of(href: str) -> Optional[int]:
-    found = _PAGE_PARAM.search(href)
+    found = re.search(_PAGE_PARAM, href)
     return int(found.group(1)) if found else None
 
 
@@ -113,8 +115,8 @@ def _all_inside(text: str, needle: re.Pattern[str], regions: Sequence[Tuple[int,
     return all(any(begin <= m.start() < end for begin, end in regions) for m in needle.finditer(text))
 
 
-_DROPPABLE = re.compile(r"<script\b[^<>]*>.*?</script\s*>|<style\b[^<>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
-_RAW_TEXT_OPEN = re.compile(r"<textarea\b|<!--|<!\[CDATA\[|<xmp\b|<plaintext\b|<template\b|<noscript\b", re.IGNORECASE)
+_DROPPABLE = r"(?is)<script\b[^<>]*>.*?</script\s*>|<style\b[^<>]*>.*?</style\s*>"
+_RAW_TEXT_OPEN = r"(?i)<textarea\b|<!--|<!\[CDATA\[|<xmp\b|<plaintext\b|<template\b|<noscript\b"
 
 
 def drop_scripts(text: str) -> str:
@@ -123,10 +125,10 @@ def drop_scripts(text: str) -> str:
     Only used when nothing else on the page can hold text that looks like a tag (a ``<textarea>``,
     a comment): then the page is returned as it is, except before the first such element.
     """
-    guard = _RAW_TEXT_OPEN.search(text)
+    guard = re.search(_RAW_TEXT_OPEN, text)
     limit = guard.start() if guard else len(text)
     head, tail = text[:limit], text[limit:]
-    dropped = _DROPPABLE.sub("", head)
+    dropped = re.sub(_DROPPABLE, "", head)
     # a <script> left open before the guard would swallow what follows it: keep the page as it is
     if re.search(r"<script\b|<style\b", dropped, re.IGNORECASE):
         return text
