@@ -8,8 +8,8 @@ the exit status from ``exit_codes``.  A traceback is printed only with
 
 from __future__ import annotations
 
+import importlib
 import os
-import signal
 import sys
 from contextlib import redirect_stdout
 from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO
@@ -40,16 +40,30 @@ def install_stop_signal_handlers() -> None:
     Only the signals that exist on the platform (Windows has no SIGHUP), and only from the main thread.
     A signal the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored.
     """
+    signals = _signal_module()
     for name in _STOP_SIGNALS:
-        signum = getattr(signal, name, None)
+        signum = getattr(signals, name, None)
         if signum is None:
             continue
-        if signal.getsignal(signum) == signal.SIG_IGN:
+        if signals.getsignal(signum) == signals.SIG_IGN:
             continue
-        signal.signal(signum, _raise_terminated)
+        signals.signal(signum, _raise_terminated)
+
+
+def _signal_module() -> Any:
+    """``_signal``, the C module that ``signal`` wraps: the same functions and numbers, without building
+    ``signal``'s enum classes (about half a millisecond) on every command; ``signal`` where it is missing."""
+    try:
+        return importlib.import_module("_signal")
+    except ImportError:  # an interpreter without the C module
+        import signal
+
+        return signal
 
 
 def _raise_terminated(signum: int, _frame: object) -> None:
+    import signal
+
     raise Terminated(signal.Signals(signum).name)
 
 

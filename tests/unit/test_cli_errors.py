@@ -139,8 +139,10 @@ def test_main_turns_sigterm_and_sighup_into_keyboard_interrupt(monkeypatch) -> N
     from jqcli.entrypoints import cli
 
     installed = {}
-    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.SIG_DFL)
-    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.setdefault(signum, handler))
+    signals = cli._signal_module()  # `_signal`: what `signal` wraps, without its enum classes
+    assert signals.SIGTERM == signal.SIGTERM and signals.SIG_IGN == signal.SIG_IGN
+    monkeypatch.setattr(signals, "getsignal", lambda signum: signal.SIG_DFL)
+    monkeypatch.setattr(signals, "signal", lambda signum, handler: installed.setdefault(signum, handler))
     cli.install_stop_signal_handlers()
     assert set(installed) == {signal.SIGTERM, signal.SIGHUP}
     with pytest.raises(KeyboardInterrupt):
