@@ -4,6 +4,7 @@
     .venv/bin/python tests/bench/command_overhead.py --no-baseline   # this copy only
     .venv/bin/python tests/bench/command_overhead.py --smoke    # 2 runs each; asserts nothing about time
     .venv/bin/python tests/bench/command_overhead.py --instructions   # + instruction counts (valgrind)
+    .venv/bin/python tests/bench/command_overhead.py --in-process     # + own CPU timed inside the process
 
 Starts the sandbox as a subprocess (its own interpreter) with instant backtests
 and unlimited free minutes, then builds the data through the site itself, as a
@@ -32,7 +33,9 @@ beyond importing urllib3, html5lib and attrs"); by default it is installed non-e
 same machine.  CPU time on a shared 2-core machine moves by ±30 % with other load (the floor alone
 read 105–160 ms in one afternoon), so ``--instructions`` also counts the instructions each compared
 command executes once under valgrind's callgrind (user space, ``PYTHONHASHSEED=0``): a count that does
-not depend on what else runs, for the same before/after share (about 3 minutes more).  Also printed:
+not depend on what else runs, for the same before/after share (about 3 minutes more); and
+``--in-process`` times the own CPU inside each process (the libraries imported first, then the clock,
+then ``main()``), so that no second process's floor is subtracted.  Also printed:
 each further page of a multi-page command costs ≤ 20 ms of CPU more than the area's one-request
 command.  About 2 minutes on an idle 2-core machine.
 """
@@ -51,6 +54,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -189,6 +193,58 @@ def run_case(cmd: list, runs: int, env: dict, cwd: str, site: Site) -> dict:
     }
 
 
+# Times a command's own CPU inside its process: the three libraries first, then the clock, then jqcli's
+# main(); no second process's floor is subtracted, so the machine's noise is that of one short interval.
+OWN_PROBE = (
+    "import sys, time, urllib3, html5lib, attrs\n"
+    "started = time.process_time()\n"
+    "from jqcli.entrypoints.cli import main\n"
+    "sys.argv = ['jqcli', *sys.argv[1:]]\n"
+    "code = main()\n"
+    "sys.stderr.write('\\nOWN-CPU-MS %.3f %d\\n' % ((time.process_time() - started) * 1000, code))\n"
+)
+
+
+def probe_python(console_script: str) -> str:
+    """The interpreter beside a venv's ``jqcli`` console script."""
+    return str(Path(console_script).with_name("python"))
+
+
+def own_in_process(cases: list, old_cli: Optional[str], runs: int, env: dict, cwd: str) -> dict:
+    """``{("after"|"before", name): [own CPU ms per run]}``, after and before in turn."""
+    sides = [("after", bench_python())] + ([("before", probe_python(old_cli))] if old_cli else [])
+    found: dict = {}
+    for _ in range(runs + 1):  # the first round warms the page cache and is not kept
+        for name, cmd in cases:
+            for side, python in sides:
+                done = subprocess.run(
+                    [python, "-c", OWN_PROBE, *cmd[1:]], capture_output=True, text=True, env=env, cwd=cwd, check=False
+                )
+                marker = re.search(r"OWN-CPU-MS ([0-9.]+) (\d+)", done.stderr)
+                if marker is None or marker.group(2) != "0":
+                    raise RuntimeError(f"{name} ({side}) failed: {done.stderr[-1500:]}")
+                found.setdefault((side, name), []).append(float(marker.group(1)))
+    return {key: values[1:] if len(values) > 1 else values for key, values in found.items()}
+
+
+def print_in_process(inside: dict, baseline: str) -> None:
+    print("\nown CPU inside the process (ms, after importing the three libraries; median / min of the runs):")
+    for name in dict.fromkeys(n for side, n in inside if side == "after"):
+        new = inside[("after", name)]
+        line = f"  {name:<32} {statistics.median(new):6.1f} / {min(new):6.1f}"
+        if ("before", name) in inside:
+            old = inside[("before", name)]
+            share = statistics.median(new) / statistics.median(old)
+            html = name != "community latest"
+            verdict = ("met" if share <= TARGET_OWN_SHARE else "NOT MET") if html else "(JSON, for reference)"
+            line = (
+                f"  {name:<32} {statistics.median(old):6.1f} / {min(old):6.1f} ({baseline}) →"
+                f" {statistics.median(new):6.1f} / {min(new):6.1f} (median {share:.0%},"
+                f" min {min(new) / min(old):.0%}; target ≤ {TARGET_OWN_SHARE:.0%}): {verdict}"
+            )
+        print(line)
+
+
 def callgrind_count(cmd: list, env: dict, cwd: str) -> float:
     """Millions of instructions one run of ``cmd`` executes (valgrind's callgrind, user space only)."""
     done = subprocess.run(
@@ -238,6 +294,11 @@ def main() -> int:
     parser.add_argument("--baseline", default=BEFORE_REV, metavar="REV", help="the before commit (default fed32a0)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also time each compared command's own CPU inside its process (after importing the three libraries)",
+    )
     parser.add_argument(
         "--instructions",
         action="store_true",
@@ -298,6 +359,12 @@ def main() -> int:
                         raise RuntimeError(f"{name}: {got} rows, expected ≥ {want}")
                     result["rows"] = got
                 results[name] = result
+            inside = None
+            if args.in_process:
+                inside = own_in_process(
+                    [(name, cmd) for name, cmd, _, _ in cases if name in compared[1:]],
+                    old_cli, runs, env, home,
+                )  # fmt: skip
             counted = None
             if args.instructions:
                 mine = [(name, cmd) for name, cmd, _, _ in cases if name in compared]
@@ -340,6 +407,8 @@ def main() -> int:
         print(f"  import floor: {old_floor:.1f} → {floor:.1f} ms")
     elif not args.smoke:
         print("\n(no before client: run without --no-baseline for the issue's verdict)")
+    if inside is not None:
+        print_in_process(inside, args.baseline)
     if counted is not None:
         print_instructions(counted, compared, args.baseline)
     print("(cpu: the jqcli process's user+system ms from getrusage; wall-srv: wall − server handler ms;")
