@@ -16,20 +16,11 @@ import attrs
 from jqcli.application.targets import current_id as current_id  # re-exported: callers import them from here
 from jqcli.application.targets import resolve_edit_id as resolve_edit_id
 from jqcli.domain.errors import UsageError
-from jqcli.domain.strategy import (
-    DEFAULT_CODE,
-    SavedStrategy,
-    Strategy,
-    StrategyDetail,
-    limit_items,
-    looks_like_id,
-    single_by_name,
-    sort_strategies,
-    validate_name,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the list's models and rules are imported by the use cases that need them
     from jqcli.application.ports import StrategyGateway
+    from jqcli.domain.strategy import SavedStrategy, Strategy
+    from jqcli.domain.strategy_detail import StrategyDetail
 
 
 class _OnStrategies:
@@ -46,6 +37,8 @@ class ListStrategies(_OnStrategies):
     """``strategy ls``: every strategy of the account, sorted locally, optionally truncated."""
 
     def execute(self, *, sort: str = "updated", limit: Optional[int] = 50) -> List[Strategy]:
+        from jqcli.domain.strategy import limit_items, sort_strategies
+
         return list(limit_items(sort_strategies(self.strategies.list_strategies(), sort), limit))
 
 
@@ -60,6 +53,8 @@ class CreateStrategy(_OnStrategies):
     """``strategy new``: create a strategy holding ``code`` (a runnable template when omitted)."""
 
     def execute(self, name: str, code: Optional[str] = None) -> SavedStrategy:
+        from jqcli.domain.strategy import DEFAULT_CODE, validate_name
+
         name = validate_name(name)
         created = self.strategies.create_strategy(name, DEFAULT_CODE if code is None else code)
         return attrs.evolve(created, id=current_id(self.strategies, name, created.id))
@@ -71,6 +66,8 @@ class EditStrategy(_OnStrategies):
     def execute(self, target: str, *, name: Optional[str] = None, code: Optional[str] = None) -> SavedStrategy:
         if name is None and code is None:
             raise UsageError("没有要修改的内容:请传 --name、--file 或 --code-stdin")
+        from jqcli.domain.strategy import validate_name
+
         new_name = validate_name(name) if name is not None else None
         edit_id = resolve_edit_id(self.strategies, target, action="修改")
         saved = self.strategies.save_strategy(edit_id, name=new_name, code=code)
@@ -97,6 +94,9 @@ class DeleteStrategy(_OnStrategies):
     """
 
     def execute(self, target: str) -> DeletedStrategy:
+        from jqcli.domain.ids import looks_like_id
+        from jqcli.domain.strategy import single_by_name
+
         target = target.strip()
         if not target:
             raise UsageError("缺少策略 id 或名称")

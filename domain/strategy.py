@@ -15,6 +15,7 @@ import attrs
 
 from jqcli.domain.errors import NotFound, UsageError
 from jqcli.domain.ids import looks_like_id as looks_like_id  # re-exported: callers import it from here
+from jqcli.domain.strategy_detail import StrategyDetail as StrategyDetail  # re-exported
 
 SORT_KEYS: Tuple[str, ...] = ("updated", "name", "created")
 STRATEGY_TYPES: Tuple[str, ...] = ("stock", "futures")
@@ -59,18 +60,6 @@ class Folder:
     id: str
     name: str
     parent_id: Optional[str] = None
-
-
-@attrs.frozen
-class StrategyDetail:
-    """The editor page of one strategy (``/algorithm/index/edit``)."""
-
-    id: str  # the edit id the page was opened with
-    save_id: str  # ``algorithm[algorithmId]``: what save/build take
-    name: str
-    code: str
-    backtest_id: str = ""  # ``#backtestId``: the strategy's last backtest (may be empty)
-    type: str = "Code"
 
 
 @attrs.frozen

@@ -32,10 +32,11 @@ from jqcli.adapters.joinquant.html import (
 )
 from jqcli.adapters.joinquant.htmlcut import cut_list_page, drop_scripts
 from jqcli.adapters.joinquant.paths import EDIT_PATH, HISTORY_PATH, LIST_PATH
-from jqcli.domain.strategy import Folder, Strategy, StrategyDetail
+from jqcli.domain.strategy_detail import StrategyDetail
 
 if TYPE_CHECKING:
     from jqcli.adapters.joinquant.htmltree import Node as Element
+    from jqcli.domain.strategy import Folder, Strategy
 
 SKIPPED_INPUT_TYPES = frozenset({"submit", "button", "image", "file", "reset"})
 # Never copied from a page into a write: the token is added fresh, and useCredit=1 is only ever
@@ -66,6 +67,8 @@ def _count(text: str) -> Optional[object]:
 
 
 def parse_strategy_list(html: str, *, folder_id: Optional[str] = None) -> StrategyListPage:
+    from jqcli.domain.strategy import Folder, Strategy
+
     root = parse_html(cut_list_page(html, table_id="algo_table", row_class="algorithm_list", list_path=LIST_PATH))
     if by_id(root, "algo_table") is None:
         raise missing("#algo_table", LIST_PATH, page=html, folder_id=folder_id)

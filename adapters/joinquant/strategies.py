@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from jqcli.adapters.joinquant.editor import edit_referer, load_editor
@@ -13,7 +13,10 @@ from jqcli.adapters.joinquant.paths import EDIT_PATH, LIST_PATH
 from jqcli.adapters.joinquant.session import JoinQuantSession, decode, excerpt
 from jqcli.adapters.joinquant.wire import require_success
 from jqcli.domain.errors import ApiError, JqcliError
-from jqcli.domain.strategy import SavedStrategy, Strategy, StrategyDetail
+
+if TYPE_CHECKING:  # the list's models: imported by the calls that build them (`strategy show` builds none)
+    from jqcli.domain.strategy import SavedStrategy, Strategy
+    from jqcli.domain.strategy_detail import StrategyDetail
 
 NEW_PATH = "/algorithm/index/new"
 SAVE_PATH = "/algorithm/index/save"
@@ -88,6 +91,8 @@ class JoinQuantStrategyGateway:
             exc.details.setdefault("created_id", edit_id)
             exc.details.setdefault("hint", f"策略已新建但未保存名称和源码;可用 jqcli strategy edit {edit_id} 补上")
             raise
+        from jqcli.domain.strategy import SavedStrategy
+
         return SavedStrategy(id=edit_id, save_id=saved.save_id, name=name, response=saved.response)
 
     def save_strategy(
@@ -108,6 +113,8 @@ class JoinQuantStrategyGateway:
         payload = self.session.post_json(SAVE_PATH, page.form_with(overrides), referer=edit_referer(strategy_id))
         data = require_success(payload, action="保存策略", details={"id": strategy_id})
         save_id = data.get("algorithmId") if isinstance(data, dict) else None
+        from jqcli.domain.strategy import SavedStrategy
+
         return SavedStrategy(
             id=strategy_id, save_id=str(save_id or page.detail.save_id), name=final_name, response=payload
         )

@@ -112,7 +112,7 @@ def show_command(ctx: Context) -> Reply:
 
 def _output_id(requested: str, resolved: str) -> str:
     """The ``id`` to print: the id the user gave (old ids stay valid), or for a name the id it resolved to."""
-    from jqcli.domain.strategy import looks_like_id
+    from jqcli.domain.ids import looks_like_id
 
     requested = requested.strip()
     return requested if looks_like_id(requested) else resolved

@@ -70,6 +70,7 @@ def test_strategy_show_imports_no_backtest_models(jq, strategy_id) -> None:
     for name in (
         *NEVER,
         "jqcli.domain.backtest",
+        "jqcli.domain.strategy",  # the list's rows and rules: show reads the editor only
         "jqcli.adapters.joinquant.backtest_pages",
         "jqcli.entrypoints.commands.strategy_files",
     ):
